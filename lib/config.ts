@@ -1,0 +1,109 @@
+/**
+ * The one place that reads process.env. Every setting is validated with zod when first used;
+ * a bad value stops the process with a message naming the variable and what it expects.
+ */
+import { z } from "zod";
+
+const seconds = (def: number) => z.coerce.number().positive().default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const mysqlUrl = z
+  .string()
+  .url()
+  .refine((u) => /^(mysql|mariadb):\/\//.test(u), "must start with mysql:// or mariadb://");
+
+export const configSchema = z.object({
+  DATABASE_URL: mysqlUrl.default("mysql://root@127.0.0.1:3306/dedup_audit"),
+  REDIS_URL: z
+    .string()
+    .refine((u) => u === "" || /^rediss?:\/\//.test(u), "must be redis://… or empty to disable Redis")
+    .default("redis://127.0.0.1:6379"),
+  /** Comma-separated host:port list of RocketMQ 5 proxies; empty = the embedded dev broker. */
+  ROCKETMQ_ENDPOINTS: z
+    .string()
+    .refine((s) => s === "" || s.split(",").every((e) => /^[\w.-]+:\d+$/.test(e.trim())), "must be host:port[,host:port…]")
+    .default(""),
+  ROCKETMQ_NAMESPACE: z.string().default(""),
+  ROCKETMQ_ACCESS_KEY: z.string().default(""),
+  ROCKETMQ_SECRET_KEY: z.string().default(""),
+  DEV_BROKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public URL of the dashboard, used in alert links. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Secret used to sign session cookies / derive CSRF tokens. Random per start if unset. */
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SESSION_TTL_S: seconds(8 * 3600),
+  ADMIN_EMAIL: z.string().email().default("admin@localhost"),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  // Dedup runtime
+  LEASE_S: seconds(60),
+  HEARTBEAT_S: seconds(5),
+  WORKER_TIMEOUT_S: seconds(15),
+  REPLAY_WINDOW_S: seconds(300),
+  EXPIRED_LEASE_POLICY: z.enum(["takeover", "hold"]).default("takeover"),
+  HOLD_WAIT_S: seconds(300),
+  RETENTION_DAYS: z.coerce.number().positive().default(7),
+  FLUSH_INTERVAL_S: seconds(2),
+  FAIL_OPEN: bool(false),
+  REDIS_FAST_PATH: bool(false),
+
+  // Alerts
+  ALERT_EVAL_INTERVAL_S: seconds(5),
+  ALERT_REPEAT_INTERVAL_S: seconds(4 * 3600),
+  WEBHOOK_TIMEOUT_S: seconds(5),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Comma-separated: loopback,private,linklocal — targets the SSRF guard lets through. */
+  WEBHOOK_ALLOW_NETWORKS: z
+    .string()
+    .refine((s) => s.split(",").every((p) => ["", "loopback", "private", "linklocal"].includes(p.trim())), "must list only loopback, private, linklocal")
+    .default(""),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      "Invalid configuration:\n" +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse an environment (default: process.env); throws ConfigError naming each bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty string means "unset" for optional values, as in most .env tooling.
+  const cleaned = Object.fromEntries(
+    Object.keys(configSchema.shape).map((k) => [k, env[k] === "" && k !== "REDIS_URL" && k !== "ROCKETMQ_ENDPOINTS" ? undefined : env[k]]),
+  );
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => ({
+        variable: String(i.path[0] ?? "?"),
+        message: `${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+      })),
+    );
+  }
+  return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed once. */
+export function config(): Config {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
