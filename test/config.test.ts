@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../lib/config";
+
+describe("configuration", () => {
+  it("has working defaults for a fresh machine", () => {
+    const c = parseConfig({});
+    expect(c.DATABASE_URL).toBe("mysql://root@127.0.0.1:3306/dedup_audit");
+    expect(c.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(c.ROCKETMQ_ENDPOINTS).toBe("");
+    expect(c.PORT).toBe(3000);
+    expect(c.EXPIRED_LEASE_POLICY).toBe("takeover");
+    expect(c.FAIL_OPEN).toBe(false);
+  });
+
+  it("coerces numbers and booleans from strings", () => {
+    const c = parseConfig({ PORT: "8080", LEASE_S: "2.5", FAIL_OPEN: "true", REDIS_URL: "" });
+    expect(c).toMatchObject({ PORT: 8080, LEASE_S: 2.5, FAIL_OPEN: true, REDIS_URL: "" });
+  });
+
+  it.each([
+    ["DATABASE_URL", "postgres://x/y", /DATABASE_URL: must start with mysql:\/\//],
+    ["PORT", "eighty", /PORT: .*number/i],
+    ["LEASE_S", "-1", /LEASE_S: .*/],
+    ["EXPIRED_LEASE_POLICY", "ignore", /EXPIRED_LEASE_POLICY: .*takeover.*hold/],
+    ["ROCKETMQ_ENDPOINTS", "not a host", /ROCKETMQ_ENDPOINTS: must be host:port/],
+    ["FAIL_OPEN", "maybe", /FAIL_OPEN/],
+    ["WEBHOOK_ALLOW_NETWORKS", "everything", /WEBHOOK_ALLOW_NETWORKS: must list only/],
+  ])("fails fast naming %s when it is invalid", (variable, value, message) => {
+    let err: unknown;
+    try {
+      parseConfig({ [variable]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.variable)).toContain(variable);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).toContain(JSON.stringify(value));
+  });
+});
