@@ -10,11 +10,14 @@ const stamp = "lib/generated/prisma/.schema-sha256";
 const hash = createHash("sha256").update(schema).digest("hex");
 if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== hash) {
   const r = spawnSync("npx", ["prisma", "generate"], {
-    stdio: ["ignore", "ignore", "inherit"],
+    encoding: "utf8",
     // The schema engine is a download that cannot happen offline; generate does not need it.
     env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
   });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.status !== 0) {
+    process.stderr.write(`prisma generate failed:\n${r.stdout}${r.stderr}`);
+    process.exit(r.status ?? 1);
+  }
   writeFileSync(stamp, hash);
 }
 
