@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "dedup-audit",
+  title: { default: "dedup-audit", template: "%s · dedup-audit" },
   description: "Duplicate hits, stuck claims and rebalance replays per RocketMQ consumer group",
 };
 

@@ -52,6 +52,27 @@ export const configSchema = z.object({
   FLUSH_INTERVAL_S: seconds(2),
   FAIL_OPEN: bool(false),
   REDIS_FAST_PATH: bool(false),
+  /** Largest claim / commit / transaction batch one flush sends. */
+  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(128),
+  /** Session innodb_lock_wait_timeout of transactional batches (retried on timeout). */
+  DEDUP_LOCK_WAIT_S: z.coerce.number().int().min(1).max(5).default(5),
+  /** Messages a worker holds at once (the PushConsumer cache). */
+  DEDUP_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** How often each worker tries to win the retention election; 0 disables retention. */
+  RETENTION_INTERVAL_S: z.coerce.number().min(0).default(300),
+
+  // Demo workers and producer (workers/examples, workers/demo-producer)
+  DEMO_TOPIC: z.string().regex(/^[\w%|-]{1,255}$/, "must be a RocketMQ topic name").default("orders"),
+  /** Consumer group of an example worker; default: the example's own name. */
+  DEMO_GROUP: z.string().regex(/^[\w%|-]{1,255}$/, "must be a RocketMQ group name").optional(),
+  /** Extra time an example handler takes (ms), so in-flight duplicates and kills are visible. */
+  DEMO_HANDLER_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Share of example handler runs that fail (→ claim released, redelivery). */
+  DEMO_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0),
+  /** Demo producer: orders per second, how many (0 = until stopped), share sent twice (new msgId). */
+  DEMO_RATE: z.coerce.number().positive().default(20),
+  DEMO_COUNT: z.coerce.number().int().min(0).default(0),
+  DEMO_RESEND_RATIO: z.coerce.number().min(0).max(1).default(0.2),
 
   // Alerts
   ALERT_EVAL_INTERVAL_S: seconds(5),

@@ -1,0 +1,114 @@
+"use client";
+/** One consumer group during an incident: what duplicated and why, who is alive, what is stuck. */
+import Link from "next/link";
+import { useState } from "react";
+import { CauseLegend } from "@/app/components/CauseLegend";
+import { ClaimsTable } from "@/app/components/ClaimsTable";
+import { EmptyState } from "@/app/components/EmptyState";
+import { EventsTable } from "@/app/components/EventsTable";
+import { fmtInt, fmtPercent } from "@/app/components/format";
+import type { Json } from "@/app/components/json";
+import { LiveStatus } from "@/app/components/LiveStatus";
+import { RangePicker } from "@/app/components/RangePicker";
+import { RebalanceSwatch, TimeSeriesChart } from "@/app/components/TimeSeriesChart";
+import { usePolling } from "@/app/components/usePolling";
+import { WorkersTable } from "@/app/components/WorkersTable";
+import type { RangeName } from "@/lib/http/schema";
+import { sumHits } from "@/lib/queries/causes";
+import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
+
+export function GroupDetail({ group }: { group: string }) {
+  const [range, setRange] = useState<RangeName>("1h");
+  const { data, error, loading, updatedAt, reload } = usePolling<Json<Detail>>(`/api/groups/${encodeURIComponent(group)}?range=${range}`);
+
+  if (error?.status === 404 && !data) {
+    return (
+      <EmptyState title={`No consumer group named “${group}” has reported anything.`}>
+        Check the name on the <Link href="/">overview</Link>; a group appears once one of its workers has registered or flushed counters.
+      </EmptyState>
+    );
+  }
+  const hits = data ? sumHits(data.totals.hits) : 0;
+  const live = data?.workers.filter((w) => w.alive).length ?? 0;
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>
+          <Link href="/" className="muted">
+            Groups
+          </Link>{" "}
+          / {group}
+        </h1>
+        <RangePicker value={range} onChange={setRange} />
+        <LiveStatus updatedAt={updatedAt} error={error} loading={loading} />
+      </div>
+      {data ? (
+        <>
+          <p className="muted">Topics: {data.topics.join(", ") || "—"}</p>
+          <div className="stats">
+            <Stat label="Consumed" value={fmtInt(data.totals.consumed)} />
+            <Stat label="Duplicate hits" value={fmtInt(hits)} />
+            <Stat label="Dup rate" value={fmtPercent(data.totals.consumed ? hits / data.totals.consumed : 0)} />
+            <Stat label="Rebalance replays" value={fmtInt(data.totals.hits.rebalance_replay)} />
+            <Stat label="Stuck claims" value={fmtInt(data.stuck.length) + (data.stuckTruncated ? "+" : "")} bad={data.stuck.length > 0} />
+            <Stat label="Workers alive" value={`${live} / ${data.workers.length}`} bad={live === 0} />
+            <Stat label="Takeovers" value={fmtInt(data.totals.takeovers)} />
+            <Stat label="Dead-lettered" value={fmtInt(data.totals.deadLettered)} bad={data.totals.deadLettered > 0} />
+          </div>
+
+          <section>
+            <h2>Duplicate hits by cause</h2>
+            <CauseLegend
+              extra={[
+                { label: "Consumed (right axis)", swatch: <span className="swatch line" aria-hidden />, help: "messages consumed per bucket" },
+                { label: "Rebalance (join / leave / timeout)", swatch: <RebalanceSwatch />, help: "a worker joined, left, or stopped heart-beating" },
+              ]}
+            />
+            {hits === 0 && data.rebalances.length === 0 && data.totals.consumed === 0 ? (
+              <EmptyState title="Nothing consumed in this range.">Pick a longer range, or check that the group&apos;s workers are running (below).</EmptyState>
+            ) : (
+              <TimeSeriesChart series={data.series} rebalances={data.rebalances} from={new Date(data.from).getTime()} to={new Date(data.to).getTime()} bucketS={data.bucketS} />
+            )}
+          </section>
+
+          <section>
+            <h2>Stuck claims</h2>
+            {data.stuck.length === 0 ? (
+              <EmptyState title="No stuck claims in this group.">Every claim in progress is within its lease.</EmptyState>
+            ) : (
+              <ClaimsTable claims={data.stuck} showGroup={false} onChanged={reload} now={updatedAt} />
+            )}
+          </section>
+
+          <section>
+            <h2>Workers</h2>
+            {data.workers.length === 0 ? (
+              <EmptyState title="No worker of this group is registered.">Start a worker for this group; it registers and heart-beats every few seconds.</EmptyState>
+            ) : (
+              <WorkersTable workers={data.workers} now={updatedAt} />
+            )}
+          </section>
+
+          <section>
+            <h2>Recent events</h2>
+            {data.recentEvents.length === 0 ? (
+              <EmptyState title="No events yet.">Events are written only off the happy path: duplicates, takeovers, releases, expiries.</EmptyState>
+            ) : (
+              <EventsTable events={data.recentEvents} />
+            )}
+          </section>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function Stat({ label, value, bad }: { label: string; value: string; bad?: boolean }) {
+  return (
+    <div className={`stat ${bad ? "bad" : ""}`}>
+      <div className="stat-value">{value}</div>
+      <div className="stat-label">{label}</div>
+    </div>
+  );
+}

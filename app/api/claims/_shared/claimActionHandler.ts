@@ -1,0 +1,39 @@
+/**
+ * POST /api/claims/release and /api/claims/mark-done: one or many claims, each with the fence
+ * it was shown with, and a reason. 200 when every claim was changed; otherwise 409 (404 for a
+ * single claim that no longer exists) with every claim's own result in `error.details.results`.
+ */
+import { z } from "zod";
+import { requireAuth } from "@/lib/auth/authenticate";
+import { HttpError } from "@/lib/http/errors";
+import { json } from "@/lib/http/json";
+import { parseBody } from "@/lib/http/parse";
+import { handle } from "@/lib/http/route";
+import { bigintSchema, reasonSchema } from "@/lib/http/schema";
+import { applyClaimActions, type ClaimAction } from "@/lib/operator/claim-actions";
+import { assertAllowed } from "@/lib/permissions/assert";
+import { canReleaseClaim } from "@/lib/permissions/roles";
+
+const bodySchema = z.object({
+  claims: z
+    .array(z.object({ id: bigintSchema, fence: bigintSchema }))
+    .min(1, "select at least one claim")
+    .max(500, "at most 500 claims per request")
+    .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, "each claim may appear only once"),
+  reason: reasonSchema,
+});
+
+export function claimActionHandler(action: ClaimAction) {
+  return handle(async (req) => {
+    const auth = await requireAuth(req);
+    const body = await parseBody(req, bodySchema);
+    assertAllowed(canReleaseClaim(auth), action === "release" ? "releasing a claim" : "marking a claim done", "operator");
+    const results = await applyClaimActions(action, body.claims, { actor: auth.actor, reason: body.reason });
+    const refused = results.filter((r) => r.result !== "ok");
+    if (refused.length === 0) return json({ results });
+    const single = results.length === 1;
+    const message = single ? `refused: ${refused[0].message}` : `${refused.length} of ${results.length} claims were refused (they changed since they were shown); the others were applied`;
+    const status = single && refused[0].result === "refused_not_found" ? 404 : 409;
+    throw new HttpError(status, status === 404 ? "not_found" : "conflict", message, { results });
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { requireAuth } from "@/lib/auth/authenticate";
+import { json } from "@/lib/http/json";
+import { parseQuery } from "@/lib/http/parse";
+import { handle } from "@/lib/http/route";
+import { limitSchema, nameSchema } from "@/lib/http/schema";
+import { assertAllowed } from "@/lib/permissions/assert";
+import { canViewDashboard } from "@/lib/permissions/roles";
+import { listStuckClaims } from "@/lib/queries/listStuckClaims";
+
+export const dynamic = "force-dynamic";
+
+const querySchema = z.object({
+  group: nameSchema.optional(),
+  topic: nameSchema.optional(),
+  minStuckS: z.coerce.number().int().min(0).max(365 * 86400).optional(),
+  ownerAlive: z.enum(["yes", "no", "any"]).default("any"),
+  limit: limitSchema(200, 1000),
+});
+
+/** GET /api/claims — stuck claims (lease run out), oldest first, with their owner's liveness. */
+export const GET = handle(async (req) => {
+  const auth = await requireAuth(req);
+  const q = parseQuery(req, querySchema);
+  assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
+  return json(await listStuckClaims({ ...q, ownerAlive: q.ownerAlive === "any" ? undefined : q.ownerAlive }));
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { requireAuth } from "@/lib/auth/authenticate";
+import { revokeApiToken } from "@/lib/auth/tokens";
+import { prisma } from "@/lib/db/prisma";
+import { notFound } from "@/lib/http/errors";
+import { json } from "@/lib/http/json";
+import { parseParams } from "@/lib/http/parse";
+import { handle } from "@/lib/http/route";
+import { recordAction } from "@/lib/operator/audit";
+import { assertAllowed } from "@/lib/permissions/assert";
+import { canManageTokens } from "@/lib/permissions/roles";
+
+export const dynamic = "force-dynamic";
+
+const paramsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+/** DELETE /api/tokens/:id — revoke (admin). The row stays, for the audit trail. */
+export const DELETE = handle(async (req, ctx: { params: Promise<{ id: string }> }) => {
+  const auth = await requireAuth(req);
+  const { id } = await parseParams(ctx.params, paramsSchema);
+  assertAllowed(canManageTokens(auth), "managing API tokens", "admin");
+  if (!(await revokeApiToken(id))) throw notFound(`no live API token with id ${id}`);
+  await recordAction(prisma(), { actor: auth.actor, action: "token_revoke", reason: "", result: "ok", detail: { id } });
+  return json({ revoked: id });
+});

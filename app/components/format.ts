@@ -1,0 +1,33 @@
+/** Display helpers shared by the pages. */
+export const fmtInt = (n: number) => n.toLocaleString("en-US");
+
+export function fmtPercent(rate: number): string {
+  if (rate === 0) return "0%";
+  if (rate < 0.001) return "<0.1%";
+  return `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)}%`;
+}
+
+/** 45 s, 12 min, 3 h 05 min, 2 d 4 h. */
+export function fmtDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "never";
+  return `${fmtDuration((now - new Date(iso).getTime()) / 1000)} ago`;
+}
+
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toLocaleString("en-GB", { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+export function fmtClock(ms: number, withDate: boolean): string {
+  const d = new Date(ms);
+  return withDate ? d.toLocaleString("en-GB", { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+}

@@ -1,0 +1,120 @@
+/**
+ * Dev broker throughput through the real rocketmq-client-nodejs. The broker runs in its own
+ * process (as `npm run dev-broker` does); this process runs one Producer with 64 sends in flight
+ * and one PushConsumer acking every message. Figure: msgs/s from the first send until the broker
+ * has counted every ack. Baseline: bare grpc-js unary calls/s against the same broker (Heartbeat,
+ * 64 in flight), halved — each message costs at least two unary calls (send + ack), so that is
+ * the ceiling on this machine. Reported, not gated.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import pino from "pino";
+import { ConsumeResult, Producer, PushConsumer } from "rocketmq-client-nodejs";
+import type { GroupTopicStats } from "../workers/dev-broker/consumption";
+import { grpcPb, svc } from "../workers/dev-broker/proto";
+import { clientLogger } from "../workers/rocketmq/logger";
+import { shutdownSafely } from "../workers/rocketmq/shutdown";
+import type { BenchContext, BenchRow } from "./types";
+
+const logger = clientLogger(pino({ level: "silent" }));
+const CONCURRENCY = 64;
+
+interface BrokerProcess {
+  endpoint: string;
+  groupStats(group: string, topic: string): Promise<GroupTopicStats>;
+  stop(): Promise<void>;
+}
+
+async function forkBroker(): Promise<BrokerProcess> {
+  const file = path.join(import.meta.dirname, "../workers/dev-broker/fixtures/broker-child.ts");
+  const child: ChildProcess = fork(file, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m: { endpoint: string }) => resolve(m.endpoint));
+    child.once("exit", (code) => reject(new Error(`dev broker process exited (${code})`)));
+  });
+  return {
+    endpoint,
+    groupStats: (group, topic) =>
+      new Promise((resolve) => {
+        child.once("message", (m: { stats: GroupTopicStats }) => resolve(m.stats));
+        child.send({ type: "groupStats", group, topic });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.disconnect();
+      }),
+  };
+}
+
+async function inParallel(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+async function measureBareUnary(endpoint: string, n: number): Promise<number> {
+  const client = new grpcPb.MessagingServiceClient(endpoint, credentials.createInsecure());
+  const md = new Metadata();
+  md.set("x-mq-client-id", "bench-bare");
+  const req = new svc.HeartbeatRequest();
+  const call = () => new Promise((resolve, reject) => client.heartbeat(req, md, (err, res) => (err ? reject(err) : resolve(res))));
+  await inParallel(500, CONCURRENCY, call); // warm-up: connection, JIT
+  const started = performance.now();
+  await inParallel(n, CONCURRENCY, call);
+  const seconds = (performance.now() - started) / 1000;
+  client.close();
+  return n / seconds;
+}
+
+async function measureClientFlow(broker: BrokerProcess, n: number): Promise<number> {
+  const topic = "bench-flow";
+  const group = "bench-flow-g";
+  const consumer = new PushConsumer({
+    endpoints: broker.endpoint,
+    namespace: "",
+    logger,
+    consumerGroup: group,
+    subscriptions: new Map([[topic, "*"]]),
+    messageListener: { consume: async () => ConsumeResult.SUCCESS },
+  });
+  const producer = new Producer({ endpoints: broker.endpoint, namespace: "", logger, topics: [topic] });
+  await Promise.all([consumer.startup(), producer.startup()]);
+  await new Promise((r) => setTimeout(r, 1200)); // the consumer's first assignment scan
+  const body = Buffer.alloc(256, "x");
+  const started = performance.now();
+  await inParallel(n, CONCURRENCY, (i) => producer.send({ topic, keys: [`k${i}`], body }));
+  while ((await broker.groupStats(group, topic)).acked < n) await new Promise((r) => setTimeout(r, 10));
+  const seconds = (performance.now() - started) / 1000;
+  if (process.env.BENCH_DEBUG) console.log(await broker.groupStats(group, topic));
+  await Promise.all([shutdownSafely(producer, { timeoutMs: 10_000 }), shutdownSafely(consumer, { timeoutMs: 10_000 })]);
+  return n / seconds;
+}
+
+export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
+  const n = ctx.quick ? 5_000 : 30_000;
+  const broker = await forkBroker();
+  try {
+    const bare = await measureBareUnary(broker.endpoint, n);
+    const flow = await measureClientFlow(broker, n);
+    const ceiling = bare / 2;
+    return [
+      { figure: "dev broker: bare grpc-js unary calls", value: bare, unit: "calls/s" },
+      {
+        figure: "dev broker: send+receive+ack via rocketmq-client-nodejs",
+        value: flow,
+        unit: "msgs/s",
+        baseline: { name: "bare unary calls/s ÷ 2", value: ceiling },
+        ratio: flow / ceiling,
+        target: "≥ 1500 msgs/s",
+        pass: flow >= 1500,
+      },
+    ];
+  } finally {
+    await broker.stop();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * One evaluation tick, and the loop that runs it in the elected instance only.
+ *
+ * A tick measures every rule, plans each consumer group (plan.ts), and for each group that has
+ * something to send runs ONE transaction: re-read the group's alert_state FOR UPDATE, re-plan
+ * from that fresh state, write the new state and insert one outbox row (webhook_message) per
+ * enabled endpoint. State and notification commit together, so a crash can neither lose a
+ * notification nor send it twice, and an evaluator that restarts (or a second one that briefly
+ * believes it leads) sees last_notified_at and stays quiet.
+ */
+import type mysql from "mysql2/promise";
+import { config } from "../config";
+import { log } from "../log";
+import { dbNow, withTransaction, type Pool, type Row } from "./db";
+import { createLeadership, type Leadership } from "./leader";
+import { enqueueForEnabledEndpoints } from "./outbox";
+import { publicBaseUrl } from "./payload";
+import { alertsOf, planGroup, type StoredState } from "./plan";
+import { loadRules, measureRule, type AlertRule, type Measurement } from "./rules";
+
+export interface EvaluateOptions {
+  repeatIntervalS?: number;
+  baseUrl?: string;
+}
+
+export interface TickResult {
+  fired: number;
+  resolved: number;
+  repeated: number;
+  /** Outbox rows inserted (one per group notification per endpoint). */
+  enqueued: number;
+}
+
+function stateFromRow(r: Row): StoredState {
+  return {
+    ruleId: Number(r.rule_id),
+    consumerGroup: String(r.consumer_group),
+    fingerprint: String(r.fingerprint),
+    status: r.status === "firing" ? "firing" : "resolved",
+    value: Number(r.value),
+    startsAt: new Date(r.starts_at),
+    endsAt: r.ends_at ? new Date(r.ends_at) : null,
+    lastNotifiedAt: r.last_notified_at ? new Date(r.last_notified_at) : null,
+  };
+}
+
+const STATE_COLUMNS = "rule_id, consumer_group, fingerprint, status, value, starts_at, ends_at, last_notified_at";
+
+async function writeState(conn: mysql.PoolConnection, s: StoredState): Promise<void> {
+  await conn.query(
+    `INSERT INTO alert_state (${STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE fingerprint = VALUES(fingerprint), status = VALUES(status), value = VALUES(value),
+       starts_at = VALUES(starts_at), ends_at = VALUES(ends_at), last_notified_at = VALUES(last_notified_at)`,
+    [s.ruleId, s.consumerGroup, s.fingerprint, s.status, s.value, s.startsAt, s.endsAt, s.lastNotifiedAt],
+  );
+}
+
+/** Measure every enabled rule; a rule whose query fails is reported, never treated as "fine". */
+async function measureAll(pool: Pool, rules: AlertRule[], now: Date) {
+  const byGroup = new Map<string, Map<number, Measurement>>();
+  const failed = new Set<number>();
+  for (const rule of rules.filter((r) => r.enabled)) {
+    try {
+      for (const m of await measureRule(pool, rule, now)) {
+        if (!byGroup.has(m.consumerGroup)) byGroup.set(m.consumerGroup, new Map());
+        byGroup.get(m.consumerGroup)!.set(rule.id, m);
+      }
+    } catch (err) {
+      failed.add(rule.id);
+      log.error({ err, ruleId: rule.id, kind: rule.kind }, "alert rule measurement failed; its alerts keep their state");
+    }
+  }
+  return { byGroup, failed };
+}
+
+/** Run one evaluation. Callers make sure only the elected instance calls it. */
+export async function evaluateOnce(pool: Pool, opts: EvaluateOptions = {}): Promise<TickResult> {
+  const repeatIntervalS = opts.repeatIntervalS ?? config().ALERT_REPEAT_INTERVAL_S;
+  const baseUrl = opts.baseUrl ?? publicBaseUrl();
+  const now = await dbNow(pool);
+  const rules = await loadRules(pool);
+  const rulesById = new Map(rules.map((r) => [r.id, r]));
+  const { byGroup, failed } = await measureAll(pool, rules, now);
+  const [stateRows] = await pool.query<Row[]>(`SELECT ${STATE_COLUMNS} FROM alert_state`);
+  const statesByGroup = new Map<string, StoredState[]>();
+  for (const s of stateRows.map(stateFromRow)) {
+    if (!statesByGroup.has(s.consumerGroup)) statesByGroup.set(s.consumerGroup, []);
+    statesByGroup.get(s.consumerGroup)!.push(s);
+  }
+
+  const result: TickResult = { fired: 0, resolved: 0, repeated: 0, enqueued: 0 };
+  for (const group of new Set([...byGroup.keys(), ...statesByGroup.keys()])) {
+    const measurements = byGroup.get(group) ?? new Map<number, Measurement>();
+    const base = { consumerGroup: group, rules: rulesById, measurements, failedRules: failed, now, repeatIntervalS };
+    // Cheap pre-check outside any transaction: most groups have nothing to send most ticks.
+    if (!planGroup({ ...base, states: statesByGroup.get(group) ?? [] }).notify) continue;
+    await withTransaction(pool, async (conn) => {
+      const [fresh] = await conn.query<Row[]>(`SELECT ${STATE_COLUMNS} FROM alert_state WHERE consumer_group = ? FOR UPDATE`, [group]);
+      const plan = planGroup({ ...base, states: fresh.map(stateFromRow) });
+      if (!plan.notify) return;
+      for (const c of plan.changes) await writeState(conn, c.next);
+      result.enqueued += await enqueueForEnabledEndpoints(conn, { consumerGroup: group, alerts: alertsOf(plan, measurements, baseUrl), baseUrl, now });
+      for (const c of plan.changes) {
+        if (c.kind === "fire") result.fired++;
+        else if (c.kind === "resolve") result.resolved++;
+        else if (c.kind === "repeat") result.repeated++;
+      }
+      log.info({ consumerGroup: group, changes: plan.changes.map((c) => `${c.rule.kind}:${c.kind}`) }, "alert notification enqueued");
+    });
+  }
+  return result;
+}
+
+export interface EvaluatorOptions extends EvaluateOptions {
+  pool: Pool;
+  /** Database URL, for the dedicated leader-lock connection. */
+  url: string;
+  intervalS?: number;
+  /** Called after a tick enqueued notifications (the runner wakes the delivery loop). */
+  onEnqueued?: () => void;
+  leadership?: Leadership;
+}
+
+export interface RunningEvaluator {
+  isLeader(): boolean;
+  leadership: Leadership;
+  /** Resolves when the current tick (if any) finished; idempotent. */
+  stop(): Promise<void>;
+  /** Run a tick now (tests, and right after winning the election). */
+  tick(): Promise<TickResult | undefined>;
+}
+
+/** Start the evaluation loop: every interval, check leadership, then evaluate if leading. */
+export function startEvaluator(opts: EvaluatorOptions): RunningEvaluator {
+  const intervalMs = (opts.intervalS ?? config().ALERT_EVAL_INTERVAL_S) * 1000;
+  const leadership = opts.leadership ?? createLeadership(opts.url);
+  let running: Promise<TickResult | undefined> | undefined;
+  let stopped: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const tick = (): Promise<TickResult | undefined> => {
+    // Never two ticks at once in one process: a slow tick delays the next instead of piling up.
+    running ??= (async () => {
+      try {
+        if (!(await leadership.check())) return undefined;
+        const r = await evaluateOnce(opts.pool, opts);
+        if (r.enqueued > 0) opts.onEnqueued?.();
+        return r;
+      } catch (err) {
+        log.error({ err }, "alert evaluation failed; retrying next interval");
+        return undefined;
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const loop = () => {
+    timer = setTimeout(async () => {
+      await tick();
+      if (!stopped) loop();
+    }, intervalMs);
+  };
+  void tick().then(() => stopped || loop());
+
+  return {
+    isLeader: () => leadership.isLeader(),
+    leadership,
+    tick,
+    stop() {
+      stopped ??= (async () => {
+        if (timer) clearTimeout(timer);
+        await running;
+        await leadership.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The six alert kinds and how a rule's two numbers (threshold, window_s) are read for each.
+ * One table, so the evaluator, the API validation, the dashboard help text and the README say
+ * the same thing.
+ *
+ * | kind             | value measured per group                                    | fires when      | window_s means                          |
+ * |------------------|-------------------------------------------------------------|-----------------|-----------------------------------------|
+ * | dup_rate         | 100 × duplicate hits ÷ consumed over the window (%)         | value > threshold (and consumed > 0) | look-back window                 |
+ * | stuck_claims     | CLAIMED rows whose lease ran out more than window_s ago     | value > threshold | grace after lease expiry (0 = any expired lease). "oldest older than T" = threshold 0, window_s T |
+ * | replays          | duplicate hits caused by a rebalance replay in the window   | value ≥ threshold | look-back window                       |
+ * | no_live_worker   | workers in state live whose heartbeat is younger than window_s | value ≤ threshold (default 0) | heartbeat freshness          |
+ * | dlq_growth       | messages dead-lettered in the window                        | value > threshold | look-back window                       |
+ * | payload_mismatch | same key seen with a different payload in the window        | value > threshold (default 0) | look-back window              |
+ *
+ * Rollup-based kinds (dup_rate, replays, dlq_growth, payload_mismatch) read group_stats_minute,
+ * so a window is rounded out to whole minutes (the minute containing now − window_s counts).
+ */
+import type { AlertKind } from "../generated/prisma/enums";
+
+export type { AlertKind };
+
+export type Comparison = "gt" | "gte" | "lte";
+
+export interface KindInfo {
+  kind: AlertKind;
+  /** Prometheus-style alert name used as the `alertname` label. */
+  alertname: string;
+  title: string;
+  unit: string;
+  comparison: Comparison;
+  /** What threshold and window_s mean, for forms and API docs. */
+  thresholdHelp: string;
+  windowHelp: string;
+  minWindowS: number;
+  /** Inclusive bounds for the threshold. */
+  thresholdRange: [number, number];
+  integerThreshold: boolean;
+}
+
+export const KINDS: Record<AlertKind, KindInfo> = {
+  dup_rate: {
+    kind: "dup_rate",
+    alertname: "DedupDuplicateRateHigh",
+    title: "Duplicate rate",
+    unit: "%",
+    comparison: "gt",
+    thresholdHelp: "fires when duplicate hits ÷ consumed, in percent, is above this",
+    windowHelp: "look-back window in seconds (whole minutes of rollups)",
+    minWindowS: 60,
+    thresholdRange: [0, 100],
+    integerThreshold: false,
+  },
+  stuck_claims: {
+    kind: "stuck_claims",
+    alertname: "DedupStuckClaims",
+    title: "Stuck claims",
+    unit: "claims",
+    comparison: "gt",
+    thresholdHelp: "fires when more than this many claims are stuck (0 = any stuck claim)",
+    windowHelp: "a claim counts as stuck once its lease ran out this many seconds ago (0 = at once)",
+    minWindowS: 0,
+    thresholdRange: [0, 1e9],
+    integerThreshold: true,
+  },
+  replays: {
+    kind: "replays",
+    alertname: "DedupRebalanceReplays",
+    title: "Rebalance replays",
+    unit: "replays",
+    comparison: "gte",
+    thresholdHelp: "fires when at least this many duplicates were rebalance replays in the window",
+    windowHelp: "look-back window in seconds (whole minutes of rollups)",
+    minWindowS: 60,
+    thresholdRange: [1, 1e9],
+    integerThreshold: true,
+  },
+  no_live_worker: {
+    kind: "no_live_worker",
+    alertname: "DedupNoLiveWorker",
+    title: "No live worker",
+    unit: "workers",
+    comparison: "lte",
+    thresholdHelp: "fires when the group has this many live workers or fewer (0 = none left)",
+    windowHelp: "a worker is live when its heartbeat is younger than this many seconds",
+    minWindowS: 1,
+    thresholdRange: [0, 1e6],
+    integerThreshold: true,
+  },
+  dlq_growth: {
+    kind: "dlq_growth",
+    alertname: "DedupDeadLetterGrowth",
+    title: "DLQ growth",
+    unit: "messages",
+    comparison: "gt",
+    thresholdHelp: "fires when more than this many messages were dead-lettered in the window",
+    windowHelp: "look-back window in seconds (whole minutes of rollups)",
+    minWindowS: 60,
+    thresholdRange: [0, 1e9],
+    integerThreshold: true,
+  },
+  payload_mismatch: {
+    kind: "payload_mismatch",
+    alertname: "DedupPayloadMismatch",
+    title: "Payload mismatch",
+    unit: "mismatches",
+    comparison: "gt",
+    thresholdHelp: "fires when more than this many deliveries carried a known key with a different payload (0 = any)",
+    windowHelp: "look-back window in seconds (whole minutes of rollups)",
+    minWindowS: 60,
+    thresholdRange: [0, 1e9],
+    integerThreshold: true,
+  },
+};
+
+export const ALERT_KINDS = Object.keys(KINDS) as AlertKind[];
+
+/** Whether a measured value breaches the rule. */
+export function isBreached(kind: AlertKind, value: number, threshold: number): boolean {
+  switch (KINDS[kind].comparison) {
+    case "gt":
+      return value > threshold;
+    case "gte":
+      return value >= threshold;
+    case "lte":
+      return value <= threshold;
+  }
+}
+
+/** "> 5 %", "≥ 1 replays", "≤ 0 workers" — for annotations and lists. */
+export function describeCondition(kind: AlertKind, threshold: number): string {
+  const op = { gt: ">", gte: "≥", lte: "≤" }[KINDS[kind].comparison];
+  return `${op} ${threshold} ${KINDS[kind].unit}`;
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { dbNow, type Row } from "./db";
+import { ensureDefaultRules, loadRules, measureRule, type AlertRule } from "./rules";
+import { addClaim, addStats, upsertWorker } from "./testing/fixtures";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const rule = (r: Partial<AlertRule> & Pick<AlertRule, "kind" | "threshold" | "windowS">): AlertRule => ({
+  id: 1,
+  name: "r",
+  consumerGroup: null,
+  severity: "warning",
+  enabled: true,
+  ...r,
+});
+
+async function measure(r: AlertRule) {
+  const list = await measureRule(db.pool, r, await dbNow(db.pool));
+  return Object.fromEntries(list.map((m) => [m.consumerGroup, { value: m.value, firing: m.firing }]));
+}
+
+describe("measureRule", () => {
+  it("dup_rate: duplicate hits ÷ consumed over whole minutes of the window, groups without traffic left out", async () => {
+    await addStats(db.pool, { group: "dr-a", consumed: 100, dupRedelivery: 3, dupProducerResend: 2 });
+    await addStats(db.pool, { group: "dr-a", minutesAgo: 20, consumed: 100, dupUnknown: 100 }); // outside the window
+    await addStats(db.pool, { group: "dr-b", consumed: 50, dupRebalanceReplay: 1 });
+    await addStats(db.pool, { group: "dr-idle" });
+    const m = await measure(rule({ kind: "dup_rate", threshold: 4, windowS: 300 }));
+    expect(m["dr-a"]).toEqual({ value: 5, firing: true });
+    expect(m["dr-b"]).toEqual({ value: 2, firing: false });
+    expect(m["dr-idle"]).toBeUndefined();
+    expect(await measure(rule({ kind: "dup_rate", threshold: 4, windowS: 300, consumerGroup: "dr-b" }))).toEqual({ "dr-b": { value: 2, firing: false } });
+  });
+
+  it("replays fire at ≥ N, dlq_growth and payload_mismatch above N", async () => {
+    await addStats(db.pool, { group: "rp", dupRebalanceReplay: 2, deadLettered: 1, payloadMismatches: 1 });
+    expect((await measure(rule({ kind: "replays", threshold: 2, windowS: 60 })))["rp"]).toEqual({ value: 2, firing: true });
+    expect((await measure(rule({ kind: "replays", threshold: 3, windowS: 60 })))["rp"]).toEqual({ value: 2, firing: false });
+    expect((await measure(rule({ kind: "dlq_growth", threshold: 0, windowS: 60 })))["rp"]).toEqual({ value: 1, firing: true });
+    expect((await measure(rule({ kind: "dlq_growth", threshold: 1, windowS: 60 })))["rp"]).toEqual({ value: 1, firing: false });
+    expect((await measure(rule({ kind: "payload_mismatch", threshold: 0, windowS: 60 })))["rp"]).toEqual({ value: 1, firing: true });
+  });
+
+  it("stuck_claims counts CLAIMED rows whose lease ran out more than window_s ago", async () => {
+    await addClaim(db.pool, "st", 120);
+    await addClaim(db.pool, "st", 30);
+    await addClaim(db.pool, "st", -60); // lease still valid
+    expect((await measure(rule({ kind: "stuck_claims", threshold: 0, windowS: 0 })))["st"]).toEqual({ value: 2, firing: true });
+    // "oldest older than 60 s": threshold 0, window 60.
+    expect((await measure(rule({ kind: "stuck_claims", threshold: 0, windowS: 60 })))["st"]).toEqual({ value: 1, firing: true });
+    expect((await measure(rule({ kind: "stuck_claims", threshold: 0, windowS: 300 })))["st"]).toBeUndefined();
+    expect((await measure(rule({ kind: "stuck_claims", threshold: 2, windowS: 0 })))["st"]).toEqual({ value: 2, firing: false });
+  });
+
+  it("no_live_worker: live rows with a fresh heartbeat; a stale 'live' row is not live", async () => {
+    await upsertWorker(db.pool, { id: "nl-1", group: "nl-ok" });
+    await upsertWorker(db.pool, { id: "nl-2", group: "nl-stale", heartbeatAgeS: 60 });
+    await upsertWorker(db.pool, { id: "nl-3", group: "nl-dead", state: "dead" });
+    const m = await measure(rule({ kind: "no_live_worker", threshold: 0, windowS: 15 }));
+    expect(m["nl-ok"]).toEqual({ value: 1, firing: false });
+    expect(m["nl-stale"]).toEqual({ value: 0, firing: true });
+    expect(m["nl-dead"]).toEqual({ value: 0, firing: true });
+    // A rule naming a group that never registered a worker fires for it.
+    expect(await measure(rule({ kind: "no_live_worker", threshold: 0, windowS: 15, consumerGroup: "nl-never" }))).toEqual({ "nl-never": { value: 0, firing: true } });
+  });
+});
+
+describe("ensureDefaultRules", () => {
+  it("creates the defaults once, even when several instances start together, and not again after they are deleted", async () => {
+    const results = await Promise.all([ensureDefaultRules(db.pool), ensureDefaultRules(db.pool), ensureDefaultRules(db.pool)]);
+    expect(results.map((r) => r.created).sort()).toEqual([0, 0, 6]);
+    const rules = await loadRules(db.pool);
+    expect(rules.map((r) => r.kind).sort()).toEqual(["dlq_growth", "dup_rate", "no_live_worker", "payload_mismatch", "replays", "stuck_claims"]);
+    expect(rules.every((r) => r.consumerGroup === null && r.enabled)).toBe(true);
+    await db.pool.query("DELETE FROM alert_rule");
+    expect(await ensureDefaultRules(db.pool)).toEqual({ created: 0 });
+    const [rows] = await db.pool.query<Row[]>("SELECT COUNT(*) AS n FROM alert_rule");
+    expect(Number(rows[0].n)).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { runRetention } from "./retention";
+import { rows } from "./test/fixtures";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+async function seedClaims(n: number, state: "DONE" | "CLAIMED", expireSql: string, prefix: string) {
+  const values = Array.from({ length: n }, (_, i) => `('g','t','',${db.pool.escape(Buffer.from(`${prefix}${i}`))},'key','${state}','w',1,1,'m','m','',REPEAT(0x00,32),UTC_TIMESTAMP(3),NULL,NULL,${expireSql})`);
+  await db.pool.query(
+    "INSERT INTO dedup_claim (consumer_group, topic, tag, dedup_key, key_source, state, owner, fence, attempts, first_msg_id, last_msg_id, queue, payload_hash, claimed_at, lease_until, done_at, expire_at) VALUES " + values.join(","),
+  );
+}
+
+describe("retention", () => {
+  it("deletes expired DONE claims and old events in bounded batches, keeps the rest", async () => {
+    await seedClaims(250, "DONE", "UTC_TIMESTAMP(3) - INTERVAL 1 HOUR", "old-");
+    await seedClaims(10, "DONE", "UTC_TIMESTAMP(3) + INTERVAL 1 DAY", "new-");
+    await seedClaims(5, "CLAIMED", "UTC_TIMESTAMP(3) - INTERVAL 1 HOUR", "stuck-"); // stuck claims are for operators, not retention
+    await db.pool.query(
+      "INSERT INTO dedup_event (ts, consumer_group, topic, dedup_key, msg_id, kind) VALUES (UTC_TIMESTAMP(3) - INTERVAL 10 DAY, 'g','t','k','m','duplicate'), (UTC_TIMESTAMP(3), 'g','t','k','m','duplicate')",
+    );
+    await db.pool.query("INSERT INTO group_totals (consumer_group, topic, consumed, updated_at) VALUES ('g','t',5,UTC_TIMESTAMP(3))");
+    const r = await runRetention(db.pool, { retentionMs: 7 * 86_400_000, batchSize: 100, pauseMs: 1 });
+    expect(r).toMatchObject({ elected: true, claims: 250, events: 1 });
+    const [c] = await rows(db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
+    expect(Number(c.n)).toBe(15);
+    const [t] = await rows(db.pool, "SELECT COUNT(*) AS n FROM group_totals");
+    expect(Number(t.n)).toBe(1);
+  });
+
+  it("runs on one elected instance at a time (GET_LOCK)", async () => {
+    const holder = await db.pool.getConnection();
+    await holder.query("SELECT GET_LOCK(?, 0)", [`dedup_audit.retention.${db.name}`]);
+    expect((await runRetention(db.pool, { retentionMs: 1 })).elected).toBe(false);
+    await holder.query("DO RELEASE_LOCK(?)", [`dedup_audit.retention.${db.name}`]);
+    holder.release();
+    expect((await runRetention(db.pool, { retentionMs: 1 })).elected).toBe(true);
+  });
+});

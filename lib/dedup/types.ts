@@ -1,0 +1,70 @@
+/**
+ * The shapes the dedup runtime passes around. A `Delivery` is one delivery of one message, cut
+ * loose from the RocketMQ client so the state machine, the bench and the tests can drive it
+ * without a broker.
+ */
+import type { Conn } from "../db/mysql";
+
+export type DedupMode = "transactional" | "lease";
+export type ExpiredLeasePolicy = "takeover" | "hold";
+export type KeySource = "key" | "custom" | "msgId";
+export type DuplicateCause = "producer_resend" | "rebalance_replay" | "redelivery" | "unknown";
+
+export interface Delivery {
+  msgId: string;
+  topic: string;
+  /** '' when the message has no tag. */
+  tag: string;
+  keys: readonly string[];
+  body: Buffer;
+  /** 1 for the first delivery; the broker counts up on every redelivery. */
+  deliveryAttempt: number;
+  /** Broker queue the delivery came from, '' when unknown (RocketMQ 5 pop mode). */
+  queue: string;
+  properties?: ReadonlyMap<string, string>;
+}
+
+/** A delivery with its dedup key worked out (see key.ts). */
+export interface KeyedDelivery extends Delivery {
+  key: Buffer;
+  keySource: KeySource;
+  payloadHash: Buffer;
+}
+
+export interface HandlerContext {
+  key: Buffer;
+  keySource: KeySource;
+  /** Fencing token of the claim this handler runs under. */
+  fence: number;
+  /** Aborted when the lease was lost (taken over / released by an operator) or on forced stop. */
+  signal: AbortSignal;
+}
+
+export interface TransactionalContext extends HandlerContext {
+  /** The open transaction: the effect must use it, so claim + effect + DONE commit together. */
+  tx: Conn;
+}
+
+export type LeaseHandler = (message: KeyedDelivery, ctx: HandlerContext) => Promise<void>;
+export type TransactionalHandler = (message: KeyedDelivery, ctx: TransactionalContext) => Promise<void>;
+
+/** What the listener tells the broker: ack, or let it come back (nack / redelivery). */
+export type Verdict =
+  | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" }
+  | { ack: false; outcome: "released" | "deferred" | "stopping" | "error" };
+
+/** Counters kept per (group, topic, minute) and in totals; names match the table columns. */
+export type StatCounter =
+  | "consumed"
+  | "claims"
+  | "commits"
+  | "dup_producer_resend"
+  | "dup_rebalance_replay"
+  | "dup_redelivery"
+  | "dup_unknown"
+  | "inflight_waits"
+  | "releases"
+  | "takeovers"
+  | "expiries"
+  | "payload_mismatches"
+  | "dead_lettered";

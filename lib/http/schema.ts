@@ -1,0 +1,26 @@
+/** Pieces of request schemas shared by several routes: time ranges, names, paging. */
+import { z } from "zod";
+
+/** Time ranges of the dashboard and the bucket size of their charts (≈ 30–60 points each). */
+export const RANGES = {
+  "15m": { seconds: 15 * 60, bucketS: 60 },
+  "1h": { seconds: 3600, bucketS: 120 },
+  "24h": { seconds: 24 * 3600, bucketS: 1800 },
+  "7d": { seconds: 7 * 24 * 3600, bucketS: 4 * 3600 },
+} as const;
+
+export type RangeName = keyof typeof RANGES;
+export const rangeSchema = z.enum(["15m", "1h", "24h", "7d"]).default("1h");
+
+/** RocketMQ group/topic names: the broker allows [%|a-zA-Z0-9_-], up to 255 chars. */
+export const nameSchema = z.string().trim().min(1).max(255).regex(/^[%|\w.-]+$/, "letters, digits, %|_.- only");
+
+/** An id or fence as the API writes it (a decimal string; bigint in the database). */
+export const bigintSchema = z.union([z.string().regex(/^\d{1,19}$/, "must be a whole number"), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+
+export const limitSchema = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+
+/** A reason an operator must give: said in words, not a single keystroke. */
+export const reasonSchema = z.string().trim().min(3, "give a reason of at least 3 characters").max(1000);
+
+export const passwordSchema = z.string().min(10, "use at least 10 characters").max(200);

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { seedClaim, seedStats, seedWorker, uniqueName } from "../e2e/fixtures/seed";
+import { useDashboardDatabase } from "./http/testing";
+import { renderMetrics } from "./metrics";
+
+const ctx = useDashboardDatabase();
+
+/** Sample lines as [name, labels, value]. */
+function samples(text: string): [string, Record<string, string>, number][] {
+  return text
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => {
+      const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
+      if (!m) throw new Error(`not a Prometheus sample line: ${l}`);
+      const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      return [m[1], labels, Number(m[3])];
+    });
+}
+
+describe("renderMetrics", () => {
+  it("exposes _total counters from group_totals with consumer_group/topic/cause labels and per-group gauges", async () => {
+    const g = uniqueName("metrics");
+    await seedStats(ctx.db.pool, { group: g, minutesAgo: 1, consumed: 40, producerResend: 2, redelivery: 5 });
+    await seedStats(ctx.db.pool, { group: g, minutesAgo: 600, consumed: 60, redelivery: 1 }); // old minutes still count
+    await seedWorker(ctx.db.pool, { id: `${g}-w`, group: g, alive: true });
+    await seedClaim(ctx.db.pool, { group: g, key: "secret-order-key", msgId: "MSG-SECRET", owner: "gone", leaseExpiredAgoS: 120 });
+
+    const { body, contentType } = await renderMetrics();
+    expect(contentType).toContain("text/plain");
+    const s = samples(body);
+    const value = (name: string, labels: Record<string, string>) => s.find(([n, l]) => n === name && Object.entries(labels).every(([k, v]) => l[k] === v))?.[2];
+
+    expect(value("dedup_messages_consumed_total", { consumer_group: g, topic: "orders" })).toBe(100);
+    expect(value("dedup_duplicate_hits_total", { consumer_group: g, cause: "redelivery" })).toBe(6);
+    expect(value("dedup_duplicate_hits_total", { consumer_group: g, cause: "producer_resend" })).toBe(2);
+    expect(value("dedup_duplicate_hits_total", { consumer_group: g, cause: "unknown" })).toBe(0);
+    expect(value("dedup_stuck_claims", { consumer_group: g })).toBe(1);
+    expect(value("dedup_orphaned_claims", { consumer_group: g })).toBe(1);
+    expect(value("dedup_stuck_claim_oldest_age_seconds", { consumer_group: g })).toBeGreaterThanOrEqual(119);
+    expect(value("dedup_live_workers", { consumer_group: g })).toBe(1);
+
+    expect(body).toContain("# TYPE dedup_duplicate_hits_total counter");
+    expect(body).toContain("# TYPE dedup_stuck_claims gauge");
+    for (const [name, labels] of s) {
+      expect(name.startsWith("dedup_")).toBe(true);
+      expect(Object.keys(labels).every((k) => ["consumer_group", "topic", "cause"].includes(k))).toBe(true);
+    }
+    expect(body).not.toContain("secret-order-key");
+    expect(body).not.toContain("MSG-SECRET");
+  });
+});

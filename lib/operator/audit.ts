@@ -1,0 +1,38 @@
+/** The append-only audit log (operator_action): one row per operator attempt, refusals included. */
+import type { PrismaClient } from "../db/prisma";
+import type { Prisma } from "../generated/prisma/client";
+
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface ActionRecord {
+  actor: string;
+  /** release, mark_done, user_create, user_update, token_create, token_revoke, … */
+  action: string;
+  consumerGroup?: string | null;
+  topic?: string | null;
+  tag?: string | null;
+  dedupKey?: Uint8Array<ArrayBuffer> | null;
+  fenceSeen?: bigint | null;
+  reason: string;
+  /** ok, refused_changed, refused_not_found, … */
+  result: string;
+  detail?: unknown;
+}
+
+export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
+  await db.operatorAction.create({
+    data: {
+      ts: new Date(),
+      actor: a.actor.slice(0, 255),
+      action: a.action,
+      consumerGroup: a.consumerGroup ?? null,
+      topic: a.topic ?? null,
+      tag: a.tag ?? null,
+      dedupKey: a.dedupKey ?? null,
+      fenceSeen: a.fenceSeen ?? null,
+      reason: a.reason,
+      result: a.result,
+      detail: a.detail === undefined ? null : typeof a.detail === "string" ? a.detail : JSON.stringify(a.detail, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    },
+  });
+}

@@ -1,0 +1,55 @@
+/** The audit log, newest first, filtered; paged by id (`before`) so new rows never shift a page. */
+import { prisma } from "../db/prisma";
+import type { Prisma } from "../generated/prisma/client";
+import { viewKey, type KeyView } from "./keys";
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  group?: string;
+  result?: string;
+  /** Only rows with a smaller id (the previous page's `nextBefore`). */
+  before?: bigint;
+  limit: number;
+}
+
+export interface AuditEntry {
+  id: string;
+  ts: Date;
+  actor: string;
+  action: string;
+  consumerGroup: string | null;
+  topic: string | null;
+  tag: string | null;
+  key: KeyView | null;
+  fenceSeen: string | null;
+  reason: string;
+  result: string;
+  detail: string | null;
+}
+
+export async function listAuditLog(f: AuditFilter): Promise<{ entries: AuditEntry[]; nextBefore: string | null }> {
+  const where: Prisma.OperatorActionWhereInput = {
+    ...(f.actor ? { actor: { startsWith: f.actor } } : {}),
+    ...(f.action ? { action: f.action } : {}),
+    ...(f.group ? { consumerGroup: f.group } : {}),
+    ...(f.result ? (f.result === "refused" ? { result: { startsWith: "refused" } } : { result: f.result }) : {}),
+    ...(f.before !== undefined ? { id: { lt: f.before } } : {}),
+  };
+  const rows = await prisma().operatorAction.findMany({ where, orderBy: { id: "desc" }, take: f.limit + 1 });
+  const entries = rows.slice(0, f.limit).map((r) => ({
+    id: r.id.toString(),
+    ts: r.ts,
+    actor: r.actor,
+    action: r.action,
+    consumerGroup: r.consumerGroup,
+    topic: r.topic,
+    tag: r.tag,
+    key: r.dedupKey ? viewKey(r.dedupKey) : null,
+    fenceSeen: r.fenceSeen === null ? null : r.fenceSeen.toString(),
+    reason: r.reason,
+    result: r.result,
+    detail: r.detail,
+  }));
+  return { entries, nextBefore: rows.length > f.limit ? entries[entries.length - 1].id : null };
+}

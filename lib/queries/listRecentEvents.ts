@@ -1,0 +1,45 @@
+/** The newest dedup events of one group (idx_event_group_ts, newest first, bounded). */
+import { prisma } from "../db/prisma";
+import { viewKey, type KeyView } from "./keys";
+
+export interface EventView extends KeyView {
+  id: string;
+  ts: Date;
+  consumerGroup: string;
+  topic: string;
+  tag: string;
+  msgId: string;
+  kind: string;
+  cause: string | null;
+  outcome: string | null;
+  worker: string | null;
+  fence: string | null;
+  deliveryAttempt: number | null;
+  detail: string | null;
+}
+
+type EventRow = Awaited<ReturnType<ReturnType<typeof prisma>["dedupEvent"]["findFirstOrThrow"]>>;
+
+export function viewEvent(e: EventRow): EventView {
+  return {
+    id: e.id.toString(),
+    ts: e.ts,
+    consumerGroup: e.consumerGroup,
+    topic: e.topic,
+    tag: e.tag,
+    ...viewKey(e.dedupKey),
+    msgId: e.msgId,
+    kind: e.kind,
+    cause: e.cause,
+    outcome: e.outcome,
+    worker: e.worker,
+    fence: e.fence === null ? null : e.fence.toString(),
+    deliveryAttempt: e.deliveryAttempt,
+    detail: e.detail,
+  };
+}
+
+export async function listRecentEvents(group: string, limit = 50): Promise<EventView[]> {
+  const rows = await prisma().dedupEvent.findMany({ where: { consumerGroup: group }, orderBy: { ts: "desc" }, take: limit });
+  return rows.map(viewEvent);
+}

@@ -1,0 +1,83 @@
+/** The test/demo control panel of a running dev broker: faults, policies and inspection. */
+import type { Broker } from "./broker";
+import type { GroupTopicStats } from "./consumption";
+import { summarize, type MessageSummary } from "./convert";
+import type { BrokerEvent } from "./events";
+import type { RetryBackoff } from "./options";
+
+export interface BrokerStats {
+  topics: Record<string, { sent: number; stored: number; queues: number }>;
+  /** group → topic → counters */
+  groups: Record<string, Record<string, GroupTopicStats>>;
+  clients: number;
+  held: { delayed: number; half: number };
+  faults: { dropAckRatio: number; v4Mode: boolean; replayWindowS: number };
+}
+
+export interface ClientSummary {
+  id: string;
+  type: number;
+  group?: string;
+  topics: string[];
+  alive: boolean;
+  lastSeenMs: number;
+  openCalls: number;
+}
+
+export interface DevBrokerAdmin {
+  setDropAckRatio(ratio: number): void;
+  setV4Mode(on: boolean): void;
+  setReplayWindowS(seconds: number): void;
+  /** Retry policy (max attempts, backoff) handed to this group's clients from their next settings sync. */
+  setGroupPolicy(group: string, policy: Partial<RetryBackoff>): void;
+  createTopic(name: string, queues?: number): void;
+  stats(): BrokerStats;
+  /** Counters of one group on one topic (zeros when it never consumed). */
+  groupStats(group: string, topic: string): GroupTopicStats;
+  messages(topic: string): MessageSummary[];
+  events<T extends BrokerEvent["type"]>(type?: T): Extract<BrokerEvent, { type: T }>[];
+  clients(): ClientSummary[];
+  /** Run the housekeeping pass now instead of waiting for the timer. */
+  sweep(): void;
+}
+
+const EMPTY: GroupTopicStats = { receives: 0, delivered: 0, acked: 0, redelivered: 0, nacked: 0, dlq: 0, replayed: 0, ackDropped: 0, inflight: 0, ready: 0, backlog: 0 };
+
+export function createAdmin(broker: Broker): DevBrokerAdmin {
+  const admin: DevBrokerAdmin = {
+    setDropAckRatio: (ratio) => broker.faults.setDropAckRatio(ratio),
+    setV4Mode: (on) => broker.faults.setV4Mode(on),
+    setReplayWindowS: (s) => broker.faults.setReplayWindowS(s),
+    setGroupPolicy: (group, policy) => {
+      if (policy.maxAttempts !== undefined && (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)) {
+        throw new RangeError("maxAttempts must be a positive integer");
+      }
+      broker.groupPolicies.set(group, { ...broker.groupPolicies.get(group), ...policy });
+    },
+    createTopic: (name, queues) => void broker.store.ensureTopic(name, queues),
+    stats: () => ({
+      topics: Object.fromEntries(
+        [...broker.store.topics.values()].map((t) => [t.name, { sent: t.sent, stored: t.queues.reduce((n, q) => n + q.messages.length, 0), queues: t.queues.length }]),
+      ),
+      groups: broker.consumption.stats(),
+      clients: broker.registry.list().length,
+      held: broker.holding.counts(),
+      faults: { dropAckRatio: broker.faults.dropAckRatio, v4Mode: broker.faults.v4Mode, replayWindowS: broker.faults.replayWindowS },
+    }),
+    groupStats: (group, topic) => broker.consumption.stats()[group]?.[topic] ?? { ...EMPTY },
+    messages: (topic) => broker.store.list(topic).map(summarize),
+    events: (type) => broker.events.list(type),
+    clients: () =>
+      broker.registry.list().map((c) => ({
+        id: c.id,
+        type: c.type,
+        group: c.group,
+        topics: [...c.topics],
+        alive: broker.registry.isAlive(c),
+        lastSeenMs: c.lastSeenMs,
+        openCalls: c.openCalls,
+      })),
+    sweep: () => broker.sweep(),
+  };
+  return admin;
+}

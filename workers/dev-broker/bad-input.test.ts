@@ -1,0 +1,134 @@
+/**
+ * Malformed and hostile requests, sent with a bare gRPC client: every one gets the RocketMQ v2
+ * status code a proxy would use, garbage bytes get a gRPC error, and the broker keeps serving.
+ */
+import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, def, durationOfMs, grpcPb, resourceOf, svc } from "./proto";
+import { startDevBroker, type DevBroker } from "./index";
+
+let broker: DevBroker;
+let client: InstanceType<typeof grpcPb.MessagingServiceClient>;
+const md = () => {
+  const m = new Metadata();
+  m.set("x-mq-client-id", "bad-input-test");
+  return m;
+};
+
+beforeAll(async () => {
+  broker = await startDevBroker({ port: 0, autoCreateTopics: false, topics: ["known"] });
+  client = new grpcPb.MessagingServiceClient(broker.endpoint, credentials.createInsecure());
+});
+afterAll(async () => {
+  client.close();
+  await broker.close();
+});
+
+type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
+/** Call a unary method; `Res` (the response class) only pins the result type of the overloaded stub. */
+function call<Res>(_Res: new () => Res, fn: unknown, req: unknown): Promise<Res> {
+  const method = fn as Unary<unknown, Res>;
+  return new Promise((resolve, reject) => method.call(client, req, md(), (err, res) => (err ? reject(err) : resolve(res))));
+}
+function receive(req: InstanceType<typeof svc.ReceiveMessageRequest>): Promise<InstanceType<typeof svc.ReceiveMessageResponse>[]> {
+  return new Promise((resolve, reject) => {
+    const frames: InstanceType<typeof svc.ReceiveMessageResponse>[] = [];
+    const stream = client.receiveMessage(req, md());
+    stream.on("data", (f) => frames.push(f));
+    stream.on("end", () => resolve(frames));
+    stream.on("error", reject);
+  });
+}
+const codeOf = (res: { getStatus(): { getCode(): number } | undefined }) => res.getStatus()?.getCode();
+const queue = (topic: string, id = 0) => new def.MessageQueue().setTopic(resourceOf(topic)).setId(id);
+
+describe("bad input", () => {
+  it("QueryRoute: missing or illegal topic → ILLEGAL_TOPIC, unknown topic → TOPIC_NOT_FOUND", async () => {
+    expect(codeOf(await call(svc.QueryRouteResponse, client.queryRoute, new svc.QueryRouteRequest()))).toBe(Code.ILLEGAL_TOPIC);
+    expect(codeOf(await call(svc.QueryRouteResponse, client.queryRoute, new svc.QueryRouteRequest().setTopic(resourceOf("bad topic!"))))).toBe(Code.ILLEGAL_TOPIC);
+    expect(codeOf(await call(svc.QueryRouteResponse, client.queryRoute, new svc.QueryRouteRequest().setTopic(resourceOf("nope"))))).toBe(Code.TOPIC_NOT_FOUND);
+    const ok = await call(svc.QueryRouteResponse, client.queryRoute, new svc.QueryRouteRequest().setTopic(resourceOf("known")));
+    expect(codeOf(ok)).toBe(Code.OK);
+    expect(ok.getMessageQueuesList().map((q) => q.getId())).toEqual([0, 1, 2, 3]);
+  });
+
+  it("SendMessage: empty batch, empty body, bad tag, unknown topic", async () => {
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest()))).toBe(Code.BAD_REQUEST);
+    const msg = (topic: string, body: string, tag?: string) => {
+      const sp = new def.SystemProperties().setMessageId("X1");
+      if (tag !== undefined) sp.setTag(tag);
+      return new def.Message().setTopic(resourceOf(topic)).setBody(Buffer.from(body)).setSystemProperties(sp);
+    };
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "")])))).toBe(Code.MESSAGE_BODY_EMPTY);
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "x", "a|b")])))).toBe(Code.ILLEGAL_MESSAGE_TAG);
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("nope", "x")])))).toBe(Code.TOPIC_NOT_FOUND);
+    // A message without system properties still gets an id and is stored.
+    const bare = new def.Message().setTopic(resourceOf("known")).setBody(Buffer.from("no props"));
+    const res = await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([bare]));
+    expect(codeOf(res)).toBe(Code.OK);
+    expect(res.getEntriesList()[0].getMessageId()).toMatch(/^[0-9A-F]{34}$/);
+    expect(broker.admin.stats().topics.known.sent).toBe(1);
+  });
+
+  it("Ack / ChangeInvisibleDuration / Forward: forged or missing receipt handles → INVALID_RECEIPT_HANDLE", async () => {
+    const ack = new svc.AckMessageRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known"));
+    expect(codeOf(await call(svc.AckMessageResponse, client.ackMessage, ack))).toBe(Code.BAD_REQUEST); // no entries
+    ack.addEntries(new svc.AckMessageEntry().setMessageId("X").setReceiptHandle("forged.0.1.2"));
+    expect(codeOf(await call(svc.AckMessageResponse, client.ackMessage, ack))).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(codeOf(await call(svc.AckMessageResponse, client.ackMessage, new svc.AckMessageRequest().setTopic(resourceOf("known"))))).toBe(Code.ILLEGAL_CONSUMER_GROUP);
+
+    const change = new svc.ChangeInvisibleDurationRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("x");
+    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.ILLEGAL_INVISIBLE_TIME); // no duration
+    change.setInvisibleDuration(durationOfMs(1000));
+    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.INVALID_RECEIPT_HANDLE);
+
+    const fwd = new svc.ForwardMessageToDeadLetterQueueRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("");
+    expect(codeOf(await call(svc.ForwardMessageToDeadLetterQueueResponse, client.forwardMessageToDeadLetterQueue, fwd))).toBe(Code.INVALID_RECEIPT_HANDLE);
+  });
+
+  it("ReceiveMessage: missing invisible time, SQL filter, bad batch, unknown queue → one status frame", async () => {
+    const base = () => new svc.ReceiveMessageRequest().setGroup(resourceOf("g")).setMessageQueue(queue("known")).setBatchSize(1);
+    const only = async (req: InstanceType<typeof svc.ReceiveMessageRequest>) => (await receive(req)).map((f) => f.getStatus()?.getCode());
+    expect(await only(base())).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
+    const sql = base().setAutoRenew(true).setFilterExpression(new def.FilterExpression().setType(def.FilterType.SQL).setExpression("a > 1"));
+    expect(await only(sql)).toEqual([Code.UNSUPPORTED]);
+    expect(await only(base().setAutoRenew(true).setBatchSize(0))).toEqual([Code.BAD_REQUEST]);
+    expect(await only(base().setAutoRenew(true).setMessageQueue(queue("known", 99)))).toEqual([Code.BAD_REQUEST]);
+    expect(await only(base().setAutoRenew(true).setMessageQueue(queue("nope")))).toEqual([Code.TOPIC_NOT_FOUND]);
+    expect(await only(new svc.ReceiveMessageRequest())).toEqual([Code.ILLEGAL_CONSUMER_GROUP]);
+    const empty = base().setInvisibleDuration(durationOfMs(1000)).setLongPollingTimeout(durationOfMs(50)).setGroup(resourceOf("fresh"));
+    const frames = await receive(empty.setMessageQueue(queue("known")));
+    // the one stored message is handed out; a second poll is empty (MESSAGE_NOT_FOUND)
+    expect(frames[0].getStatus()?.getCode()).toBe(Code.OK);
+    expect(await only(empty)).toEqual([Code.MESSAGE_NOT_FOUND]);
+  });
+
+  it("unsupported RPCs answer NOT_IMPLEMENTED; garbage bytes get a gRPC error and the broker keeps serving", async () => {
+    expect(codeOf(await call(svc.UpdateOffsetResponse, client.updateOffset, new svc.UpdateOffsetRequest()))).toBe(Code.NOT_IMPLEMENTED);
+    expect(codeOf(await call(svc.HeartbeatResponse, client.heartbeat, new svc.HeartbeatRequest()))).toBe(Code.OK);
+
+    const Raw = makeGenericClientConstructor(
+      {
+        queryRoute: {
+          path: "/apache.rocketmq.v2.MessagingService/QueryRoute",
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      "Raw",
+    );
+    const raw = new Raw(broker.endpoint, credentials.createInsecure()) as unknown as { queryRoute: Unary<Buffer, Buffer>; close(): void };
+    const rawCall = (bytes: Buffer) => new Promise<Buffer>((resolve, reject) => raw.queryRoute(bytes, md(), (err, res) => (err ? reject(err) : resolve(res))));
+    await expect(rawCall(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]))).rejects.toMatchObject({ code: expect.any(Number) });
+    // Unknown fields are ignored: a valid request with an extra field 15 appended still works.
+    const valid = Buffer.from(new svc.QueryRouteRequest().setTopic(resourceOf("known")).serializeBinary());
+    const reply = svc.QueryRouteResponse.deserializeBinary(await rawCall(Buffer.concat([valid, Buffer.from([0x7a, 0x02, 0x68, 0x69])])));
+    expect(reply.getStatus()?.getCode()).toBe(Code.OK);
+    raw.close();
+    expect(codeOf(await call(svc.QueryRouteResponse, client.queryRoute, new svc.QueryRouteRequest().setTopic(resourceOf("known"))))).toBe(Code.OK);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The broker's state and its housekeeping loop, independent of gRPC: store, consumption, client
+ * registry, holding (delayed / transactional), faults, events. The rpc-*.ts files translate
+ * protocol calls into calls on this object.
+ */
+import { ClientRegistry } from "./consumers";
+import { Consumption } from "./consumption";
+import { EventLog } from "./events";
+import { Faults } from "./faults";
+import { Holding } from "./holding";
+import { LongPoll } from "./long-poll";
+import type { DevBrokerOptions, RetryBackoff } from "./options";
+import { def } from "./proto";
+import { Store } from "./store";
+import type { Endpoints as PbEndpoints, MessageQueue as PbMessageQueue } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
+
+export const ACCEPTED_TYPES = [def.MessageType.NORMAL, def.MessageType.FIFO, def.MessageType.DELAY, def.MessageType.TRANSACTION];
+
+export class Broker {
+  readonly store: Store;
+  readonly registry: ClientRegistry;
+  readonly consumption: Consumption;
+  readonly faults: Faults;
+  readonly events = new EventLog();
+  readonly longPoll = new LongPoll();
+  readonly holding = new Holding();
+  readonly groupPolicies = new Map<string, Partial<RetryBackoff>>();
+  /** Set once the server is bound. */
+  port = 0;
+  #timer?: NodeJS.Timeout;
+
+  constructor(readonly options: DevBrokerOptions) {
+    this.store = new Store(options.queues, options.maxMessagesPerQueue);
+    this.faults = new Faults(options.dropAckRatio, options.v4Mode, options.replayWindowS);
+    this.registry = new ClientRegistry(() => ({
+      heartbeatTimeoutMs: this.options.heartbeatTimeoutS * 1000,
+      idleTimeoutMs: this.options.idleTimeoutS * 1000,
+    }));
+    this.consumption = new Consumption(
+      this.store,
+      this.faults,
+      this.events,
+      { maxAttempts: (g) => this.policyOf(g).maxAttempts, renewInvisibleMs: () => this.options.renewInvisibleS * 1000 },
+      (topic) => this.longPoll.notify(topic),
+    );
+    for (const t of options.topics) this.store.ensureTopic(t);
+  }
+
+  policyOf(group: string): RetryBackoff {
+    const own = this.groupPolicies.get(group);
+    return { maxAttempts: this.options.maxAttemptsDefault, ...this.options.backoff, ...own };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.longPoll.notifyAll();
+  }
+
+  /** Housekeeping: revive invisible messages, retire dead clients, release due delayed messages. */
+  sweep(now = Date.now()): void {
+    this.consumption.sweep(now);
+    for (const client of this.registry.collectDead(now)) this.retireClient(client.id, client.group, "timeout");
+    for (const msg of this.holding.takeDue(now)) {
+      this.store.append(msg.topic, msg);
+      this.longPoll.notify(msg.topic);
+    }
+  }
+
+  retireClient(clientId: string, group: string | undefined, reason: "terminated" | "timeout"): void {
+    const released = this.consumption.releaseClient(clientId);
+    this.events.push({ type: "clientGone", clientId, group, reason, released });
+    this.options.logger?.info({ clientId, group, reason, released }, "dev broker: client gone");
+  }
+
+  /** Route endpoints: the address the client used to reach us (as the proxy does), else ours. */
+  endpointsFor(requested: PbEndpoints | undefined): PbEndpoints {
+    const addr = requested?.getAddressesList()[0];
+    if (requested && addr && addr.getHost() && addr.getPort() > 0) {
+      return new def.Endpoints().setScheme(requested.getScheme() || def.AddressScheme.IPV4).setAddressesList([new def.Address().setHost(addr.getHost()).setPort(addr.getPort())]);
+    }
+    return new def.Endpoints().setScheme(def.AddressScheme.IPV4).setAddressesList([new def.Address().setHost(this.options.host).setPort(this.port)]);
+  }
+
+  messageQueuePb(topic: string, queueId: number, endpoints: PbEndpoints): PbMessageQueue {
+    const broker = new def.Broker().setName(this.options.brokerName).setId(0).setEndpoints(endpoints);
+    return new def.MessageQueue()
+      .setTopic(new def.Resource().setName(topic))
+      .setId(queueId)
+      .setPermission(def.Permission.READ_WRITE)
+      .setBroker(broker)
+      .setAcceptMessageTypesList(ACCEPTED_TYPES);
+  }
+
+  get storeHost(): string {
+    return `${this.options.host}:${this.port}`;
+  }
+}

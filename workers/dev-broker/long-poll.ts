@@ -1,0 +1,41 @@
+/**
+ * Long polling: a receive that found nothing parks here until something for its topic arrives
+ * (a send, a revived message) or its time is up. Waiters are woken all at once and simply look
+ * again; losing the race just means parking once more.
+ */
+export class LongPoll {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  /** Resolves on the next notify(topic), after `ms`, or when `signal` aborts. */
+  wait(topic: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(topic);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(topic, set);
+      }
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(topic) === waiters) this.#waiters.delete(topic);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener("abort", done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  notify(topic: string): void {
+    const set = this.#waiters.get(topic);
+    if (!set) return;
+    for (const wake of [...set]) wake();
+  }
+
+  /** Wake everyone (broker closing). */
+  notifyAll(): void {
+    for (const topic of [...this.#waiters.keys()]) this.notify(topic);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * `npm run dev-broker -- [--port 8081] [--queues 4] [--drop-acks 0.05] [--v4] [--replay-window 30]
+ *   [--heartbeat-timeout 15] [--max-attempts 16] [--long-polling 20] [--topics a,b] [--no-auto-create]`
+ * Starts the dev broker in the foreground, prints its endpoint, stops cleanly on SIGINT/SIGTERM.
+ */
+import { parseArgs } from "node:util";
+import { config } from "../../lib/config";
+import { log } from "../../lib/log";
+import { startDevBroker } from "./server";
+
+const usage = `usage: npm run dev-broker -- [options]
+  --port <n>               TCP port (default DEV_BROKER_PORT, 8081; 0 = any free port)
+  --host <addr>            bind address (default 127.0.0.1)
+  --queues <n>             queues per topic (default 4)
+  --topics <a,b>           topics to create up front
+  --no-auto-create         unknown topics answer TOPIC_NOT_FOUND instead of being created
+  --drop-acks <ratio>      fault: share of acks answered OK but lost (0..1)
+  --v4                     fault: RocketMQ 4 queue assignment with replay on rebalance
+  --replay-window <s>      v4 replay window in seconds (default 30)
+  --heartbeat-timeout <s>  a silent client is gone after this many seconds (default 15)
+  --max-attempts <n>       default max delivery attempts before %DLQ% (default 16)
+  --long-polling <s>       longest long poll (default 20)`;
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      queues: { type: "string" },
+      topics: { type: "string" },
+      "no-auto-create": { type: "boolean" },
+      "drop-acks": { type: "string" },
+      v4: { type: "boolean" },
+      "replay-window": { type: "string" },
+      "heartbeat-timeout": { type: "string" },
+      "max-attempts": { type: "string" },
+      "long-polling": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const broker = await startDevBroker({
+    port: numberOption(values.port, "port") ?? config().DEV_BROKER_PORT,
+    host: values.host,
+    queues: numberOption(values.queues, "queues"),
+    topics: values.topics?.split(",").map((t) => t.trim()).filter(Boolean),
+    autoCreateTopics: values["no-auto-create"] ? false : undefined,
+    dropAckRatio: numberOption(values["drop-acks"], "drop-acks"),
+    v4Mode: values.v4,
+    replayWindowS: numberOption(values["replay-window"], "replay-window"),
+    heartbeatTimeoutS: numberOption(values["heartbeat-timeout"], "heartbeat-timeout"),
+    maxAttemptsDefault: numberOption(values["max-attempts"], "max-attempts"),
+    longPollingTimeoutS: numberOption(values["long-polling"], "long-polling"),
+    logger: log.child({ component: "dev-broker" }),
+  });
+  const { faults } = broker.admin.stats();
+  console.log(`dev broker listening on ${broker.endpoint}`);
+  console.log(`faults: drop acks ${faults.dropAckRatio}, v4 mode ${faults.v4Mode ? `on (replay window ${faults.replayWindowS} s)` : "off"}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // second signal: give up waiting
+    stopping = true;
+    console.log(`dev broker: ${signal}, closing`);
+    void broker.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  console.error(`dev broker: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(usage);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+/**
+ * createDedupConsumer(): a RocketMQ push consumer whose handler runs once per dedup key.
+ *
+ * Wraps the real rocketmq-client-nodejs PushConsumer. The listener answers SUCCESS (ack) only
+ * when the effect is committed or already recorded as done, and FAILURE only after a handler
+ * error released the claim (or on stop / deferral, so the broker redelivers later). A copy of a
+ * key that is in flight elsewhere waits inside the listener — the broker keeps it invisible
+ * meanwhile — instead of being bounced with a near-zero nack delay (DESIGN §2).
+ */
+import { ConsumeResult, type MessageView, type SessionCredentials } from "rocketmq-client-nodejs";
+import { config } from "../../lib/config";
+import type { Pool } from "../../lib/db/mysql";
+import { displayKey } from "../../lib/dedup/key";
+import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../../lib/dedup/processor";
+import type { Delivery } from "../../lib/dedup/types";
+import { log as rootLog, type Logger } from "../../lib/log";
+import { clientLogger } from "../rocketmq/logger";
+import { connectionOptions } from "../rocketmq/endpoints";
+import { shutdownSafely } from "../rocketmq/shutdown";
+import { ObservedPushConsumer } from "./observed-push-consumer";
+
+type ProcessorOptions = DedupProcessorOptions extends infer O ? (O extends unknown ? Omit<O, "pool" | "assignedQueues" | "clientId"> : never) : never;
+
+export type DedupConsumerOptions = ProcessorOptions & {
+  /** Tag filter expression for the subscription ('*' = all tags). */
+  tag?: string;
+  /** RocketMQ proxy endpoints ("host:port;host:port"); default ROCKETMQ_ENDPOINTS or the dev broker. */
+  endpoints?: string;
+  namespace?: string;
+  sessionCredentials?: SessionCredentials;
+  /** mysql2 pool to use (not closed on stop); default: one from databaseUrl / DATABASE_URL. */
+  db?: Pool;
+  /** Messages held at once (the client's cache); default DEDUP_MAX_INFLIGHT. */
+  maxInflight?: number;
+  requestTimeoutMs?: number;
+  /** How long stop() waits for the client to settle in-flight messages. */
+  shutdownTimeoutMs?: number;
+};
+
+export interface DedupConsumer {
+  readonly workerId: string;
+  readonly processor: DedupProcessor;
+  /** Register in the worker registry and start consuming. */
+  start(): Promise<void>;
+  /**
+   * Stop receiving, let running handlers finish (claims of unfinished ones are released or left to
+   * their lease), flush rollups, deregister, shut the client down. Idempotent; never rejects.
+   */
+  stop(): Promise<void>;
+}
+
+/** The broker-independent view of a delivery that the dedup state machine works on. */
+export function toDelivery(view: MessageView, queue: string): Delivery {
+  return {
+    msgId: view.messageId,
+    topic: view.topic,
+    tag: view.tag ?? "",
+    keys: view.keys,
+    body: view.body,
+    deliveryAttempt: view.deliveryAttempt ?? 1,
+    queue,
+    properties: view.properties,
+  };
+}
+
+export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
+  const cfg = config();
+  const log: Logger = (opts.log ?? rootLog).child({ component: "dedup-consumer" });
+  const conn = connectionOptions(cfg);
+  let processor!: DedupProcessor;
+
+  const consumer = new ObservedPushConsumer({
+    endpoints: opts.endpoints ?? conn.endpoints,
+    namespace: opts.namespace ?? conn.namespace,
+    sessionCredentials: opts.sessionCredentials ?? conn.sessionCredentials,
+    requestTimeout: opts.requestTimeoutMs,
+    logger: clientLogger(log),
+    consumerGroup: opts.group,
+    subscriptions: new Map([[opts.topic, opts.tag ?? "*"]]),
+    maxCacheMessageCount: opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT,
+    messageListener: {
+      async consume(view: MessageView): Promise<ConsumeResult> {
+        const started = performance.now();
+        const verdict = await processor.process(toDelivery(view, consumer.queueOf(view)));
+        if (log.isLevelEnabled("debug")) {
+          log.debug(
+            { msgId: view.messageId, key: view.keys[0] ?? null, attempt: view.deliveryAttempt, outcome: verdict.outcome, ms: +(performance.now() - started).toFixed(2) },
+            `${opts.group}: ${verdict.outcome} (attempt ${view.deliveryAttempt ?? 1}, ${(performance.now() - started).toFixed(1)} ms)`,
+          );
+        }
+        return verdict.ack ? ConsumeResult.SUCCESS : ConsumeResult.FAILURE;
+      },
+    },
+  });
+
+  processor = createDedupProcessor({
+    ...(opts as DedupProcessorOptions),
+    pool: opts.db,
+    clientId: consumer.clientId,
+    assignedQueues: () => consumer.assignedQueues(),
+    log: opts.log,
+  } as DedupProcessorOptions);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    get workerId() {
+      return processor.workerId;
+    },
+    processor,
+    async start() {
+      await processor.start();
+      try {
+        await consumer.startup();
+      } catch (err) {
+        await processor.stop({ graceMs: 0 });
+        throw err;
+      }
+      log.info({ group: opts.group, topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
+    },
+    stop() {
+      stopping ??= (async () => {
+        // Both at once: the client stops fetching and waits for our listener to settle every
+        // cached message; the processor refuses new work, lets running handlers finish and ends
+        // waiting copies (they go back to the broker), then flushes and deregisters.
+        const [client] = await Promise.all([
+          shutdownSafely(consumer, { timeoutMs: opts.shutdownTimeoutMs ?? 30_000, logger: log, name: "push consumer" }),
+          processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed")),
+        ]);
+        if (!client.ok) log.warn({ reason: client.reason }, "push consumer did not shut down cleanly; unacked messages will be redelivered");
+      })();
+      return stopping;
+    },
+  };
+}
+
+export { displayKey };
