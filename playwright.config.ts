@@ -24,7 +24,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [["list"], ["html", { outputFolder: "e2e/artifacts/report", open: "never" }]],
+  // scripts/run-tests.mjs sets PLAYWRIGHT_JSON_OUTPUT_NAME and sums the JSON report.
+  reporter: [["list"], ["html", { outputFolder: "e2e/artifacts/report", open: "never" }], ...(process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [["json"] as ["json"]] : [])],
   globalTeardown: "./e2e/global-teardown.ts",
   use: {
     baseURL,

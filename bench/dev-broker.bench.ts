@@ -90,7 +90,6 @@ async function measureClientFlow(broker: BrokerProcess, n: number): Promise<numb
   await inParallel(n, CONCURRENCY, (i) => producer.send({ topic, keys: [`k${i}`], body }));
   while ((await broker.groupStats(group, topic)).acked < n) await new Promise((r) => setTimeout(r, 10));
   const seconds = (performance.now() - started) / 1000;
-  if (process.env.BENCH_DEBUG) console.log(await broker.groupStats(group, topic));
   await Promise.all([shutdownSafely(producer, { timeoutMs: 10_000 }), shutdownSafely(consumer, { timeoutMs: 10_000 })]);
   return n / seconds;
 }

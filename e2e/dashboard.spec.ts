@@ -47,17 +47,21 @@ test("operator sees hits by cause, releases a stuck claim with a reason, and fin
   await expect(entry).toContainText("user:operator@e2e.test");
   await expect(entry).toContainText("ok");
   await expect(entry).toContainText(claim.key);
+  await page.screenshot({ path: "e2e/artifacts/audit-log.png" });
 
   await entry.getByRole("link", { name: claim.key }).click();
   await expect(page.getByRole("heading", { name: "Key explorer" })).toBeVisible();
   await expect(page.locator(".timeline")).toContainText("manual release");
   await expect(page.locator(".timeline")).toContainText("operator release by user:operator@e2e.test");
+  await page.screenshot({ path: "e2e/artifacts/key-explorer.png", fullPage: true });
 });
 
 test("a release is refused, and says why, when the claim changed after it was shown", async ({ page, signIn, incident, db }) => {
   await signIn("operator");
   await page.goto(`/claims?group=${incident.group}`);
   const [claim] = incident.claims;
+  await expect(page.locator(`tr[data-claim="${claim.id}"]`)).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/stuck-claims.png" });
   await page.getByRole("checkbox", { name: `Select claim ${claim.key}` }).check();
   await page.getByRole("button", { name: "Mark selected done…" }).click();
   const dialog = page.getByRole("dialog");
@@ -106,4 +110,27 @@ test("empty states tell the operator what to do", async ({ page, signIn }) => {
   await expect(page.getByText(/No consumer group named .no-such-group. has reported anything/)).toBeVisible();
   await page.goto("/keys");
   await expect(page.getByText("Type a dedup key or a msgId.")).toBeVisible();
+});
+
+test("an admin creates an API token that is shown once and works for /api/metrics", async ({ page, signIn, incident, playwright, baseURL }) => {
+  await signIn("admin");
+  await page.getByRole("link", { name: "Users & tokens" }).click();
+  await expect(page.locator('tr[data-user="operator@e2e.test"]')).toBeVisible();
+  const form = page.getByRole("form", { name: "Create an API token" });
+  await form.getByLabel("Name").fill("prometheus");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.locator(".notice code").textContent())!;
+  expect(token).toMatch(/^dda_/);
+  await page.screenshot({ path: "e2e/artifacts/admin.png", fullPage: true });
+
+  const api = await playwright.request.newContext({ baseURL });
+  const res = await api.get("/api/metrics", { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status()).toBe(200);
+  expect(await res.text()).toContain(`dedup_duplicate_hits_total{consumer_group="${incident.group}",topic="orders",cause="rebalance_replay"} 30`);
+  expect((await api.get("/api/metrics")).status()).toBe(401);
+  await api.dispose();
+
+  await page.reload();
+  await expect(page.locator(".notice")).toHaveCount(0);
+  await expect(page.getByText(token)).toHaveCount(0);
 });

@@ -34,8 +34,6 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public URL of the dashboard, used in alert links. */
   PUBLIC_URL: z.string().url().optional(),
-  /** Secret used to sign session cookies / derive CSRF tokens. Random per start if unset. */
-  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_TTL_S: seconds(8 * 3600),
   ADMIN_EMAIL: z.string().email().default("admin@localhost"),
   ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
@@ -52,8 +50,12 @@ export const configSchema = z.object({
   FLUSH_INTERVAL_S: seconds(2),
   FAIL_OPEN: bool(false),
   REDIS_FAST_PATH: bool(false),
-  /** Largest claim / commit / transaction batch one flush sends. */
-  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(128),
+  /** Largest lease-mode claim / commit batch one flush sends. */
+  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Messages per transactional batch (one transaction; smaller batches run side by side). */
+  DEDUP_TX_BATCH: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Batches of each kind in flight at once per worker. */
+  DEDUP_BATCHES_INFLIGHT: z.coerce.number().int().min(1).max(32).default(4),
   /** Session innodb_lock_wait_timeout of transactional batches (retried on timeout). */
   DEDUP_LOCK_WAIT_S: z.coerce.number().int().min(1).max(5).default(5),
   /** Messages a worker holds at once (the PushConsumer cache). */

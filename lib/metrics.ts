@@ -6,13 +6,12 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { prisma } from "./db/prisma";
+import type { GroupTotals } from "./generated/prisma/client";
 import { CAUSES } from "./queries/causes";
 import { getStuckSummary } from "./queries/getStuckSummary";
 import { getWorkerCounts } from "./queries/getWorkerCounts";
 
-type TotalsRow = Awaited<ReturnType<ReturnType<typeof prisma>["groupTotals"]["findMany"]>>[number];
-
-const counters: { name: string; help: string; column: keyof TotalsRow }[] = [
+const counters: { name: string; help: string; column: keyof GroupTotals }[] = [
   { name: "dedup_messages_consumed_total", help: "Deliveries handled by dedup workers (first copies and duplicates).", column: "consumed" },
   { name: "dedup_claims_total", help: "Claims inserted (a key seen for the first time, or claimed again after a release).", column: "claims" },
   { name: "dedup_commits_total", help: "Claims committed DONE after the business effect succeeded.", column: "commits" },
@@ -29,7 +28,7 @@ const causeColumn = {
   rebalance_replay: "dupRebalanceReplay",
   redelivery: "dupRedelivery",
   unknown: "dupUnknown",
-} as const satisfies Record<(typeof CAUSES)[number], keyof TotalsRow>;
+} as const satisfies Record<(typeof CAUSES)[number], keyof GroupTotals>;
 
 export async function renderMetrics(now = new Date()): Promise<{ contentType: string; body: string }> {
   const [totals, stuck, workers] = await Promise.all([

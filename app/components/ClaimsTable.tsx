@@ -9,7 +9,7 @@ import type { ClaimAction } from "@/lib/operator/claim-actions";
 import { canReleaseClaim } from "@/lib/permissions/roles";
 import type { StuckClaim } from "@/lib/queries/listStuckClaims";
 import { ClaimActionDialog } from "./ClaimActionDialog";
-import { fmtAgo, fmtDuration, fmtTime } from "./format";
+import { fmtAgo, fmtDuration, fmtTime, keyHref } from "./format";
 import type { Json } from "./json";
 import { useSession } from "./SessionContext";
 
@@ -82,7 +82,7 @@ export function ClaimsTable({ claims, showGroup = true, onChanged, now }: { clai
                 {c.tag ? <div className="muted small">tag {c.tag}</div> : null}
               </td>
               <td className="mono">
-                <Link href={`/keys?${c.keyIsText ? `key=${encodeURIComponent(c.key)}` : `keyHex=${c.keyHex}`}`} title={c.keyIsText ? `source: ${c.keySource}` : `not UTF-8; hex ${c.keyHex}`}>
+                <Link href={keyHref(c, c.consumerGroup)} title={c.keyIsText ? `source: ${c.keySource}` : `not UTF-8; hex ${c.keyHex}`}>
                   {c.key}
                 </Link>
               </td>

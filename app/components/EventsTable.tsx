@@ -2,7 +2,7 @@ import Link from "next/link";
 import { CAUSE_LABELS, type Cause } from "@/lib/queries/causes";
 import type { EventView } from "@/lib/queries/listRecentEvents";
 import { CAUSE_COLORS } from "./causeColors";
-import { fmtTime } from "./format";
+import { fmtTime, keyHref } from "./format";
 import type { Json } from "./json";
 
 export function CauseTag({ cause }: { cause: string | null }) {
@@ -40,7 +40,7 @@ export function EventsTable({ events }: { events: Json<EventView>[] }) {
             </td>
             <td className="small">{e.outcome ?? "—"}</td>
             <td className="mono">
-              <Link href={`/keys?${e.keyIsText ? `key=${encodeURIComponent(e.key)}` : `keyHex=${e.keyHex}`}&group=${encodeURIComponent(e.consumerGroup)}`}>{e.key}</Link>
+              <Link href={keyHref(e, e.consumerGroup)}>{e.key}</Link>
             </td>
             <td className="mono small">{e.msgId}</td>
             <td className="mono small">{e.worker ?? "—"}</td>

@@ -31,3 +31,10 @@ export function fmtClock(ms: number, withDate: boolean): string {
   const d = new Date(ms);
   return withDate ? d.toLocaleString("en-GB", { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
 }
+
+/** Key explorer link for a key as the API shows it (text when it is UTF-8, hex otherwise). */
+export function keyHref(k: { key: string; keyHex: string; keyIsText: boolean }, group?: string | null): string {
+  const p = new URLSearchParams(k.keyIsText ? { key: k.key } : { keyHex: k.keyHex });
+  if (group) p.set("group", group);
+  return `/keys?${p}`;
+}

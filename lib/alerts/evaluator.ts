@@ -10,6 +10,7 @@
  */
 import type mysql from "mysql2/promise";
 import { config } from "../config";
+import { sqlErrno } from "../db/mysql";
 import { log } from "../log";
 import { dbNow, withTransaction, type Pool, type Row } from "./db";
 import { createLeadership, type Leadership } from "./leader";
@@ -73,6 +74,20 @@ async function measureAll(pool: Pool, rules: AlertRule[], now: Date) {
   return { byGroup, failed };
 }
 
+/**
+ * Two writers on one group (a deposed leader still finishing its tick) can deadlock on the first
+ * insert of a state row; the loser re-runs and, re-reading the winner's state, sends nothing.
+ */
+async function retryOnDeadlock<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 3 || (sqlErrno(err) !== 1213 && sqlErrno(err) !== 1205)) throw err;
+    }
+  }
+}
+
 /** Run one evaluation. Callers make sure only the elected instance calls it. */
 export async function evaluateOnce(pool: Pool, opts: EvaluateOptions = {}): Promise<TickResult> {
   const repeatIntervalS = opts.repeatIntervalS ?? config().ALERT_REPEAT_INTERVAL_S;
@@ -94,19 +109,24 @@ export async function evaluateOnce(pool: Pool, opts: EvaluateOptions = {}): Prom
     const base = { consumerGroup: group, rules: rulesById, measurements, failedRules: failed, now, repeatIntervalS };
     // Cheap pre-check outside any transaction: most groups have nothing to send most ticks.
     if (!planGroup({ ...base, states: statesByGroup.get(group) ?? [] }).notify) continue;
-    await withTransaction(pool, async (conn) => {
-      const [fresh] = await conn.query<Row[]>(`SELECT ${STATE_COLUMNS} FROM alert_state WHERE consumer_group = ? FOR UPDATE`, [group]);
-      const plan = planGroup({ ...base, states: fresh.map(stateFromRow) });
-      if (!plan.notify) return;
-      for (const c of plan.changes) await writeState(conn, c.next);
-      result.enqueued += await enqueueForEnabledEndpoints(conn, { consumerGroup: group, alerts: alertsOf(plan, measurements, baseUrl), baseUrl, now });
-      for (const c of plan.changes) {
-        if (c.kind === "fire") result.fired++;
-        else if (c.kind === "resolve") result.resolved++;
-        else if (c.kind === "repeat") result.repeated++;
-      }
-      log.info({ consumerGroup: group, changes: plan.changes.map((c) => `${c.rule.kind}:${c.kind}`) }, "alert notification enqueued");
-    });
+    const sent = await retryOnDeadlock(() =>
+      withTransaction(pool, async (conn) => {
+        const [fresh] = await conn.query<Row[]>(`SELECT ${STATE_COLUMNS} FROM alert_state WHERE consumer_group = ? FOR UPDATE`, [group]);
+        const plan = planGroup({ ...base, states: fresh.map(stateFromRow) });
+        if (!plan.notify) return undefined;
+        for (const c of plan.changes) await writeState(conn, c.next);
+        const enqueued = await enqueueForEnabledEndpoints(conn, { consumerGroup: group, alerts: alertsOf(plan, measurements, baseUrl), baseUrl, now });
+        return { plan, enqueued };
+      }),
+    );
+    if (!sent) continue;
+    result.enqueued += sent.enqueued;
+    for (const c of sent.plan.changes) {
+      if (c.kind === "fire") result.fired++;
+      else if (c.kind === "resolve") result.resolved++;
+      else if (c.kind === "repeat") result.repeated++;
+    }
+    log.info({ consumerGroup: group, changes: sent.plan.changes.map((c) => `${c.rule.kind}:${c.kind}`), enqueued: sent.enqueued }, "alert notification enqueued");
   }
   return result;
 }

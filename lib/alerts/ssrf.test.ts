@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetConfigForTests } from "../config";
 import { postWebhook } from "./send";
 import { checkWebhookUrl, refuseReason, SsrfRefusedError, type Resolver } from "./ssrf";
 import { startReceiver, type Receiver } from "./testing/receiver";
@@ -90,6 +91,23 @@ describe("checkWebhookUrl", () => {
   it("refuses loopback unless WEBHOOK_ALLOW_NETWORKS allows it", async () => {
     await expect(checkWebhookUrl(receiver.url, { allow: [], resolver })).rejects.toThrow(/loopback \(allow with WEBHOOK_ALLOW_NETWORKS=loopback\)/);
     await expect(checkWebhookUrl(receiver.url, { allow: ["loopback"], resolver })).resolves.toMatchObject({ pinned: { address: "127.0.0.1" } });
+  });
+
+  it("reads the allowed networks from WEBHOOK_ALLOW_NETWORKS when not given", async () => {
+    const saved = process.env.WEBHOOK_ALLOW_NETWORKS;
+    try {
+      process.env.WEBHOOK_ALLOW_NETWORKS = "loopback";
+      resetConfigForTests();
+      await expect(checkWebhookUrl(receiver.url, { resolver })).resolves.toMatchObject({ hostname: "127.0.0.1" });
+      await expect(checkWebhookUrl("http://10.0.0.1/", { resolver })).rejects.toThrow(/private/);
+      process.env.WEBHOOK_ALLOW_NETWORKS = "";
+      resetConfigForTests();
+      await expect(checkWebhookUrl(receiver.url, { resolver })).rejects.toThrow(/loopback/);
+    } finally {
+      if (saved === undefined) delete process.env.WEBHOOK_ALLOW_NETWORKS;
+      else process.env.WEBHOOK_ALLOW_NETWORKS = saved;
+      resetConfigForTests();
+    }
   });
 
   it("connects to the checked address without a second lookup, keeping the Host header", async () => {

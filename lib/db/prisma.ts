@@ -18,6 +18,9 @@ export function createPrisma(url: string): PrismaClient {
     database: decodeURIComponent(u.pathname.replace(/^\//, "")),
     connectionLimit: 10,
     timezone: "Z",
+    // Fail fast when MariaDB is down, so /api/health and pages answer 503 in seconds, not 20 s.
+    connectTimeout: 2000,
+    acquireTimeout: 3000,
   });
   return new PrismaClient({ adapter });
 }

@@ -142,6 +142,9 @@ class LazyAbort {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A handler failed in a batch run without savepoints: run it again with them. */
+class NeedsSavepoints extends Error {}
+
 export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachine {
   const { pool, scope, workerId, stats, log } = o;
   const guard = createDbGuard({ log, isStopping: o.isStopping });
@@ -428,21 +431,31 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
   /**
    * Transactional batch: claims + effects + DONE in one transaction. Keys are unique within the
    * batch (the local in-flight map admits one delivery per key) and inserted in sorted order, so
-   * two batches lock common keys in the same order. Each message's effect runs under its own
-   * savepoint: a failing handler rolls back only its own effect and claim. A deadlock or lock
-   * wait timeout rolls the whole batch back and runs it again — nothing is acked or failed for it.
+   * two batches lock common keys in the same order. A deadlock or lock wait timeout rolls the
+   * whole batch back and runs it again — nothing is acked or failed for it.
+   *
+   * Savepoints: each message's effect gets its own savepoint, so a failing handler rolls back
+   * only its own effect and claim. A SAVEPOINT costs a round trip per message, so a batch first
+   * runs without them; only if a handler fails is the batch rolled back and run again with a
+   * savepoint per message (effects are transactional, so running them again is safe — the same
+   * holds for the deadlock retry).
    */
   async function flushTransactions(items: KeyedDelivery[]): Promise<TxResult[]> {
-    const order = items.map((_, i) => i).sort((a, b) => items[a].tag.localeCompare(items[b].tag) || Buffer.compare(items[a].key, items[b].key));
+    const order = items.map((_, i) => i).sort((a, b) => (items[a].tag < items[b].tag ? -1 : items[a].tag > items[b].tag ? 1 : Buffer.compare(items[a].key, items[b].key)));
     const conn = await pool.getConnection();
     let broken = false;
+    let savepoints = false;
     try {
       await ensureLockWaitTimeout(conn);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await runTransactionBatch(conn, items, order);
+          return await runTransactionBatch(conn, items, order, savepoints);
         } catch (err) {
           await conn.query("ROLLBACK").catch(() => {});
+          if (err instanceof NeedsSavepoints) {
+            savepoints = true;
+            continue;
+          }
           if (!isLockConflict(err) || o.isStopping()) throw err;
           lockRetries++;
           log.debug({ err, attempt, size: items.length }, "transactional batch hit a lock conflict; retrying");
@@ -458,7 +471,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     }
   }
 
-  async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[]): Promise<TxResult[]> {
+  async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[], savepoints: boolean): Promise<TxResult[]> {
     await conn.query("START TRANSACTION");
     const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
     const results: TxResult[] = new Array(items.length);
@@ -469,7 +482,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
         results[i] = { kind: "exists" };
         continue;
       }
-      await conn.query("SAVEPOINT dedup_msg");
+      if (savepoints) await conn.query("SAVEPOINT dedup_msg");
       const abort = new LazyAbort();
       txAborts.add(abort);
       try {
@@ -478,6 +491,15 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       } catch (err) {
         // A deadlock has already rolled back the whole transaction; a lost connection too.
         if (isLockConflict(err) || isDbUnavailable(err)) throw err;
+        if (!savepoints) {
+          if (won.size > 1) throw new NeedsSavepoints();
+          // The only message of the batch: rolling back the transaction is its savepoint.
+          // (every other message of the batch lost its insert: nothing else to keep).
+          await conn.query("ROLLBACK");
+          results[i] = { kind: "failed", error: err };
+          for (const j of order) results[j] ??= { kind: "exists" };
+          return settleLosers(items, order, results);
+        }
         await conn.query("ROLLBACK TO SAVEPOINT dedup_msg");
         await conn.query("DELETE FROM dedup_claim WHERE id = ?", [id]);
         results[i] = { kind: "failed", error: err };
@@ -486,7 +508,11 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       }
     }
     await conn.query("COMMIT");
-    // Keys that were taken: their holders have committed by now (we waited on their row locks).
+    return settleLosers(items, order, results);
+  }
+
+  /** Keys that were taken: their holders have committed by now (we waited on their row locks). */
+  async function settleLosers(items: KeyedDelivery[], order: number[], results: TxResult[]): Promise<TxResult[]> {
     const lost = order.filter((i) => results[i].kind === "exists").map((i) => items[i]);
     if (lost.length > 0) {
       const rows = await readClaims(pool, scope, lost);
@@ -507,23 +533,42 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     lockWaitSet.add(core);
   }
 
+  /**
+   * Events and their claim-row counters (attempts, last msgId) in one transaction: the UPDATE can
+   * meet a lock conflict with a transactional batch, and a retry must not write the events twice.
+   */
   async function flushEvents(events: EventItem[]): Promise<void[]> {
-    await insertEvents(pool, scope, events);
     const touches = new Map<number, { n: number; msgId: string }>();
     for (const e of events) {
       if (e.touchClaimId === undefined) continue;
       const cur = touches.get(e.touchClaimId);
       touches.set(e.touchClaimId, { n: (cur?.n ?? 0) + 1, msgId: e.msgId });
     }
-    if (touches.size > 0) {
-      // Count the duplicate deliveries on their claim rows (attempts, last msgId) in one statement.
-      const list = [...touches.entries()];
-      await pool.query(
+    if (touches.size === 0) {
+      await insertEvents(pool, scope, events);
+      return events.map(() => undefined);
+    }
+    const conn = await pool.getConnection();
+    let broken = false;
+    try {
+      await ensureLockWaitTimeout(conn);
+      await conn.query("START TRANSACTION");
+      await insertEvents(conn, scope, events);
+      const list = [...touches.entries()].sort((a, b) => a[0] - b[0]);
+      await conn.query(
         "UPDATE dedup_claim c JOIN (" +
           list.map(() => "SELECT ? AS id, ? AS n, ? AS m").join(" UNION ALL ") +
           ") t ON t.id = c.id SET c.attempts = c.attempts + t.n, c.last_msg_id = t.m",
         list.flatMap(([id, v]) => [id, v.n, v.msgId]),
       );
+      await conn.query("COMMIT");
+    } catch (err) {
+      await conn.query("ROLLBACK").catch(() => {});
+      broken = isDbUnavailable(err);
+      throw err;
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
     }
     return events.map(() => undefined);
   }

@@ -44,7 +44,9 @@ interface CommonOptions {
   redis?: string | false;
   pollInitialMs?: number;
   pollMaxMs?: number;
+  /** Messages per batch (default DEDUP_MAX_BATCH for lease, DEDUP_TX_BATCH for transactional). */
   maxBatch?: number;
+  /** Batches of each kind in flight at once (default DEDUP_BATCHES_INFLIGHT). */
   maxInflightBatches?: number;
   lockWaitTimeoutS?: number;
   /** Register in worker_instance and watch the group (default true). */
@@ -101,8 +103,11 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   const workerId = opts.workerId ?? newWorkerId();
   const log = (opts.log ?? rootLog).child({ group: opts.group, topic: opts.topic, worker: workerId });
   const ownsPool = !opts.pool;
-  const maxBatch = opts.maxBatch ?? cfg.DEDUP_MAX_BATCH;
-  const maxInflightBatches = opts.maxInflightBatches ?? 2;
+  // Lease batches carry two cheap statements per cycle, so one can hold a whole 64-message cohort;
+  // a transactional batch runs its handlers one after another on one connection, so smaller
+  // batches side by side use the database better.
+  const maxBatch = opts.maxBatch ?? (opts.mode === "lease" ? cfg.DEDUP_MAX_BATCH : cfg.DEDUP_TX_BATCH);
+  const maxInflightBatches = opts.maxInflightBatches ?? cfg.DEDUP_BATCHES_INFLIGHT;
   const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: 4 * maxInflightBatches + 4 });
   const leaseMs = (opts.leaseS ?? cfg.LEASE_S) * 1000;
   const heartbeatMs = (opts.heartbeatS ?? cfg.HEARTBEAT_S) * 1000;

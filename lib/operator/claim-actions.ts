@@ -12,6 +12,7 @@
  */
 import { config } from "../config";
 import { prisma } from "../db/prisma";
+import type { DedupClaim } from "../generated/prisma/client";
 import { recordAction } from "./audit";
 
 export type ClaimAction = "release" | "mark_done";
@@ -36,9 +37,9 @@ export interface ActionOutcome {
   message: string;
 }
 
-type ClaimRow = NonNullable<Awaited<ReturnType<typeof findClaim>>>;
+type ClaimRow = DedupClaim;
 
-function findClaim(id: bigint) {
+function findClaim(id: bigint): Promise<ClaimRow | null> {
   return prisma().dedupClaim.findUnique({ where: { id } });
 }
 
@@ -121,9 +122,9 @@ export async function applyClaimAction(action: ClaimAction, ref: ClaimRef, opts:
     }
     // Lost a race between the read and the write: read again (outside the transaction, so the
     // read is fresh) to say what changed.
-    refusal = explainRefusal(await findClaim(ref.id), ref.fence, new Date()) ?? { result: "refused_changed", message: "the claim changed while it was being updated" };
+    refusal = explainRefusal(await findClaim(ref.id), ref.fence, new Date());
   }
-  const { result, message } = refusal!;
+  const { result, message } = refusal ?? { result: "refused_changed" as const, message: "the claim changed while it was being updated" };
   await recordAction(prisma(), { ...auditIdentity(action, before, ref, opts), result, detail: { claimId: ref.id, message } });
   return { id: ref.id.toString(), action, result, message };
 }

@@ -5,6 +5,7 @@
  * (one range per known group), operator actions by group.
  */
 import { prisma } from "../db/prisma";
+import type { DedupClaim } from "../generated/prisma/client";
 import { viewKey, type KeyView } from "./keys";
 import { viewEvent, type EventView } from "./listRecentEvents";
 
@@ -71,7 +72,7 @@ async function targetsFor(q: KeyQuery): Promise<Target[]> {
   return [...byKey.values()];
 }
 
-function viewClaim(c: Awaited<ReturnType<ReturnType<typeof prisma>["dedupClaim"]["findFirstOrThrow"]>>, now: Date): ClaimView {
+function viewClaim(c: DedupClaim, now: Date): ClaimView {
   return {
     id: c.id.toString(),
     fence: c.fence.toString(),

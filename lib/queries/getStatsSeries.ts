@@ -41,11 +41,15 @@ interface Row {
   [column: string]: unknown;
 }
 
-/** Map of group → one bucket per step of the window (zeros where nothing was flushed). */
+/**
+ * Map of group → one bucket per step of the window (zeros where nothing was flushed).
+ * TO_SECONDS is time-zone independent and cheaper in GROUP BY than TIMESTAMPDIFF. The cost grows
+ * with groups × topics × minutes in the window, not with the number of messages.
+ */
 export async function getStatsSeries(w: Window, group?: string): Promise<Map<string, Bucket[]>> {
   const groupFilter = group === undefined ? Prisma.empty : Prisma.sql`AND consumer_group = ${group}`;
   const rows = await prisma().$queryRaw<Row[]>`
-    SELECT consumer_group, FLOOR(TIMESTAMPDIFF(SECOND, ${w.from}, minute) / ${w.bucketS}) AS b,
+    SELECT consumer_group, (TO_SECONDS(minute) - TO_SECONDS(${w.from})) DIV ${w.bucketS} AS b,
            SUM(consumed) AS consumed, SUM(claims) AS claims, SUM(commits) AS commits,
            SUM(dup_producer_resend) AS producer_resend, SUM(dup_rebalance_replay) AS rebalance_replay,
            SUM(dup_redelivery) AS redelivery, SUM(dup_unknown) AS unknown,

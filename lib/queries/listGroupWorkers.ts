@@ -1,6 +1,7 @@
 /** Workers of one group (idx_worker_group_state): live ones first, then the recently gone. */
 import { prisma } from "../db/prisma";
 import { liveSince } from "./getStuckSummary";
+import { parseStringList } from "./json";
 
 export interface GroupWorker {
   id: string;
@@ -20,15 +21,6 @@ export interface GroupWorker {
   stoppedAt: Date | null;
 }
 
-function parseQueues(text: string): string[] {
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
 export async function listGroupWorkers(group: string, since: Date, now = new Date(), limit = 100): Promise<GroupWorker[]> {
   const rows = await prisma().workerInstance.findMany({
     where: { consumerGroup: group, OR: [{ state: "live" }, { heartbeatAt: { gte: since } }] },
@@ -45,7 +37,7 @@ export async function listGroupWorkers(group: string, since: Date, now = new Dat
     mode: w.mode,
     state: w.state,
     alive: w.state === "live" && w.heartbeatAt >= aliveSince,
-    queues: parseQueues(w.queues),
+    queues: parseStringList(w.queues),
     inflight: w.inflight,
     startedAt: w.startedAt,
     heartbeatAt: w.heartbeatAt,

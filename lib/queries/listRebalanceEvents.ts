@@ -1,5 +1,6 @@
 /** Rebalances of one group inside a window (idx_rebalance_group_ts), for the chart markers. */
 import { prisma } from "../db/prisma";
+import { parseStringList } from "./json";
 
 export interface RebalanceMarker {
   id: string;
@@ -8,15 +9,6 @@ export interface RebalanceMarker {
   workerId: string;
   membersBefore: string[];
   membersAfter: string[];
-}
-
-function parseList(text: string): string[] {
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
 }
 
 export async function listRebalanceEvents(group: string, from: Date, limit = 200): Promise<RebalanceMarker[]> {
@@ -30,7 +22,7 @@ export async function listRebalanceEvents(group: string, from: Date, limit = 200
     ts: r.ts,
     kind: r.kind,
     workerId: r.workerId,
-    membersBefore: parseList(r.membersBefore),
-    membersAfter: parseList(r.membersAfter),
+    membersBefore: parseStringList(r.membersBefore),
+    membersAfter: parseStringList(r.membersAfter),
   }));
 }

@@ -1,5 +1,6 @@
 /** The newest dedup events of one group (idx_event_group_ts, newest first, bounded). */
 import { prisma } from "../db/prisma";
+import type { DedupEvent } from "../generated/prisma/client";
 import { viewKey, type KeyView } from "./keys";
 
 export interface EventView extends KeyView {
@@ -18,9 +19,7 @@ export interface EventView extends KeyView {
   detail: string | null;
 }
 
-type EventRow = Awaited<ReturnType<ReturnType<typeof prisma>["dedupEvent"]["findFirstOrThrow"]>>;
-
-export function viewEvent(e: EventRow): EventView {
+export function viewEvent(e: DedupEvent): EventView {
   return {
     id: e.id.toString(),
     ts: e.ts,

@@ -37,6 +37,8 @@ export interface DevBrokerAdmin {
   messages(topic: string): MessageSummary[];
   events<T extends BrokerEvent["type"]>(type?: T): Extract<BrokerEvent, { type: T }>[];
   clients(): ClientSummary[];
+  /** v4 mode: owner of each queue and the queues each client was last told (settled when they agree). */
+  assignments(group: string, topic: string): { owners: (string | undefined)[]; told: Record<string, number[]> };
   /** Run the housekeeping pass now instead of waiting for the timer. */
   sweep(): void;
 }
@@ -77,6 +79,7 @@ export function createAdmin(broker: Broker): DevBrokerAdmin {
         lastSeenMs: c.lastSeenMs,
         openCalls: c.openCalls,
       })),
+    assignments: (group, topic) => broker.consumption.assignments(group, topic),
     sweep: () => broker.sweep(),
   };
   return admin;

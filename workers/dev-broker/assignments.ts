@@ -50,5 +50,7 @@ export function assignV4Queues(
     deps.events.push({ type: "replay", group, topic, queueId, count, from: before, to: owner });
   });
   deps.consumption.setOwners(group, topic, owners);
-  return owners.flatMap((owner, queueId) => (owner === clientId ? [queueId] : []));
+  const mine = owners.flatMap((owner, queueId) => (owner === clientId ? [queueId] : []));
+  deps.consumption.recordTold(group, topic, clientId, mine);
+  return mine;
 }

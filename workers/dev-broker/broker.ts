@@ -27,6 +27,8 @@ export class Broker {
   readonly groupPolicies = new Map<string, Partial<RetryBackoff>>();
   /** Set once the server is bound. */
   port = 0;
+  /** Closing: parked long polls answer empty instead of handing out messages. */
+  closed = false;
   #timer?: NodeJS.Timeout;
 
   constructor(readonly options: DevBrokerOptions) {
@@ -52,11 +54,19 @@ export class Broker {
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
+    this.#timer = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (err) {
+        // Housekeeping must never take the broker down; the next pass tries again.
+        this.options.logger?.error({ err }, "dev broker: sweep failed");
+      }
+    }, this.options.sweepIntervalMs);
     this.#timer.unref();
   }
 
   stop(): void {
+    this.closed = true;
     clearInterval(this.#timer);
     this.longPoll.notifyAll();
   }

@@ -85,6 +85,8 @@ class Subscription {
   readonly stats = { receives: 0, delivered: 0, acked: 0, redelivered: 0, nacked: 0, dlq: 0, replayed: 0, ackDropped: 0 };
   /** v4 mode: which client owned each queue at the last assignment. */
   owners: (string | undefined)[] = [];
+  /** v4 mode: the queues each client was last told to consume. */
+  readonly told = new Map<string, number[]>();
   rotation = 0;
 
   constructor(startOffsets: number[]) {
@@ -326,16 +328,19 @@ export class Consumption {
 
   setOwners(group: string, topic: string, owners: (string | undefined)[]): void {
     const sub = this.#subscription(group, topic, true);
-    if (sub) sub.owners = owners;
+    if (!sub) return;
+    sub.owners = owners;
+    for (const id of sub.told.keys()) if (!owners.includes(id)) sub.told.delete(id);
   }
 
-  /** True when some message of the topic could be handed to this group right now. */
-  hasReceivable(group: string, topicName: string, queueId: number): boolean {
-    const topic = this.store.getTopic(topicName);
-    const sub = this.#subscription(group, topicName, false);
-    if (!topic) return false;
-    if (!sub) return topic.queues.some((q) => q.maxOffset > q.minOffset);
-    return sub.queues.some((qs, id) => (queueId < 0 || id === queueId) && (qs.ready.size > 0 || qs.nextOffset < topic.queues[id].maxOffset));
+  recordTold(group: string, topic: string, clientId: string, queueIds: number[]): void {
+    this.#subscription(group, topic, true)?.told.set(clientId, queueIds);
+  }
+
+  /** v4 mode: current owner of each queue, and what each client was last answered. */
+  assignments(group: string, topic: string): { owners: (string | undefined)[]; told: Record<string, number[]> } {
+    const sub = this.#subscription(group, topic, false);
+    return { owners: [...(sub?.owners ?? [])], told: Object.fromEntries(sub?.told ?? []) };
   }
 
   stats(): Record<string, Record<string, GroupTopicStats>> {

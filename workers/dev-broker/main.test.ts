@@ -8,8 +8,7 @@ import { startProducer } from "./fixtures/clients";
 
 it("runs standalone with fault flags and exits 0 on SIGTERM", async () => {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "main.ts"), "--port", "0", "--drop-acks", "0.05", "--v4"], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    env: { ...process.env, LOG_LEVEL: "silent" },
+    cwd: path.resolve(import.meta.dirname, "../.."), // inherits LOG_LEVEL=silent from vitest
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   try {

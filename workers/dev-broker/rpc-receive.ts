@@ -57,6 +57,8 @@ async function serve(broker: Broker, call: Call): Promise<void> {
   const queueId = autoRenew && requestedQueue >= 0 ? requestedQueue : -1;
 
   const clientId = clientIdOf(call.metadata);
+  // Auto-renewed messages belong to a client until it leaves; without an id they could never return.
+  if (autoRenew && !clientId) return finish(call, statusOf(Code.CLIENT_ID_REQUIRED, "x-mq-client-id is required with auto_renew"));
   if (clientId) {
     broker.registry.touch(clientId, { type: autoRenew ? PUSH_CONSUMER : SIMPLE_CONSUMER, group, topics: [topicName!] });
     broker.registry.callOpened(clientId);
@@ -68,6 +70,7 @@ async function serve(broker: Broker, call: Call): Promise<void> {
     let deliveries: Delivery[] = [];
     for (;;) {
       if (aborted.signal.aborted || call.cancelled) return;
+      if (broker.closed) return finish(call, statusOf(Code.MESSAGE_NOT_FOUND, "broker is shutting down"));
       deliveries = broker.consumption.receive({ group: group!, topic: topic.name, queueId, batch, filter, clientId, autoRenew, invisibleMs: invisibleMs ?? 0 });
       const left = deadline - Date.now();
       if (deliveries.length > 0 || left <= 0) break;

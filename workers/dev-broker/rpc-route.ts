@@ -44,9 +44,9 @@ export function routeHandlers(broker: Broker) {
       if (!topic) return res.setStatus(statusOf(Code.TOPIC_NOT_FOUND, `topic ${topicName} does not exist`));
       broker.registry.touch(clientId, { type: PUSH_CONSUMER, group, topics: [topicName!] });
       const endpoints = broker.endpointsFor(req.getEndpoints());
-      const queueIds = broker.faults.v4Mode
-        ? assignV4Queues(broker, group!, topic.name, topic.queues.length, clientId)
-        : [-1]; // pop mode: one assignment per broker, queue id -1, same for every client
+      let queueIds = [-1]; // pop mode: one assignment per broker, queue id -1, same for every client
+      if (broker.faults.v4Mode) queueIds = assignV4Queues(broker, group!, topic.name, topic.queues.length, clientId);
+      else broker.consumption.setOwners(group!, topic.name, []); // a later switch to v4 starts fresh
       const assignments = queueIds.map((id) => new def.Assignment().setMessageQueue(broker.messageQueuePb(topic.name, id, endpoints)));
       return res.setStatus(okStatus()).setAssignmentsList(assignments);
     },

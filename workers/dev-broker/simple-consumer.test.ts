@@ -3,10 +3,11 @@
  * of acked messages, redelivery after the invisible duration with attempt + 1, and the move to
  * %DLQ%<group> after the group's max attempts.
  */
-import type { MessageView, Producer, SimpleConsumer } from "rocketmq-client-nodejs";
+import { Producer, type MessageView, type SimpleConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shutdownSafely } from "../rocketmq/shutdown";
-import { sleep, startProducer, startSimpleConsumer } from "./fixtures/clients";
+import { logger, sleep, startProducer, startSimpleConsumer } from "./fixtures/clients";
+import { def } from "./proto";
 import { startDevBroker, type DevBroker } from "./index";
 
 let broker: DevBroker;
@@ -97,5 +98,23 @@ describe("SimpleConsumer", () => {
     const reader = await consumerFor("dlq-reader", `%DLQ%${group}`);
     const fromDlq = await reader.receive(10, 5000);
     expect(fromDlq.map((m) => [m.messageId, m.body.toString()])).toEqual([[messageId, "never acked"]]);
+  });
+
+  it("delayed messages wait for their delivery time; transactional ones for their commit", async () => {
+    const topic = "simple-held";
+    const producer = new Producer({ endpoints: broker.endpoint, namespace: "", logger, topics: [topic], checker: { check: async () => def.TransactionResolution.COMMIT } });
+    await producer.startup();
+    clients.push(producer);
+    const consumer = await consumerFor("simple-held-g", topic, 300);
+    const due = Date.now() + 1200;
+    const delayed = await producer.send({ topic, body: Buffer.from("later"), deliveryTimestamp: new Date(due) });
+    const tx = producer.beginTransaction();
+    const half = await producer.send({ topic, body: Buffer.from("tx") }, tx);
+    expect(await consumer.receive(10, 5000)).toEqual([]); // neither is visible yet
+    await tx.commit();
+    expect((await consumer.receive(10, 5000)).map((m) => m.messageId)).toEqual([half.messageId]);
+    await sleep(due - Date.now() + 300);
+    const late = await consumer.receive(10, 5000);
+    expect(late.map((m) => [m.messageId, m.deliveryTimestamp?.getTime()])).toEqual([[delayed.messageId, due]]);
   });
 });

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiGet, ApiError } from "@/app/components/api";
 import { EmptyState } from "@/app/components/EmptyState";
-import { fmtTime } from "@/app/components/format";
+import { fmtTime, keyHref } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
 
@@ -116,7 +116,7 @@ export function AuditLog() {
                       {a.key ? (
                         <>
                           {" · "}
-                          <Link className="mono" href={`/keys?${a.key.keyIsText ? `key=${encodeURIComponent(a.key.key)}` : `keyHex=${a.key.keyHex}`}&group=${encodeURIComponent(a.consumerGroup)}`}>
+                          <Link className="mono" href={keyHref(a.key, a.consumerGroup)}>
                             {a.key.key}
                           </Link>
                         </>

@@ -1,0 +1,200 @@
+/**
+ * Claim+commit throughput of the dedup runtime against its baselines, same run, same database
+ * server, durable defaults (issue 7, item 1), plus the added latency at a steady 1,000 msgs/s
+ * (item 3). Every line starts from empty tables in a fresh database.
+ *
+ *  a  naive: one INSERT then one UPDATE per message, autocommit (the classic pattern)
+ *  b  our runtime, lease mode: createDedupProcessor().process() with a no-op handler — the full
+ *     production path (batched claims/commits, rollups, registry heartbeats, event writer)
+ *  c  raw limit: 64-row INSERT IGNORE batches of the same rows, one batch in flight
+ *  d  transactional, one transaction per message: BEGIN, claim, effect, COMMIT
+ *  e  our runtime, transactional mode: batches in one transaction, a savepoint per message
+ * Lines a, b, d, e run at concurrency 1 and 64 (messages in flight); the effect of d and e is the
+ * same one-row INSERT.
+ */
+import type mysql from "mysql2/promise";
+import { createPool, type Pool } from "../lib/db/mysql";
+import { createDedupProcessor } from "../lib/dedup/processor";
+import type { Delivery } from "../lib/dedup/types";
+import { createTestDatabase } from "../test/helpers/db";
+import type { BenchContext, BenchRow } from "./types";
+
+const BODY = Buffer.from(JSON.stringify({ orderId: "o", sku: "sku-apple", qty: 2, amountCents: 1299 }));
+const HASH = Buffer.alloc(32, 7);
+const CLAIM_COLUMNS =
+  "consumer_group, topic, tag, dedup_key, key_source, state, owner, fence, attempts, first_msg_id, last_msg_id, queue, payload_hash, claimed_at, lease_until, done_at, expire_at";
+
+let run = 0;
+const msgId = (i: number) => `7F00000100002A9F0000${run.toString(16).padStart(4, "0")}${i.toString(16).padStart(8, "0")}`.toUpperCase();
+
+/** Run `loops` concurrent loops of `step(i)` until the deadline; returns completed steps per second. */
+async function measure(loops: number, durationMs: number, step: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (performance.now() < deadline) {
+        await step(next++);
+        done++;
+      }
+    }),
+  );
+  return (done / (performance.now() - started)) * 1000;
+}
+
+async function resetTables(pool: Pool): Promise<void> {
+  for (const t of ["dedup_claim", "dedup_event", "group_stats_minute", "group_totals", "worker_instance", "rebalance_event", "bench_effect"]) await pool.query(`TRUNCATE TABLE ${t}`);
+}
+
+function delivery(i: number): Delivery {
+  return { msgId: msgId(i), topic: "orders", tag: "", keys: [`order-${run}-${i}`], body: BODY, deliveryAttempt: 1, queue: "" };
+}
+
+async function naive(pool: Pool, conc: number, ms: number): Promise<number> {
+  run++;
+  return measure(conc, ms, async (i) => {
+    const [res] = await pool.query<mysql.ResultSetHeader>(
+      `INSERT INTO dedup_claim (${CLAIM_COLUMNS}) VALUES ('naive','orders','',?,'key','CLAIMED','w',1,1,?,?,'',?,UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 60 SECOND,NULL,UTC_TIMESTAMP(3) + INTERVAL 7 DAY)`,
+      [Buffer.from(`order-${run}-${i}`), msgId(i), msgId(i), HASH],
+    );
+    await pool.query("UPDATE dedup_claim SET state = 'DONE', done_at = UTC_TIMESTAMP(3) WHERE id = ? AND owner = 'w' AND fence = 1", [res.insertId]);
+  });
+}
+
+async function rawInsertIgnore(pool: Pool, ms: number): Promise<number> {
+  run++;
+  const tuple = "('raw','orders','',?,'key','CLAIMED','w',1,1,?,?,'',?,UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 60 SECOND,NULL,UTC_TIMESTAMP(3) + INTERVAL 7 DAY)";
+  const sql = `INSERT IGNORE INTO dedup_claim (${CLAIM_COLUMNS}) VALUES ${Array(64).fill(tuple).join(",")}`;
+  const batchesPerS = await measure(1, ms, async (b) => {
+    const params: unknown[] = [];
+    for (let i = 0; i < 64; i++) params.push(Buffer.from(`order-${run}-${b * 64 + i}`), msgId(b * 64 + i), msgId(b * 64 + i), HASH);
+    await pool.query(sql, params);
+  });
+  return batchesPerS * 64;
+}
+
+async function txPerMessage(pool: Pool, conc: number, ms: number): Promise<number> {
+  run++;
+  return measure(conc, ms, async (i) => {
+    const conn = await pool.getConnection();
+    try {
+      await conn.query("START TRANSACTION");
+      await conn.query(
+        `INSERT INTO dedup_claim (${CLAIM_COLUMNS}) VALUES ('txmsg','orders','',?,'key','DONE','w',1,1,?,?,'',?,UTC_TIMESTAMP(3),NULL,UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 7 DAY)`,
+        [Buffer.from(`order-${run}-${i}`), msgId(i), msgId(i), HASH],
+      );
+      await conn.query("INSERT INTO bench_effect (order_key, qty) VALUES (?, 2)", [`order-${run}-${i}`]);
+      await conn.query("COMMIT");
+    } finally {
+      conn.release();
+    }
+  });
+}
+
+async function runtime(url: string, mode: "lease" | "transactional", conc: number, ms: number): Promise<number> {
+  run++;
+  const group = `bench-${mode}-${run}`;
+  const p =
+    mode === "lease"
+      ? createDedupProcessor({ group, topic: "orders", mode, databaseUrl: url, handler: async () => {} })
+      : createDedupProcessor({
+          group,
+          topic: "orders",
+          mode,
+          databaseUrl: url,
+          handler: async (m, { tx }) => {
+            await tx.query("INSERT INTO bench_effect (order_key, qty) VALUES (?, 2)", [m.key]);
+          },
+        });
+  await p.start();
+  try {
+    return await measure(conc, ms, async (i) => {
+      const v = await p.process(delivery(i));
+      if (!v.ack) throw new Error(`bench delivery not acked: ${v.outcome}`);
+    });
+  } finally {
+    await p.stop();
+  }
+}
+
+/** Per-message claim+commit latency with the runtime paced at `rate` msgs/s (open loop). */
+async function latencyAtRate(url: string, rate: number, ms: number): Promise<{ p50: number; p99: number; n: number }> {
+  run++;
+  const p = createDedupProcessor({ group: `bench-latency-${run}`, topic: "orders", mode: "lease", databaseUrl: url, handler: async () => {} });
+  await p.start();
+  const samples: number[] = [];
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  let i = 0;
+  try {
+    while (performance.now() - started < ms) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const t0 = performance.now();
+      pending.push(p.process(delivery(i++)).then(() => void samples.push(performance.now() - t0)));
+    }
+    await Promise.all(pending);
+  } finally {
+    await p.stop();
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)], n: samples.length };
+}
+
+const ratioRow = (figure: string, value: number, unit: string, baseline: { name: string; value: number }, target?: number, absTarget?: number): BenchRow => {
+  const ratio = value / baseline.value;
+  const passRatio = target === undefined || ratio >= target;
+  const passAbs = absTarget === undefined || value >= absTarget;
+  const targets = [absTarget !== undefined ? `≥ ${absTarget.toLocaleString("en-US")} ${unit}` : "", target !== undefined ? `ratio ≥ ${target}` : ""].filter(Boolean).join(", ");
+  return { figure, value, unit, baseline, ratio, target: targets || undefined, pass: target === undefined && absTarget === undefined ? undefined : passRatio && passAbs };
+};
+
+export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
+  const ms = { c1: ctx.quick ? 1500 : 6000, c64: ctx.quick ? 3000 : 15000 };
+  const db = await createTestDatabase();
+  await db.pool.query("CREATE TABLE bench_effect (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, order_key VARBINARY(512) NOT NULL, qty INT NOT NULL)");
+  const pool = createPool(db.url, { connectionLimit: 70 });
+  const rows: BenchRow[] = [];
+  try {
+    const r: Record<string, number> = {};
+    for (const conc of [1, 64]) {
+      const dur = conc === 1 ? ms.c1 : ms.c64;
+      await resetTables(pool);
+      r[`a${conc}`] = await naive(pool, conc, dur);
+      await resetTables(pool);
+      r[`b${conc}`] = await runtime(db.url, "lease", conc, dur);
+      await resetTables(pool);
+      r[`d${conc}`] = await txPerMessage(pool, conc, dur);
+      await resetTables(pool);
+      r[`e${conc}`] = await runtime(db.url, "transactional", conc, dur);
+    }
+    await resetTables(pool);
+    r.c = await rawInsertIgnore(pool, ms.c64);
+    await resetTables(pool);
+    const lat = await latencyAtRate(db.url, 1000, ctx.quick ? 3000 : 15000);
+
+    const base = (name: string, v: number) => ({ name, value: Math.round(v) });
+    rows.push(
+      { figure: "(a) naive INSERT+UPDATE per message, concurrency 1", value: r.a1, unit: "msgs/s" },
+      { figure: "(a) naive INSERT+UPDATE per message, concurrency 64", value: r.a64, unit: "msgs/s" },
+      { figure: "(c) raw 64-row INSERT IGNORE, one batch in flight", value: r.c, unit: "rows/s" },
+      ratioRow("(b) runtime lease claim+commit, concurrency 1 (b/a)", r.b1, "msgs/s", base("a naive @1", r.a1)),
+      ratioRow("(b) runtime lease claim+commit, concurrency 64 (b/a)", r.b64, "msgs/s", base("a naive @64", r.a64), 6, 40_000),
+      ratioRow("(b) runtime lease claim+commit, concurrency 64 (b/c)", r.b64, "msgs/s", base("c raw INSERT IGNORE", r.c), 0.5),
+      { figure: "(d) transactional, one transaction per message, concurrency 1", value: r.d1, unit: "msgs/s" },
+      { figure: "(d) transactional, one transaction per message, concurrency 64", value: r.d64, unit: "msgs/s" },
+      ratioRow("(e) runtime transactional batch, concurrency 1 (e/d)", r.e1, "msgs/s", base("d tx/msg @1", r.d1)),
+      ratioRow("(e) runtime transactional batch, concurrency 64 (e/d)", r.e64, "msgs/s", base("d tx/msg @64", r.d64), 3, 10_000),
+      { figure: `runtime lease claim+commit latency p50 at 1,000 msgs/s (n=${lat.n})`, value: lat.p50, unit: "ms" },
+      { figure: `runtime lease claim+commit latency p99 at 1,000 msgs/s (n=${lat.n})`, value: lat.p99, unit: "ms", target: "≤ 2 ms", pass: lat.p99 <= 2 },
+    );
+    return rows;
+  } finally {
+    await pool.end().catch(() => {});
+    await db.drop();
+  }
+}
+
