@@ -12,16 +12,26 @@ import { checkWebhookUrl, SsrfRefusedError, type GuardOptions } from "./ssrf";
 
 const url = z.string().trim().min(1).max(2048).url();
 
-export const endpointCreateSchema = z.object({
+const endpointFields = {
   name: z.string().trim().min(1).max(255),
   url,
-  format: z.enum(["alertmanager", "slack"]).default("alertmanager"),
-  enabled: z.boolean().default(true),
+  format: z.enum(["alertmanager", "slack"]),
+  enabled: z.boolean(),
+};
+
+export const endpointCreateSchema = z.object({
+  ...endpointFields,
+  format: endpointFields.format.default("alertmanager"),
+  enabled: endpointFields.enabled.default(true),
 });
 export type EndpointCreateInput = z.input<typeof endpointCreateSchema>;
 
-/** Re-enabling (enabled: true) clears the reason it was disabled (e.g. a 410). */
-export const endpointUpdateSchema = endpointCreateSchema.partial().strict();
+/**
+ * Re-enabling (enabled: true) clears the reason it was disabled (e.g. a 410). Built from the
+ * fields without defaults: zod 4 applies a default even inside .partial(), which would turn
+ * `{ name }` into `{ name, format: "alertmanager", enabled: true }` and silently re-enable.
+ */
+export const endpointUpdateSchema = z.object(endpointFields).partial().strict();
 export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
 
 export const endpointIdSchema = z.coerce.number().int().positive();

@@ -5,10 +5,10 @@
  * number of round trips per second stays about constant while messages per round trip rise.
  */
 export interface BatcherOptions {
-  /** Largest batch sent in one flush. */
-  maxBatch: number;
+  /** Largest batch sent in one flush (a function is asked at every flush). */
+  maxBatch: number | (() => number);
   /** Flushes allowed in flight at once (1 = strictly one batch at a time). */
-  maxInflight: number;
+  maxInflight: number | (() => number);
 }
 
 export interface Batcher<I, O> {
@@ -30,6 +30,8 @@ interface Waiting<I, O> {
  * If it throws, every item of that batch is rejected with the error.
  */
 export function createBatcher<I, O>(flush: (items: I[]) => Promise<O[]>, opts: BatcherOptions): Batcher<I, O> {
+  const maxBatch = typeof opts.maxBatch === "function" ? opts.maxBatch : () => opts.maxBatch as number;
+  const maxInflight = typeof opts.maxInflight === "function" ? opts.maxInflight : () => opts.maxInflight as number;
   const queue: Waiting<I, O>[] = [];
   let inflight = 0;
   let inflightItems = 0;
@@ -37,7 +39,7 @@ export function createBatcher<I, O>(flush: (items: I[]) => Promise<O[]>, opts: B
   let idleWaiters: (() => void)[] = [];
 
   function schedule(): void {
-    if (scheduled || inflight >= opts.maxInflight || queue.length === 0) return;
+    if (scheduled || inflight >= maxInflight() || queue.length === 0) return;
     scheduled = true;
     // A microtask, not a timer: items submitted in the same tick (one receive batch) go together
     // without adding latency.
@@ -46,8 +48,8 @@ export function createBatcher<I, O>(flush: (items: I[]) => Promise<O[]>, opts: B
 
   function runFlush(): void {
     scheduled = false;
-    while (inflight < opts.maxInflight && queue.length > 0) {
-      const batch = queue.splice(0, opts.maxBatch);
+    while (inflight < maxInflight() && queue.length > 0) {
+      const batch = queue.splice(0, Math.max(1, maxBatch()));
       inflight++;
       inflightItems += batch.length;
       void flushOne(batch);

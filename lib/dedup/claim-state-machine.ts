@@ -142,6 +142,11 @@ class LazyAbort {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Handler time one transactional batch should take at most; sizes the batches. */
+const TX_BATCH_BUDGET_MS = 25;
+/** Transactions one worker runs side by side when handlers are slow. */
+const MAX_TX_INFLIGHT = 16;
+
 /** A handler failed in a batch run without savepoints: run it again with them. */
 class NeedsSavepoints extends Error {}
 
@@ -158,7 +163,16 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
   const batch = { maxBatch: o.maxBatch, maxInflight: o.maxInflightBatches };
   const claimBatcher: Batcher<KeyedDelivery, ClaimResult> = createBatcher(flushClaims, batch);
   const commitBatcher: Batcher<FencedClaim, boolean> = createBatcher((c) => commitClaims(pool, workerId, c), batch);
-  const txBatcher: Batcher<KeyedDelivery, TxResult> = createBatcher(flushTransactions, batch);
+  // Transactional handlers run one after another inside their batch's transaction, so a slow
+  // handler would hold a whole batch (and its row locks) for batch × duration. The batch size
+  // follows the measured handler time: fast handlers share one transaction, slow ones get their
+  // own, side by side.
+  let handlerMs = 1;
+  const txBatchSize = () => Math.max(1, Math.min(o.maxBatch, Math.floor(TX_BATCH_BUDGET_MS / handlerMs)));
+  const txBatcher: Batcher<KeyedDelivery, TxResult> = createBatcher(flushTransactions, {
+    maxBatch: txBatchSize,
+    maxInflight: () => Math.min(MAX_TX_INFLIGHT, o.maxInflightBatches * Math.ceil(o.maxBatch / txBatchSize())),
+  });
   const eventBatcher: Batcher<EventItem, void> = createBatcher(flushEvents, { maxBatch: 256, maxInflight: 1 });
 
   // ---- 1. one delivery per key at a time in this process ----------------------------------
@@ -485,8 +499,10 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       if (savepoints) await conn.query("SAVEPOINT dedup_msg");
       const abort = new LazyAbort();
       txAborts.add(abort);
+      const t0 = performance.now();
       try {
         await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
+        handlerMs = handlerMs * 0.8 + (performance.now() - t0) * 0.2;
         results[i] = { kind: "committed", id };
       } catch (err) {
         // A deadlock has already rolled back the whole transaction; a lost connection too.

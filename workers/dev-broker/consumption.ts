@@ -14,88 +14,11 @@ import type { Faults } from "./faults";
 import { Code } from "./proto";
 import { decodeReceipt, encodeReceipt, nextDeliverySeq } from "./receipt";
 import type { Store, StoredMessage } from "./store";
+import { Subscription, type Delivery, type Entry, type GroupTopicStats, type QueueState, type ReceiveQuery } from "./subscription";
 
-export interface Entry {
-  topic: string;
-  queueId: number;
-  offset: number;
-  /** Attempt number of the current delivery (inflight) or of the next one (ready). */
-  attempt: number;
-  seq: number;
-  clientId?: string;
-  autoRenew: boolean;
-  visibleAtMs: number;
-  replay: boolean;
-}
-
-export interface Delivery {
-  msg: StoredMessage;
-  entry: Entry;
-  receipt: string;
-}
-
-export interface ReceiveQuery {
-  group: string;
-  topic: string;
-  /** -1: any queue (pop mode); otherwise only this queue (v4 assignment). */
-  queueId: number;
-  batch: number;
-  filter: (msg: StoredMessage) => boolean;
-  clientId?: string;
-  autoRenew: boolean;
-  invisibleMs: number;
-}
-
-export interface GroupTopicStats {
-  /** ReceiveMessage calls that handed out at least one message. */
-  receives: number;
-  delivered: number;
-  acked: number;
-  redelivered: number;
-  nacked: number;
-  dlq: number;
-  replayed: number;
-  ackDropped: number;
-  inflight: number;
-  ready: number;
-  /** Messages not yet delivered to this group. */
-  backlog: number;
-}
-
-interface AckRecord {
-  offset: number;
-  atMs: number;
-  attempt: number;
-}
-
-class QueueState {
-  nextOffset: number;
-  readonly inflight = new Map<number, Entry>();
-  readonly ready = new Map<number, Entry>();
-  acked: AckRecord[] = [];
-  ackedHead = 0;
-
-  constructor(startOffset: number) {
-    this.nextOffset = startOffset;
-  }
-}
-
-class Subscription {
-  readonly queues: QueueState[];
-  readonly stats = { receives: 0, delivered: 0, acked: 0, redelivered: 0, nacked: 0, dlq: 0, replayed: 0, ackDropped: 0 };
-  /** v4 mode: which client owned each queue at the last assignment. */
-  owners: (string | undefined)[] = [];
-  /** v4 mode: the queues each client was last told to consume. */
-  readonly told = new Map<string, number[]>();
-  rotation = 0;
-
-  constructor(startOffsets: number[]) {
-    this.queues = startOffsets.map((o) => new QueueState(o));
-  }
-}
+export type { Delivery, Entry, GroupTopicStats, ReceiveQuery } from "./subscription";
 
 type CodeValue = CodeEnum;
-const ACK_LOG_CAP = 10_000;
 
 export class Consumption {
   /** group → topic → subscription */
@@ -135,7 +58,7 @@ export class Consumption {
         const offset = qs.nextOffset++;
         const msg = tq.get(offset)!;
         if (!q.filter(msg)) continue; // not for this subscription: consumed by skipping, as the broker does
-        const entry: Entry = { topic: q.topic, queueId: id, offset, attempt: 1, seq: 0, autoRenew: false, visibleAtMs: 0, replay: false };
+        const entry: Entry = { topic: q.topic, queueId: id, offset, attempt: 1, seq: 0, autoRenew: false, visibleAtMs: 0 };
         out.push(this.#deliver(sub, qs, entry, msg, q, now));
       }
       if (out.length >= q.batch) break;
@@ -155,7 +78,6 @@ export class Consumption {
       sub.stats.redelivered++;
       this.events.push({ type: "redeliver", group: q.group, topic: q.topic, msgId: msg.msgId, attempt: entry.attempt });
     }
-    entry.replay = false;
     return { msg, entry, receipt: encodeReceipt({ queueId: entry.queueId, offset: entry.offset, seq: entry.seq }) };
   }
 
@@ -191,7 +113,7 @@ export class Consumption {
     }
     qs.inflight.delete(entry.offset);
     sub.stats.acked++;
-    if (this.faults.v4Mode) this.#recordAck(qs, entry);
+    if (this.faults.v4Mode) qs.acks.record(entry.offset, entry.attempt, this.faults.replayWindowS);
     return { code: Code.OK, message: "OK" };
   }
 
@@ -286,17 +208,6 @@ export class Consumption {
     this.notify(dlqTopic);
   }
 
-  #recordAck(qs: QueueState, entry: Entry): void {
-    const now = Date.now();
-    qs.acked.push({ offset: entry.offset, atMs: now, attempt: entry.attempt });
-    const oldest = now - this.faults.replayWindowS * 1000;
-    while (qs.ackedHead < qs.acked.length && (qs.acked[qs.ackedHead].atMs < oldest || qs.acked.length - qs.ackedHead > ACK_LOG_CAP)) qs.ackedHead++;
-    if (qs.ackedHead > 1024 && qs.ackedHead * 2 > qs.acked.length) {
-      qs.acked = qs.acked.slice(qs.ackedHead);
-      qs.ackedHead = 0;
-    }
-  }
-
   /**
    * v4 mode: a queue moved to another client. What was acked on it in the replay window comes
    * again (same msgId, same attempt) — the uncommitted-offset replay of RocketMQ 4.
@@ -305,17 +216,12 @@ export class Consumption {
     const sub = this.#subscription(group, topic, false);
     const qs = sub?.queues[queueId];
     if (!sub || !qs) return 0;
-    const oldest = Date.now() - this.faults.replayWindowS * 1000;
     let count = 0;
-    for (let i = qs.ackedHead; i < qs.acked.length; i++) {
-      const rec = qs.acked[i];
-      if (rec.atMs < oldest || qs.inflight.has(rec.offset) || qs.ready.has(rec.offset)) continue;
-      if (!this.store.get(topic, queueId, rec.offset)) continue;
-      qs.ready.set(rec.offset, { topic, queueId, offset: rec.offset, attempt: rec.attempt, seq: 0, autoRenew: false, visibleAtMs: 0, replay: true });
+    for (const rec of qs.acks.takeRecent(this.faults.replayWindowS)) {
+      if (qs.inflight.has(rec.offset) || qs.ready.has(rec.offset) || !this.store.get(topic, queueId, rec.offset)) continue;
+      qs.ready.set(rec.offset, { topic, queueId, offset: rec.offset, attempt: rec.attempt, seq: 0, autoRenew: false, visibleAtMs: 0 });
       count++;
     }
-    qs.acked = [];
-    qs.ackedHead = 0;
     sub.stats.replayed += count;
     if (count > 0) this.notify(topic);
     return count;

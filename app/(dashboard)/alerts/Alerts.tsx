@@ -1,0 +1,73 @@
+"use client";
+/**
+ * Alerts: what fires now, the rules, the webhook endpoints and every delivery attempt. Everyone
+ * signed in reads; admins change rules and endpoints (the API refuses others with 403 anyway).
+ */
+import { useState } from "react";
+import type { Json } from "@/app/components/json";
+import { LiveStatus } from "@/app/components/LiveStatus";
+import { useSession } from "@/app/components/SessionContext";
+import { usePolling } from "@/app/components/usePolling";
+import { canManageAlerts } from "@/lib/permissions/roles";
+import styles from "./alerts.module.css";
+import { DeliveryLog } from "./DeliveryLog";
+import { FiringNow } from "./FiringNow";
+import { RulesTab } from "./RulesTab";
+import type { AlertStateRow } from "./types";
+import { WebhooksTab } from "./WebhooksTab";
+
+export const TABS = ["firing", "rules", "webhooks", "deliveries"] as const;
+export type Tab = (typeof TABS)[number];
+const LABELS: Record<Tab, string> = { firing: "Firing now", rules: "Rules", webhooks: "Webhooks", deliveries: "Delivery log" };
+
+export function Alerts({ initialTab, highlightRule }: { initialTab: Tab; highlightRule: number | null }) {
+  const { user } = useSession();
+  const [tab, setTab] = useState<Tab>(initialTab);
+  const [endpointFilter, setEndpointFilter] = useState<number | null>(null);
+  // Polled on every tab: the "Firing now" count in the tab bar stays live.
+  const firing = usePolling<Json<{ states: AlertStateRow[] }>>("/api/alerts/states?status=firing", 5000);
+  const firingCount = firing.data?.states.length ?? 0;
+
+  function open(next: Tab) {
+    setTab(next);
+    // Keep the tab in the address bar so a reload or a shared link lands on it.
+    const url = new URL(window.location.href);
+    url.searchParams.set("tab", next);
+    if (next !== "rules") url.searchParams.delete("rule");
+    window.history.replaceState(null, "", url);
+  }
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>Alerts</h1>
+        <LiveStatus updatedAt={firing.updatedAt} error={firing.error} loading={firing.loading} />
+      </div>
+      <p className="muted">
+        Rules are checked every few seconds by the alert process (<code>npm start</code>); firing and resolved notifications go to every enabled webhook, signed, in the
+        Alertmanager webhook format.{canManageAlerts(user) ? "" : " Only admins can change rules and webhooks."}
+      </p>
+      <div className={`segmented ${styles.tabs}`} role="tablist" aria-label="Alert views">
+        {TABS.map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => open(t)}>
+            {LABELS[t]}
+            {t === "firing" && firingCount > 0 ? <span className={styles.count}>{firingCount}</span> : null}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-label={LABELS[tab]}>
+        {tab === "firing" ? <FiringNow states={firing.data?.states} onRule={() => open("rules")} /> : null}
+        {tab === "rules" ? <RulesTab highlight={highlightRule} /> : null}
+        {tab === "webhooks" ? (
+          <WebhooksTab
+            onShowLog={(id) => {
+              setEndpointFilter(id);
+              open("deliveries");
+            }}
+          />
+        ) : null}
+        {tab === "deliveries" ? <DeliveryLog endpointId={endpointFilter} onEndpoint={setEndpointFilter} /> : null}
+      </div>
+    </>
+  );
+}

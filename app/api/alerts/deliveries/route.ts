@@ -1,0 +1,20 @@
+import { requireAuth } from "@/lib/auth/authenticate";
+import { deliveryQuerySchema, listDeliveries } from "@/lib/alerts/deliveries";
+import { json } from "@/lib/http/json";
+import { parseQuery } from "@/lib/http/parse";
+import { handle } from "@/lib/http/route";
+import { assertAllowed } from "@/lib/permissions/assert";
+import { canViewDashboard } from "@/lib/permissions/roles";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * GET /api/alerts/deliveries?endpointId=&messageId=&before=&limit= — one row per attempt,
+ * newest first; `before` = the previous page's nextBefore.
+ */
+export const GET = handle(async (req) => {
+  const auth = await requireAuth(req);
+  const q = parseQuery(req, deliveryQuerySchema);
+  assertAllowed(canViewDashboard(auth), "reading the delivery log", "viewer");
+  return json(await listDeliveries(q));
+});
