@@ -43,6 +43,6 @@ export default defineConfig({
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { DATABASE_URL: `${serverUrl}/${process.env.E2E_DB}`, E2E_PORT: process.env.E2E_PORT, LOG_LEVEL: "warn", PORT: process.env.E2E_PORT },
+    env: { DATABASE_URL: `${serverUrl}/${process.env.E2E_DB}`, E2E_PORT: process.env.E2E_PORT, LOG_LEVEL: "warn", PORT: process.env.E2E_PORT, WEBHOOK_ALLOW_NETWORKS: "loopback" },
   },
 });

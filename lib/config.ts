@@ -51,7 +51,7 @@ export const configSchema = z.object({
   FAIL_OPEN: bool(false),
   REDIS_FAST_PATH: bool(false),
   /** Largest lease-mode claim / commit batch one flush sends. */
-  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(32),
   /** Messages per transactional batch (one transaction; smaller batches run side by side). */
   DEDUP_TX_BATCH: z.coerce.number().int().min(1).max(1000).default(16),
   /** Batches of each kind in flight at once per worker. */

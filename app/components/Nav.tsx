@@ -9,6 +9,7 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/claims", label: "Stuck claims" },
   { href: "/keys", label: "Key explorer" },
+  { href: "/alerts", label: "Alerts" },
   { href: "/audit", label: "Audit log" },
 ];
 

@@ -74,7 +74,7 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
     namespace: opts.namespace ?? conn.namespace,
     sessionCredentials: opts.sessionCredentials ?? conn.sessionCredentials,
     requestTimeout: opts.requestTimeoutMs,
-    logger: clientLogger(log),
+    logger: clientLogger((opts.log ?? rootLog).child({ group: opts.group })),
     consumerGroup: opts.group,
     subscriptions: new Map([[opts.topic, opts.tag ?? "*"]]),
     maxCacheMessageCount: opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT,

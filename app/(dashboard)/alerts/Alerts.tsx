@@ -13,27 +13,28 @@ import styles from "./alerts.module.css";
 import { DeliveryLog } from "./DeliveryLog";
 import { FiringNow } from "./FiringNow";
 import { RulesTab } from "./RulesTab";
+import { TAB_LABELS as LABELS, TABS, type Tab } from "./tabs";
 import type { AlertStateRow } from "./types";
 import { WebhooksTab } from "./WebhooksTab";
 
-export const TABS = ["firing", "rules", "webhooks", "deliveries"] as const;
-export type Tab = (typeof TABS)[number];
-const LABELS: Record<Tab, string> = { firing: "Firing now", rules: "Rules", webhooks: "Webhooks", deliveries: "Delivery log" };
 
 export function Alerts({ initialTab, highlightRule }: { initialTab: Tab; highlightRule: number | null }) {
   const { user } = useSession();
   const [tab, setTab] = useState<Tab>(initialTab);
+  const [highlight, setHighlight] = useState(highlightRule);
   const [endpointFilter, setEndpointFilter] = useState<number | null>(null);
   // Polled on every tab: the "Firing now" count in the tab bar stays live.
   const firing = usePolling<Json<{ states: AlertStateRow[] }>>("/api/alerts/states?status=firing", 5000);
   const firingCount = firing.data?.states.length ?? 0;
 
-  function open(next: Tab) {
+  function open(next: Tab, rule: number | null = null) {
     setTab(next);
-    // Keep the tab in the address bar so a reload or a shared link lands on it.
+    setHighlight(rule);
+    // Keep the tab (and a highlighted rule) in the address bar so a reload or a shared link lands on it.
     const url = new URL(window.location.href);
     url.searchParams.set("tab", next);
-    if (next !== "rules") url.searchParams.delete("rule");
+    if (rule) url.searchParams.set("rule", String(rule));
+    else url.searchParams.delete("rule");
     window.history.replaceState(null, "", url);
   }
 
@@ -49,15 +50,15 @@ export function Alerts({ initialTab, highlightRule }: { initialTab: Tab; highlig
       </p>
       <div className={`segmented ${styles.tabs}`} role="tablist" aria-label="Alert views">
         {TABS.map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => open(t)}>
+          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => open(t, t === "rules" ? highlight : null)}>
             {LABELS[t]}
             {t === "firing" && firingCount > 0 ? <span className={styles.count}>{firingCount}</span> : null}
           </button>
         ))}
       </div>
       <div role="tabpanel" aria-label={LABELS[tab]}>
-        {tab === "firing" ? <FiringNow states={firing.data?.states} onRule={() => open("rules")} /> : null}
-        {tab === "rules" ? <RulesTab highlight={highlightRule} /> : null}
+        {tab === "firing" ? <FiringNow states={firing.data?.states} onRule={(id) => open("rules", id)} /> : null}
+        {tab === "rules" ? <RulesTab highlight={highlight} /> : null}
         {tab === "webhooks" ? (
           <WebhooksTab
             onShowLog={(id) => {

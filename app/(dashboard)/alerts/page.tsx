@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { Alerts, TABS, type Tab } from "./Alerts";
+import { Alerts } from "./Alerts";
+import { TABS, type Tab } from "./tabs";
 
 export const metadata: Metadata = { title: "Alerts" };
 

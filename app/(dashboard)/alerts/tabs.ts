@@ -1,0 +1,4 @@
+/** The alerts page's tabs; a plain module so the server page and the client component share it. */
+export const TABS = ["firing", "rules", "webhooks", "deliveries"] as const;
+export type Tab = (typeof TABS)[number];
+export const TAB_LABELS: Record<Tab, string> = { firing: "Firing now", rules: "Rules", webhooks: "Webhooks", deliveries: "Delivery log" };
