@@ -83,6 +83,8 @@ export interface ClaimStateMachine {
   abortAll(reason: string): void;
   /** Transactional batches rolled back and run again after a deadlock / lock wait timeout. */
   lockConflictRetries(): number;
+  /** The broker will dead-letter this delivery (not acked on its last attempt): record it. */
+  noteDeadLetter(d: KeyedDelivery, outcome: string): Promise<void>;
   guard: DbGuard;
 }
 
@@ -414,6 +416,10 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     heartbeatLeases,
     inflight: () => inflightCount,
     lockConflictRetries: () => writers.lockConflictRetries(),
+    async noteDeadLetter(d, outcome) {
+      await writeEvent({ ...eventBase(d), kind: "dead_letter", outcome, detail: `not acked on delivery attempt ${d.deliveryAttempt}, the last one` });
+      count("dead_lettered");
+    },
     abortAll(reason) {
       for (const h of held.values()) h.abort.abort(new Error(reason));
       writers.abortTransactions(reason);

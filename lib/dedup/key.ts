@@ -42,9 +42,13 @@ export function hashPayload(body: Buffer): Buffer {
   return oneShot ? oneShot("sha256", body, "buffer") : createHash("sha256").update(body).digest();
 }
 
+/** The msg_id columns hold 128 characters (RocketMQ ids are 32–34); longer ids are cut, consistently. */
+const MAX_MSG_ID = 128;
+
 export function keyDelivery(message: Delivery, keyOf?: KeyOf): KeyedDelivery {
   const { key, source } = extractKey(message, keyOf);
-  return { ...message, key, keySource: source, payloadHash: hashPayload(message.body) };
+  const msgId = message.msgId.length > MAX_MSG_ID ? message.msgId.slice(0, MAX_MSG_ID) : message.msgId;
+  return { ...message, msgId, key, keySource: source, payloadHash: hashPayload(message.body) };
 }
 
 /** Printable form of a key for logs and events: UTF-8 when it is valid, else base64. */

@@ -69,6 +69,11 @@ export interface DedupProcessor {
   /** Handle one delivery; never throws. */
   process(delivery: Delivery): Promise<Verdict>;
   /**
+   * The delivery was not acked on its last allowed attempt, so the broker moves it to the DLQ:
+   * record a dead_letter event and count it (alerts watch DLQ growth). Never throws.
+   */
+  noteDeadLetter(delivery: Delivery, verdict: Verdict): Promise<void>;
+  /**
    * Stop: refuse new deliveries, let running ones finish (abort their signals after
    * `graceMs`), flush rollups, deregister. Idempotent: a second call returns the same promise.
    */
@@ -210,6 +215,13 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     async process(delivery) {
       if (stopping) return { ack: false, outcome: "stopping" };
       return sm.process(keyDelivery(delivery, opts.keyOf));
+    },
+    async noteDeadLetter(delivery, verdict) {
+      try {
+        await sm.noteDeadLetter(keyDelivery(delivery, opts.keyOf), verdict.outcome);
+      } catch (err) {
+        log.warn({ err, msgId: delivery.msgId }, "could not record a dead-lettered message");
+      }
     },
     stop(stopOpts = {}) {
       stopped ??= (async () => {

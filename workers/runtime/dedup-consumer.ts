@@ -81,7 +81,11 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
     messageListener: {
       async consume(view: MessageView): Promise<ConsumeResult> {
         const started = performance.now();
-        const verdict = await processor.process(toDelivery(view, consumer.queueOf(view)));
+        const delivery = toDelivery(view, consumer.queueOf(view));
+        const verdict = await processor.process(delivery);
+        // Not acked on the last attempt the group allows: the broker dead-letters it (%DLQ%group).
+        const maxAttempts = consumer.getRetryPolicy()?.getMaxAttempts();
+        if (!verdict.ack && maxAttempts !== undefined && delivery.deliveryAttempt >= maxAttempts) await processor.noteDeadLetter(delivery, verdict);
         if (log.isLevelEnabled("debug")) {
           log.debug(
             { msgId: view.messageId, key: view.keys[0] ?? null, attempt: view.deliveryAttempt, outcome: verdict.outcome, ms: +(performance.now() - started).toFixed(2) },

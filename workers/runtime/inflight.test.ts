@@ -98,6 +98,30 @@ describe("in-flight duplicates through the broker", () => {
     expect(ev["duplicate/producer_resend/acked_duplicate"]).toBe(1);
   }, 60_000);
 
+  it("records a message the broker dead-letters after its last failed attempt", async () => {
+    const broker = await startBroker(cleanup);
+    const topic = "dlq";
+    const group = "dlq-g";
+    broker.admin.setGroupPolicy(group, { maxAttempts: 2, initialS: 1, maxS: 1 });
+    let calls = 0;
+    const c = leaseConsumer(broker.endpoint, group, topic, async () => {
+      calls++;
+      throw new Error("poison message");
+    });
+    await c.start();
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    await sendAll(producer, topic, [{ key: "poison-1", body: Buffer.from("{}") }]);
+    await waitUntil("dead-lettered", () => broker.admin.groupStats(group, topic).dlq === 1, 20_000);
+    expect(calls).toBe(2);
+    const ev = await eventCounts(db.pool, group);
+    expect(ev["released_on_error/released"]).toBe(2);
+    expect(ev["dead_letter/released"]).toBe(1);
+    await c.processor.flushStats();
+    const [t] = await rows(db.pool, "SELECT dead_lettered, releases FROM group_totals WHERE consumer_group = ?", [group]);
+    expect([Number(t.dead_lettered), Number(t.releases)]).toEqual([1, 2]);
+    expect(await rows(db.pool, "SELECT id FROM dedup_claim WHERE consumer_group = ?", [group])).toEqual([]);
+  }, 30_000);
+
   it("stores hostile and look-alike keys verbatim, as different keys", async () => {
     const broker = await startBroker(cleanup);
     const topic = "keys";
