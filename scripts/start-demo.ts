@@ -1,12 +1,82 @@
 /**
- * The demo part of `npm start`: dev broker with faults on, example workers, the demo producer and
- * the alert evaluator. Filled in as those components land; returns a cleanup for Ctrl-C.
+ * The demo part of `npm start`: a dev broker with faults on (unless ROCKETMQ_ENDPOINTS points at
+ * a real proxy), two consumer groups on one topic — stock-deduction (transactional) and
+ * payment-status (lease mode, short lease, `hold` policy) — the demo producer with producer
+ * resends, the alert process, and a "chaos monkey" that SIGKILLs a payment worker now and then
+ * and starts a fresh one. Within a minute the dashboard shows duplicates of every cause, stuck
+ * claims waiting for an operator, and rebalances.
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { Config } from "../lib/config";
+import { log } from "../lib/log";
+import { startDevBroker } from "../workers/dev-broker";
 
-type StartProcess = (name: string, cmd: string, args: string[], env?: Record<string, string>) => ChildProcess;
+const TSX = "node_modules/.bin/tsx";
+const KILL_EVERY_MS = 45_000;
 
-export async function startDemo(_cfg: Config, _startProcess: StartProcess): Promise<() => Promise<void>> {
-  return async () => {};
+interface DemoProcess {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  child?: ChildProcess;
+}
+
+export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
+  const broker = cfg.ROCKETMQ_ENDPOINTS
+    ? undefined
+    : await startDevBroker({ port: cfg.DEV_BROKER_PORT, dropAckRatio: 0.05, heartbeatTimeoutS: 5, logger: log.child({ component: "dev-broker" }) });
+  const endpoints = broker ? `127.0.0.1:${broker.port}` : cfg.ROCKETMQ_ENDPOINTS;
+  console.log(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
+
+  // Children log warnings and errors only, unless LOG_LEVEL asks for more.
+  const common = { ROCKETMQ_ENDPOINTS: endpoints, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", FLUSH_INTERVAL_S: "1" };
+  const stock = { DEMO_HANDLER_DELAY_MS: "200", DEMO_FAILURE_RATIO: "0.03" };
+  const payment = { DEMO_HANDLER_DELAY_MS: "800", LEASE_S: "3", HEARTBEAT_S: "1", WORKER_TIMEOUT_S: "4", EXPIRED_LEASE_POLICY: "hold", HOLD_WAIT_S: "120" };
+  const procs: DemoProcess[] = [
+    { name: "stock-deduction#1", script: "workers/examples/stock-deduction/main.ts", env: stock },
+    { name: "stock-deduction#2", script: "workers/examples/stock-deduction/main.ts", env: stock },
+    { name: "payment-status#1", script: "workers/examples/payment-status/main.ts", env: payment },
+    { name: "payment-status#2", script: "workers/examples/payment-status/main.ts", env: payment },
+    { name: "demo-producer", script: "workers/demo-producer/main.ts", env: { DEMO_RATE: "15", DEMO_RESEND_RATIO: "0.2" } },
+    { name: "alerts", script: "workers/alert-evaluator/main.ts", env: {} },
+  ];
+  let stopping = false;
+
+  const launch = (p: DemoProcess) => {
+    p.child = spawn(TSX, [p.script], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...common, ...p.env } });
+    p.child.on("exit", (code, signal) => {
+      if (stopping || signal === "SIGKILL") return;
+      console.error(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
+      setTimeout(() => !stopping && launch(p), 2000).unref();
+    });
+  };
+  procs.forEach(launch);
+  console.log(`[start] demo: ${procs.map((p) => p.name).join(", ")}`);
+
+  // Rebalances and stuck claims on purpose: kill one payment worker mid-handler, start a new one.
+  let victim = 0;
+  const monkey = setInterval(() => {
+    const p = procs.filter((x) => x.name.startsWith("payment-status"))[victim++ % 2];
+    console.log(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it`);
+    p.child?.kill("SIGKILL");
+    setTimeout(() => !stopping && launch(p), 3000).unref();
+  }, KILL_EVERY_MS);
+
+  return async () => {
+    stopping = true;
+    clearInterval(monkey);
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            const c = p.child;
+            if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.kill("SIGTERM");
+            setTimeout(() => c.kill("SIGKILL"), 20_000).unref();
+          }),
+      ),
+    );
+    await broker?.close();
+  };
 }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   }
 
   const { startDemo } = await import("./start-demo");
-  cleanups.push(await startDemo(cfg, startProcess));
+  cleanups.push(await startDemo(cfg));
 
   const next = startProcess("dashboard", "node_modules/.bin/next", ["start", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
   await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, next);
