@@ -6,12 +6,12 @@
  * and starts a fresh one. Within a minute the dashboard shows duplicates of every cause, stuck
  * claims waiting for an operator, and rebalances.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { Config } from "../lib/config";
 import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
+import { spawnTs, stopChild } from "./children";
 
-const TSX = "node_modules/.bin/tsx";
 const KILL_EVERY_MS = 45_000;
 
 interface DemoProcess {
@@ -24,7 +24,14 @@ interface DemoProcess {
 export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
   const broker = cfg.ROCKETMQ_ENDPOINTS
     ? undefined
-    : await startDevBroker({ port: cfg.DEV_BROKER_PORT, dropAckRatio: 0.05, heartbeatTimeoutS: 5, logger: log.child({ component: "dev-broker" }) });
+    : await startDevBroker({
+        port: cfg.DEV_BROKER_PORT,
+        dropAckRatio: 0.05,
+        heartbeatTimeoutS: 5,
+        // Short long polls let push consumers stop within seconds on Ctrl-C.
+        longPollingTimeoutS: 5,
+        logger: log.child({ component: "dev-broker" }, { level: process.env.LOG_LEVEL ?? "warn" }),
+      });
   const endpoints = broker ? `127.0.0.1:${broker.port}` : cfg.ROCKETMQ_ENDPOINTS;
   console.log(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
 
@@ -43,7 +50,7 @@ export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
   let stopping = false;
 
   const launch = (p: DemoProcess) => {
-    p.child = spawn(TSX, [p.script], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...common, ...p.env } });
+    p.child = spawnTs(p.script, { ...common, ...p.env });
     p.child.on("exit", (code, signal) => {
       if (stopping || signal === "SIGKILL") return;
       console.error(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
@@ -65,18 +72,7 @@ export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
   return async () => {
     stopping = true;
     clearInterval(monkey);
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            const c = p.child;
-            if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once("exit", () => resolve());
-            c.kill("SIGTERM");
-            setTimeout(() => c.kill("SIGKILL"), 20_000).unref();
-          }),
-      ),
-    );
+    await Promise.all(procs.map((p) => stopChild(p.child)));
     await broker?.close();
   };
 }

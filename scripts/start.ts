@@ -4,42 +4,26 @@
  * evaluator and the dashboard (production build), then print the URL and the login.
  * Ctrl-C stops everything cleanly and exits 0.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { config } from "../lib/config";
 import { migrate } from "../lib/db/migrate";
 import { isUnreachable } from "../lib/db/mysql";
+import { spawnChild, stopChild } from "./children";
 import { exitWithFriendlyError } from "./friendly-errors";
 
-const children: { name: string; child: ChildProcess }[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+let dashboard: ChildProcess | undefined;
+let stopDemo: (() => Promise<void>) | undefined;
 let stopping = false;
 
-function startProcess(name: string, cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
-  children.push({ name, child });
-  child.on("exit", (code, signal) => {
-    if (!stopping) console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
-    if (!stopping) void stop(1);
-  });
-  return child;
-}
-
+/** Ctrl-C: workers first (they finish and ack in-flight messages), then the dashboard, broker last. */
 async function stop(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log("\n[start] stopping…");
-  const exits = children.map(
-    ({ child }) =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
-      }),
-  );
-  await Promise.all(exits);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  console.log("\n[start] stopping (workers finish their in-flight messages first)…");
+  await stopDemo?.().catch(() => {});
+  await stopChild(dashboard);
+  console.log("[start] stopped");
   process.exit(code);
 }
 
@@ -54,10 +38,15 @@ async function main(): Promise<void> {
   }
 
   const { startDemo } = await import("./start-demo");
-  cleanups.push(await startDemo(cfg));
+  stopDemo = await startDemo(cfg);
 
-  const next = startProcess("dashboard", "node_modules/.bin/next", ["start", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
-  await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, next);
+  dashboard = spawnChild("node_modules/.bin/next", ["start", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
+  dashboard.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] the dashboard exited (${signal ?? code}); stopping everything`);
+    void stop(1);
+  });
+  await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, dashboard);
 
   const { ensureFirstAdmin } = await import("../lib/auth/first-admin").catch(() => ({ ensureFirstAdmin: undefined }));
   const admin = ensureFirstAdmin ? await ensureFirstAdmin() : undefined;
@@ -89,6 +78,8 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 main().catch(async (err) => {
-  for (const { child } of children) child.kill("SIGTERM");
+  stopping = true;
+  dashboard?.kill("SIGTERM");
+  await stopDemo?.().catch(() => {});
   exitWithFriendlyError(err, isUnreachable);
 });
