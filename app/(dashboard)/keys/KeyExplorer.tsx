@@ -118,8 +118,13 @@ function History({ h }: { h: Json<KeyHistory> }) {
           <dd className="mono small">
             {h.claim.firstMsgId} / {h.claim.lastMsgId}
           </dd>
-          <dt>Lease until</dt>
-          <dd>{fmtTime(h.claim.leaseUntil)}</dd>
+          {/* A committed claim keeps its last lease_until (the commit skips that write); it means nothing once DONE. */}
+          {h.claim.state === "CLAIMED" ? (
+            <>
+              <dt>Lease until</dt>
+              <dd>{fmtTime(h.claim.leaseUntil)}</dd>
+            </>
+          ) : null}
           <dt>Key source</dt>
           <dd>{h.claim.keySource}</dd>
         </dl>
