@@ -372,13 +372,15 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
 
   async function decideCause(d: KeyedDelivery, row: ClaimRow): Promise<DuplicateCause> {
     if (d.msgId !== row.firstMsgId) return "producer_resend";
-    if (row.owner !== workerId) {
+    const ours = row.owner === workerId;
+    if (!ours || d.deliveryAttempt <= 1) {
       const facts = await guard.run("replay facts", () =>
         readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs }),
       );
-      if (facts.ownerGone) return "rebalance_replay";
-      // RocketMQ 4-style replay: the queue moved to us after a rebalance and an already-acked
-      // offset came again. A broker redelivery would carry attempt > 1.
+      if (!ours && facts.ownerGone) return "rebalance_replay";
+      // RocketMQ 4-style replay: a queue moved after a rebalance and an already-acked offset came
+      // again (a broker redelivery would carry attempt > 1). That includes our own claims: the
+      // queue can move away and back to us, replaying what we acked ourselves.
       if (facts.rebalanced && d.deliveryAttempt <= 1) return "rebalance_replay";
     }
     if (d.deliveryAttempt > 1) return "redelivery";
