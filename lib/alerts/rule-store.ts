@@ -9,6 +9,7 @@ import { prisma, type PrismaClient } from "../db/prisma";
 import { notFound } from "../http/errors";
 import { recordAction } from "../operator/audit";
 import { ALERT_KINDS, describeCondition, KINDS, type AlertKind } from "./kinds";
+import type { AlertRule } from "./rules";
 
 const groupName = z.string().trim().min(1).max(255).regex(/^[%|\w.-]+$/, "letters, digits, %|_.- only");
 
@@ -51,15 +52,7 @@ export type RuleUpdateInput = z.input<typeof ruleUpdateSchema>;
 
 export const ruleIdSchema = z.coerce.number().int().positive();
 
-export interface RuleView {
-  id: number;
-  name: string;
-  kind: AlertKind;
-  consumerGroup: string | null;
-  threshold: number;
-  windowS: number;
-  severity: string;
-  enabled: boolean;
+export interface RuleView extends AlertRule {
   createdAt: Date;
   updatedAt: Date;
   /** "≤ 0 workers" — the condition in words. */

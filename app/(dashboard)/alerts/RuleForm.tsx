@@ -2,6 +2,7 @@
 /** Create or edit one alert rule; the help under each number comes from lib/alerts/kinds.ts. */
 import { useState, type FormEvent } from "react";
 import { ALERT_KINDS, describeCondition, KINDS, type AlertKind } from "@/lib/alerts/kinds";
+import type { AlertRule } from "@/lib/alerts/rules";
 import styles from "./alerts.module.css";
 import type { Rule } from "./types";
 
@@ -15,15 +16,7 @@ const SUGGESTED: Record<AlertKind, { threshold: number; windowS: number; severit
   payload_mismatch: { threshold: 0, windowS: 300, severity: "warning" },
 };
 
-export interface RuleInput {
-  name: string;
-  kind: AlertKind;
-  consumerGroup: string | null;
-  threshold: number;
-  windowS: number;
-  severity: string;
-  enabled: boolean;
-}
+export type RuleInput = Omit<AlertRule, "id">;
 
 interface Props {
   /** The rule being edited; absent for a new one. */
