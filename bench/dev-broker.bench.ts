@@ -6,47 +6,17 @@
  * 64 in flight), halved — each message costs at least two unary calls (send + ack), so that is
  * the ceiling on this machine. Reported, not gated.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import pino from "pino";
 import { ConsumeResult, Producer, PushConsumer } from "rocketmq-client-nodejs";
-import type { GroupTopicStats } from "../workers/dev-broker/consumption";
 import { grpcPb, svc } from "../workers/dev-broker/proto";
 import { clientLogger } from "../workers/rocketmq/logger";
 import { shutdownSafely } from "../workers/rocketmq/shutdown";
+import { forkBroker, type BrokerProcess } from "./fixtures/broker-process";
 import type { BenchContext, BenchRow } from "./types";
 
 const logger = clientLogger(pino({ level: "silent" }));
 const CONCURRENCY = 64;
-
-interface BrokerProcess {
-  endpoint: string;
-  groupStats(group: string, topic: string): Promise<GroupTopicStats>;
-  stop(): Promise<void>;
-}
-
-async function forkBroker(): Promise<BrokerProcess> {
-  const file = path.join(import.meta.dirname, "../workers/dev-broker/fixtures/broker-child.ts");
-  const child: ChildProcess = fork(file, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once("message", (m: { endpoint: string }) => resolve(m.endpoint));
-    child.once("exit", (code) => reject(new Error(`dev broker process exited (${code})`)));
-  });
-  return {
-    endpoint,
-    groupStats: (group, topic) =>
-      new Promise((resolve) => {
-        child.once("message", (m: { stats: GroupTopicStats }) => resolve(m.stats));
-        child.send({ type: "groupStats", group, topic });
-      }),
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.disconnect();
-      }),
-  };
-}
 
 async function inParallel(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;

@@ -1,11 +1,11 @@
 /**
  * Bulk loader for dashboard benchmarks: fills a database with N claims and N events spread over
- * several groups and 7 days, plus the minute rollups, totals, workers and rebalance events the
+ * several groups and 7 days, plus the minute and hour rollups, totals, workers and rebalance events the
  * runtime would have written. Rows are generated inside MariaDB from its SEQUENCE engine
  * (INSERT … SELECT FROM seq_1_to_N), the fastest bulk path without LOAD DATA files, in chunks
  * so a progress bar can show how far it is.
  *
- *   tsx bench/seed.ts --rows 1000000 [--database dedup_bench]
+ *   tsx bench/seed.ts --rows 1000000 [--groups 8] [--database dedup_bench]
  */
 import type { Pool } from "../lib/db/mysql";
 
@@ -58,7 +58,7 @@ async function seedEvents(pool: Pool, o: Required<SeedOptions>, report: (n: numb
   }
 }
 
-/** One rollup row per group and minute over the whole period, matching the raw rows in scale. */
+/** One rollup row per group and minute over the whole period, matching the raw rows in scale; hour rows and totals from them. */
 async function seedRollups(pool: Pool, o: Required<SeedOptions>): Promise<void> {
   const minutes = o.days * 1440;
   const perMinute = Math.max(1, Math.round(o.rows / o.groups / minutes));
@@ -72,6 +72,14 @@ async function seedRollups(pool: Pool, o: Required<SeedOptions>): Promise<void> 
       [seedGroupName(g), perMinute, perMinute, perMinute],
     );
   }
+  // Hour rows are the sums of their minutes, as the runtime's flush writes them.
+  await pool.query(
+    `INSERT INTO group_stats_hour (consumer_group, topic, hour, consumed, claims, commits, dup_producer_resend, dup_rebalance_replay,
+                                   dup_redelivery, dup_unknown, releases, takeovers)
+     SELECT consumer_group, topic, DATE_FORMAT(minute, '%Y-%m-%d %H:00:00'), SUM(consumed), SUM(claims), SUM(commits),
+            SUM(dup_producer_resend), SUM(dup_rebalance_replay), SUM(dup_redelivery), SUM(dup_unknown), SUM(releases), SUM(takeovers)
+     FROM group_stats_minute GROUP BY consumer_group, topic, DATE_FORMAT(minute, '%Y-%m-%d %H:00:00')`,
+  );
   await pool.query(
     `INSERT INTO group_totals (consumer_group, topic, consumed, claims, commits, dup_producer_resend, dup_rebalance_replay,
                                dup_redelivery, dup_unknown, releases, takeovers, updated_at)
@@ -111,7 +119,7 @@ export async function seedDashboardData(pool: Pool, options: SeedOptions): Promi
   await seedEvents(pool, o, report);
   await seedRollups(pool, o);
   await seedWorkers(pool, o);
-  await pool.query("ANALYZE TABLE dedup_claim, dedup_event, group_stats_minute");
+  await pool.query("ANALYZE TABLE dedup_claim, dedup_event, group_stats_minute, group_stats_hour");
 }
 
 /** A one-line progress bar on stderr. */
@@ -136,6 +144,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const url = `mysql://root@127.0.0.1:3306/${arg("database", "dedup_bench")}`;
   await migrate(url);
   const pool = createPool(url);
-  await seedDashboardData(pool, { rows: Number(arg("rows", "1000000")), onProgress: progressBar("seeding") });
+  await seedDashboardData(pool, { rows: Number(arg("rows", "1000000")), groups: Number(arg("groups", "8")), onProgress: progressBar("seeding") });
   await pool.end();
 }

@@ -47,13 +47,15 @@ export const configSchema = z.object({
   EXPIRED_LEASE_POLICY: z.enum(["takeover", "hold"]).default("takeover"),
   HOLD_WAIT_S: seconds(300),
   RETENTION_DAYS: z.coerce.number().positive().default(7),
+  /** Hour rollups (group_stats_hour) are kept this long; never less than RETENTION_DAYS. */
+  ROLLUP_HOUR_RETENTION_DAYS: z.coerce.number().positive().default(90),
   FLUSH_INTERVAL_S: seconds(2),
   FAIL_OPEN: bool(false),
   REDIS_FAST_PATH: bool(false),
-  /** Largest lease-mode claim / commit batch one flush sends. */
-  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(32),
-  /** Messages per transactional batch (one transaction; smaller batches run side by side). */
-  DEDUP_TX_BATCH: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Largest lease-mode claim / commit batch one flush sends (64: a whole cohort of 64 in-flight messages; bench/README.md). */
+  DEDUP_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Messages per transactional batch (one transaction; smaller batches run side by side; adaptive below this). */
+  DEDUP_TX_BATCH: z.coerce.number().int().min(1).max(1000).default(32),
   /** Batches of each kind in flight at once per worker. */
   DEDUP_BATCHES_INFLIGHT: z.coerce.number().int().min(1).max(32).default(4),
   /** Session innodb_lock_wait_timeout of transactional batches (retried on timeout). */

@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { seedClaim, seedStats, seedWorker, uniqueName } from "../e2e/fixtures/seed";
+import { parseSamples, sampleValue } from "../test/helpers/prometheus";
 import { useDashboardDatabase } from "./http/testing";
 import { renderMetrics } from "./metrics";
 
 const ctx = useDashboardDatabase();
-
-/** Sample lines as [name, labels, value]. */
-function samples(text: string): [string, Record<string, string>, number][] {
-  return text
-    .split("\n")
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => {
-      const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
-      if (!m) throw new Error(`not a Prometheus sample line: ${l}`);
-      const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-      return [m[1], labels, Number(m[3])];
-    });
-}
 
 describe("renderMetrics", () => {
   it("exposes _total counters from group_totals with consumer_group/topic/cause labels and per-group gauges", async () => {
@@ -28,8 +16,8 @@ describe("renderMetrics", () => {
 
     const { body, contentType } = await renderMetrics();
     expect(contentType).toContain("text/plain");
-    const s = samples(body);
-    const value = (name: string, labels: Record<string, string>) => s.find(([n, l]) => n === name && Object.entries(labels).every(([k, v]) => l[k] === v))?.[2];
+    const s = parseSamples(body);
+    const value = (name: string, labels: Record<string, string>) => sampleValue(s, name, labels);
 
     expect(value("dedup_messages_consumed_total", { consumer_group: g, topic: "orders" })).toBe(100);
     expect(value("dedup_duplicate_hits_total", { consumer_group: g, cause: "redelivery" })).toBe(6);
@@ -42,7 +30,7 @@ describe("renderMetrics", () => {
 
     expect(body).toContain("# TYPE dedup_duplicate_hits_total counter");
     expect(body).toContain("# TYPE dedup_stuck_claims gauge");
-    for (const [name, labels] of s) {
+    for (const { name, labels } of s) {
       expect(name.startsWith("dedup_")).toBe(true);
       expect(Object.keys(labels).every((k) => ["consumer_group", "topic", "cause"].includes(k))).toBe(true);
     }

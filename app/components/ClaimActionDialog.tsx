@@ -8,6 +8,7 @@ import { useState, type FormEvent } from "react";
 import type { ActionOutcome, ClaimAction } from "@/lib/operator/claim-actions";
 import type { StuckClaim } from "@/lib/queries/listStuckClaims";
 import { ApiError, useApiSend } from "./api";
+import { ErrorAlert } from "./ErrorAlert";
 import { fmtDuration } from "./format";
 import type { Json } from "./json";
 
@@ -126,11 +127,7 @@ export function ClaimActionDialog({ action, claims, onClose }: { action: ClaimAc
               <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} maxLength={1000} rows={2} placeholder="e.g. worker orders-7 OOM-killed at 14:02; effect not applied (checked billing)" autoFocus />
             </label>
             <p className="muted small">Refused for any claim that changed since it was shown: fence moved, lease renewed, already done or gone.</p>
-            {error ? (
-              <p className="error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <ErrorAlert error={error} />
             <div className="modal-actions">
               <button type="button" onClick={() => onClose(false)} disabled={busy}>
                 Cancel

@@ -1,6 +1,7 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { apiSend, ApiError } from "@/app/components/api";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 
 export function LoginForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -33,11 +34,7 @@ export function LoginForm({ next }: { next: string }) {
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

@@ -14,7 +14,7 @@ import { claimRef, commitClaims, insertClaims, readClaims, type ClaimRow, type F
 import { isDbUnavailable, isLockConflict } from "./db-guard";
 import { insertEvents, type DedupEventInput } from "./events";
 import { LazyAbort } from "./lazy-abort";
-import type { KeyedDelivery, TransactionalHandler } from "./types";
+import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } from "./types";
 
 export type ClaimResult = { kind: "won"; id: number } | { kind: "exists"; row?: ClaimRow };
 export type TxResult = { kind: "committed"; id: number } | { kind: "failed"; error: unknown } | { kind: "exists"; row?: ClaimRow };
@@ -26,6 +26,8 @@ export interface BatchWriterOptions {
   scope: Scope;
   workerId: string;
   transactional?: TransactionalHandler;
+  /** Transactional mode with a batch handler (one call per batch) instead of `transactional`. */
+  transactionalBatch?: TransactionalBatchHandler;
   log: Logger;
   isStopping(): boolean;
   leaseMs: number;
@@ -135,42 +137,63 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     await conn.query("START TRANSACTION");
     const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
     const results: TxResult[] = new Array(items.length);
+    const winners: { i: number; id: number }[] = [];
     for (const i of order) {
-      const d = items[i];
-      const id = won.get(claimRef(d.tag, d.key));
-      if (id === undefined) {
-        results[i] = { kind: "exists" };
-        continue;
-      }
-      if (savepoints) await conn.query("SAVEPOINT dedup_msg");
-      const abort = new LazyAbort();
-      txAborts.add(abort);
-      const t0 = performance.now();
+      const id = won.get(claimRef(items[i].tag, items[i].key));
+      if (id === undefined) results[i] = { kind: "exists" };
+      else winners.push({ i, id });
+    }
+    if (!savepoints) {
       try {
-        await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
-        handlerMs = handlerMs * 0.8 + (performance.now() - t0) * 0.2;
-        results[i] = { kind: "committed", id };
+        await runEffects(conn, winners.map((w) => items[w.i]));
+        for (const w of winners) results[w.i] = { kind: "committed", id: w.id };
       } catch (err) {
         // A deadlock has already rolled back the whole transaction; a lost connection too.
         if (isLockConflict(err) || isDbUnavailable(err)) throw err;
-        if (!savepoints) {
-          if (won.size > 1) throw new NeedsSavepoints();
-          // The only message of the batch: rolling back the transaction is its savepoint.
-          // (every other message of the batch lost its insert: nothing else to keep).
-          await conn.query("ROLLBACK");
-          results[i] = { kind: "failed", error: err };
-          for (const j of order) results[j] ??= { kind: "exists" };
-          return settleLosers(conn, items, order, results);
+        if (winners.length > 1) throw new NeedsSavepoints();
+        // The only message of the batch: rolling back the transaction is its savepoint.
+        // (every other message of the batch lost its insert: nothing else to keep).
+        await conn.query("ROLLBACK");
+        results[winners[0].i] = { kind: "failed", error: err };
+        return settleLosers(conn, items, order, results);
+      }
+    } else {
+      for (const w of winners) {
+        await conn.query("SAVEPOINT dedup_msg");
+        try {
+          await runEffects(conn, [items[w.i]]);
+          results[w.i] = { kind: "committed", id: w.id };
+        } catch (err) {
+          if (isLockConflict(err) || isDbUnavailable(err)) throw err;
+          await conn.query("ROLLBACK TO SAVEPOINT dedup_msg");
+          await conn.query("DELETE FROM dedup_claim WHERE id = ?", [w.id]);
+          results[w.i] = { kind: "failed", error: err };
         }
-        await conn.query("ROLLBACK TO SAVEPOINT dedup_msg");
-        await conn.query("DELETE FROM dedup_claim WHERE id = ?", [id]);
-        results[i] = { kind: "failed", error: err };
-      } finally {
-        txAborts.delete(abort);
       }
     }
     await conn.query("COMMIT");
     return settleLosers(conn, items, order, results);
+  }
+
+  /**
+   * The effects of `ds` inside the open transaction: one call of the batch handler, or the
+   * per-message handler for each in turn (stopping at the first that throws).
+   */
+  async function runEffects(conn: PoolConnection, ds: KeyedDelivery[]): Promise<void> {
+    if (ds.length === 0) return;
+    const abort = new LazyAbort();
+    txAborts.add(abort);
+    const t0 = performance.now();
+    try {
+      if (o.transactionalBatch) {
+        await o.transactionalBatch(ds, { tx: conn, get signal() { return abort.signal; } });
+      } else {
+        for (const d of ds) await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
+      }
+      handlerMs = handlerMs * 0.8 + ((performance.now() - t0) / ds.length) * 0.2;
+    } finally {
+      txAborts.delete(abort);
+    }
   }
 
   /**

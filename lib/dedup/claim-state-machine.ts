@@ -37,6 +37,7 @@ import type {
   KeyedDelivery,
   LeaseHandler,
   StatCounter,
+  TransactionalBatchHandler,
   TransactionalHandler,
   Verdict,
 } from "./types";
@@ -51,6 +52,7 @@ export interface StateMachineOptions {
   mode: DedupMode;
   lease?: LeaseHandler;
   transactional?: TransactionalHandler;
+  transactionalBatch?: TransactionalBatchHandler;
   stats: StatsCollector;
   log: Logger;
   isStopping(): boolean;
@@ -123,6 +125,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     scope,
     workerId,
     transactional: o.transactional,
+    transactionalBatch: o.transactionalBatch,
     log,
     isStopping: o.isStopping,
     leaseMs: o.leaseMs,

@@ -2,31 +2,22 @@
  * Lease mode against real MariaDB: claim → run → commit, duplicates with their causes, waiting
  * on in-flight claims, release on error, takeover / hold of expired leases, fences.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { describe, expect, it } from "vitest";
+import { useProcessorTestFile } from "../../test/helpers/processors";
 import { markDoneIfFence, releaseClaimIfFence } from "./claim-state-machine";
-import { createDedupProcessor, type DedupProcessor } from "./processor";
+import { createDedupProcessor, type DedupProcessorOptions } from "./processor";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "./test/fixtures";
 import type { KeyedDelivery, LeaseHandler } from "./types";
 
-let db: TestDatabase;
-const started: DedupProcessor[] = [];
+const ctx = useProcessorTestFile();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop({ graceMs: 100 })));
-  await db.drop();
-});
-
-async function worker(group: string, handler: LeaseHandler, extra: Partial<Parameters<typeof createDedupProcessor>[0]> = {}) {
-  const p = createDedupProcessor({
+async function worker(group: string, handler: LeaseHandler, extra: Partial<DedupProcessorOptions> = {}) {
+  return ctx.start({
     group,
     topic: "orders",
     mode: "lease",
     handler,
-    pool: db.pool,
+    pool: ctx.db.pool,
     leaseS: 1,
     heartbeatS: 0.3,
     workerTimeoutS: 1,
@@ -38,14 +29,11 @@ async function worker(group: string, handler: LeaseHandler, extra: Partial<Param
     retentionIntervalS: 0,
     redis: false,
     ...extra,
-  } as Parameters<typeof createDedupProcessor>[0]);
-  await p.start();
-  started.push(p);
-  return p;
+  } as DedupProcessorOptions);
 }
 
 function claimOf(group: string, key: string) {
-  return rows(db.pool, "SELECT * FROM dedup_claim WHERE consumer_group = ? AND dedup_key = ?", [group, Buffer.from(key)]);
+  return rows(ctx.db.pool, "SELECT * FROM dedup_claim WHERE consumer_group = ? AND dedup_key = ?", [group, Buffer.from(key)]);
 }
 
 describe("lease mode", () => {
@@ -62,7 +50,7 @@ describe("lease mode", () => {
     expect(Number(c.fence)).toBe(1);
     expect(c.done_at).toBeInstanceOf(Date);
     expect(c.expire_at.getTime()).toBeGreaterThan(c.claimed_at.getTime() + 6 * 86_400_000);
-    expect(await eventCounts(db.pool, group)).toEqual({});
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({});
   });
 
   it("acks duplicates of a DONE key with the cause in DESIGN order, without running the handler again", async () => {
@@ -76,7 +64,7 @@ describe("lease mode", () => {
     expect(await w.process(delivery({ key: "order-2", body: first.body }))).toEqual({ ack: true, outcome: "duplicate" });
     expect(await w.process({ ...first })).toEqual({ ack: true, outcome: "duplicate" });
     expect(runs).toBe(1);
-    expect(await eventCounts(db.pool, group)).toEqual({
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({
       "duplicate/redelivery/acked_duplicate": 1,
       "duplicate/producer_resend/acked_duplicate": 1,
       "duplicate/unknown/acked_duplicate": 1,
@@ -84,7 +72,7 @@ describe("lease mode", () => {
     const [c] = await claimOf(group, "order-2");
     expect(Number(c.attempts)).toBe(4);
     await w.flushStats();
-    const [t] = await rows(db.pool, "SELECT * FROM group_totals WHERE consumer_group = ?", [group]);
+    const [t] = await rows(ctx.db.pool, "SELECT * FROM group_totals WHERE consumer_group = ?", [group]);
     expect([Number(t.consumed), Number(t.claims), Number(t.commits)]).toEqual([4, 1, 1]);
     expect([Number(t.dup_redelivery), Number(t.dup_producer_resend), Number(t.dup_unknown)]).toEqual([1, 1, 1]);
   });
@@ -96,7 +84,7 @@ describe("lease mode", () => {
     await w.process(delivery({ key: "order-3", body: Buffer.from("a") }));
     expect((await w.process(delivery({ key: "order-3", body: Buffer.from("b") }))).ack).toBe(true);
     expect(runs).toBe(1);
-    expect(await eventCounts(db.pool, group)).toEqual({ payload_mismatch: 1, "duplicate/producer_resend/acked_duplicate": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ payload_mismatch: 1, "duplicate/producer_resend/acked_duplicate": 1 });
   });
 
   it("releases the claim on handler error so the redelivery claims again", async () => {
@@ -110,7 +98,7 @@ describe("lease mode", () => {
     expect(await claimOf(group, "order-4")).toEqual([]);
     expect(await w.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "committed" });
     expect(calls).toBe(2);
-    const ev = await rows(db.pool, "SELECT kind, detail FROM dedup_event WHERE consumer_group = ?", [group]);
+    const ev = await rows(ctx.db.pool, "SELECT kind, detail FROM dedup_event WHERE consumer_group = ?", [group]);
     expect(ev).toEqual([{ kind: "released_on_error", detail: "payment API 503" }]);
   });
 
@@ -135,7 +123,7 @@ describe("lease mode", () => {
     expect(await pa).toEqual({ ack: false, outcome: "released" });
     expect(await pb).toEqual({ ack: true, outcome: "committed" });
     expect(effects).toEqual([`b:${d.msgId}`]);
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["inflight/waiting"]).toBe(1);
     expect(ev["released_on_error/released"]).toBe(1);
     expect(ev["duplicate/redelivery/claimed_after_release"]).toBe(1);
@@ -156,7 +144,7 @@ describe("lease mode", () => {
     expect(await pa).toEqual({ ack: true, outcome: "committed" });
     expect(await pb).toEqual({ ack: true, outcome: "duplicate" });
     expect(runs).toBe(1);
-    expect(await eventCounts(db.pool, group)).toEqual({ "inflight/waiting": 1, "duplicate/producer_resend/acked_duplicate": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "inflight/waiting": 1, "duplicate/producer_resend/acked_duplicate": 1 });
   });
 
   it("waits in memory for a second copy of a key this worker is already running", async () => {
@@ -189,7 +177,7 @@ describe("lease mode", () => {
     expect(ran).toBe(1);
     const [c] = await claimOf(group, "order-8");
     expect([c.state, Number(c.fence), c.owner]).toEqual(["DONE", 2, b.workerId]);
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["takeover/rebalance_replay"]).toBe(1);
     expect(ev["duplicate/rebalance_replay/took_over"]).toBe(1);
   });
@@ -209,11 +197,11 @@ describe("lease mode", () => {
     expect(ran).toBe(0);
     const [c] = await claimOf(group, "order-9");
     expect(c.state).toBe("CLAIMED");
-    expect(await releaseClaimIfFence(db.pool, Number(c.id), Number(c.fence) + 1)).toBe(false); // stale fence refused
-    expect(await releaseClaimIfFence(db.pool, Number(c.id), Number(c.fence))).toBe(true);
+    expect(await releaseClaimIfFence(ctx.db.pool, Number(c.id), Number(c.fence) + 1)).toBe(false); // stale fence refused
+    expect(await releaseClaimIfFence(ctx.db.pool, Number(c.id), Number(c.fence))).toBe(true);
     expect(await pb).toEqual({ ack: true, outcome: "committed" });
     expect(ran).toBe(1);
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["expiry/held"]).toBe(1);
     expect(ev["duplicate/rebalance_replay/claimed_after_release"]).toBe(1);
   });
@@ -229,7 +217,7 @@ describe("lease mode", () => {
     const b = await worker(group, async () => void ran++, { policy: "hold", holdWaitS: 0.4 });
     expect(await b.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: false, outcome: "deferred" });
     const [c] = await claimOf(group, "order-10");
-    expect(await markDoneIfFence(db.pool, Number(c.id), Number(c.fence), 86_400_000)).toBe(true);
+    expect(await markDoneIfFence(ctx.db.pool, Number(c.id), Number(c.fence), 86_400_000)).toBe(true);
     expect(await b.process({ ...d, deliveryAttempt: 3 })).toEqual({ ack: true, outcome: "duplicate" });
     expect(ran).toBe(0);
   });
@@ -247,7 +235,7 @@ describe("lease mode", () => {
     const pSlow = slow.process(d);
     await sleep(100);
     // Force the lease to look expired, as if the slow worker had stalled past it.
-    await db.pool.query("UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE consumer_group = ?", [group]);
+    await ctx.db.pool.query("UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE consumer_group = ?", [group]);
     let ran = 0;
     const b = await worker(group, async () => void ran++, { policy: "takeover" });
     expect(await b.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "committed" });
@@ -267,7 +255,7 @@ describe("lease mode", () => {
     const evil = "x'); DROP TABLE dedup_claim; -- \\' OR 1=1 #";
     for (const k of [evil, "Order-1", "order-1 ", evil]) await w.process(delivery({ key: k }));
     expect(keys).toEqual([evil, "Order-1", "order-1 "]);
-    const stored = await rows(db.pool, "SELECT dedup_key FROM dedup_claim WHERE consumer_group = ? ORDER BY id", [group]);
+    const stored = await rows(ctx.db.pool, "SELECT dedup_key FROM dedup_claim WHERE consumer_group = ? ORDER BY id", [group]);
     expect(stored.map((r) => (r.dedup_key as Buffer).toString())).toEqual([evil, "Order-1", "order-1 "]);
   });
 

@@ -16,7 +16,7 @@ import { createRedisGuard, type RedisGuard } from "./redis-guard";
 import { deregisterWorker, detectWorkerTimeouts, heartbeatWorker, registerWorker, type WorkerInfo } from "./registry";
 import { runRetention } from "./retention";
 import { createStatsCollector, type StatsCollector } from "./stats";
-import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalHandler, Verdict } from "./types";
+import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "./types";
 
 interface CommonOptions {
   group: string;
@@ -58,7 +58,8 @@ interface CommonOptions {
 
 export type DedupProcessorOptions =
   | (CommonOptions & { mode: "lease"; handler: LeaseHandler })
-  | (CommonOptions & { mode: "transactional"; handler: TransactionalHandler });
+  | (CommonOptions & { mode: "transactional"; handler: TransactionalHandler; batchHandler?: undefined })
+  | (CommonOptions & { mode: "transactional"; batchHandler: TransactionalBatchHandler; handler?: undefined });
 
 export interface DedupProcessor {
   readonly workerId: string;
@@ -119,6 +120,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   const workerTimeoutMs = (opts.workerTimeoutS ?? cfg.WORKER_TIMEOUT_S) * 1000;
   const flushMs = Math.min(5, opts.flushIntervalS ?? cfg.FLUSH_INTERVAL_S) * 1000;
   const retentionMs = (opts.retentionDays ?? cfg.RETENTION_DAYS) * 86_400_000;
+  const hourRetentionMs = Math.max(retentionMs, cfg.ROLLUP_HOUR_RETENTION_DAYS * 86_400_000);
   const retentionIntervalMs = (opts.retentionIntervalS ?? cfg.RETENTION_INTERVAL_S) * 1000;
   const useRegistry = opts.registry ?? true;
   const redisUrl = opts.redis === false ? undefined : (opts.redis ?? (cfg.REDIS_FAST_PATH && cfg.REDIS_URL ? cfg.REDIS_URL : undefined));
@@ -146,6 +148,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     mode: opts.mode,
     lease: opts.mode === "lease" ? opts.handler : undefined,
     transactional: opts.mode === "transactional" ? opts.handler : undefined,
+    transactionalBatch: opts.mode === "transactional" ? opts.batchHandler : undefined,
     stats,
     log,
     isStopping: () => stopping,
@@ -206,8 +209,8 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
       every(flushMs, "stats flush", () => stats.flush());
       if (retentionIntervalMs > 0) {
         every(retentionIntervalMs, "retention", async () => {
-          const r = await runRetention(pool, { retentionMs });
-          if (r.elected && r.claims + r.events + r.minutes + r.rebalances > 0) log.info(r, "retention pass");
+          const r = await runRetention(pool, { retentionMs, hourRetentionMs });
+          if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
         });
       }
       log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis) }, "dedup worker started");

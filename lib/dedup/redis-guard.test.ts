@@ -1,28 +1,20 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
-import { createDedupProcessor, type DedupProcessor } from "./processor";
+import { useProcessorTestFile } from "../../test/helpers/processors";
 import { redisGuardName } from "./redis-guard";
 import { delivery, eventCounts, sleep, uniqueName } from "./test/fixtures";
 
-let db: TestDatabase;
+const ctx = useProcessorTestFile();
 let redis: Redis;
-const started: DedupProcessor[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
+beforeAll(() => {
   redis = new Redis("redis://127.0.0.1:6379");
 });
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop({ graceMs: 100 })));
+afterAll(() => {
   redis.disconnect();
-  await db.drop();
 });
 
 async function worker(group: string, redisUrl: string, handler = async () => {}) {
-  const p = createDedupProcessor({ group, topic: "orders", mode: "transactional", handler, pool: db.pool, redis: redisUrl, registry: false, retentionIntervalS: 0, pollInitialMs: 20, pollMaxMs: 50, leaseS: 5 });
-  await p.start();
-  started.push(p);
-  return p;
+  return ctx.start({ group, topic: "orders", mode: "transactional", handler, pool: ctx.db.pool, redis: redisUrl, registry: false, retentionIntervalS: 0, pollInitialMs: 20, pollMaxMs: 50, leaseS: 5 });
 }
 
 describe("redis fast path", () => {
@@ -41,7 +33,7 @@ describe("redis fast path", () => {
     expect(await p).toEqual({ ack: true, outcome: "committed" });
     expect(runs).toBe(1);
     expect(await redis.get(name)).toBeNull(); // released after the commit
-    expect((await eventCounts(db.pool, group))["inflight/waiting"]).toBe(1);
+    expect((await eventCounts(ctx.db.pool, group))["inflight/waiting"]).toBe(1);
   });
 
   it("falls back to MariaDB only when Redis is down: still exactly once", async () => {

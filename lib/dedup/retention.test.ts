@@ -27,8 +27,16 @@ describe("retention", () => {
       "INSERT INTO dedup_event (ts, consumer_group, topic, dedup_key, msg_id, kind) VALUES (UTC_TIMESTAMP(3) - INTERVAL 10 DAY, 'g','t','k','m','duplicate'), (UTC_TIMESTAMP(3), 'g','t','k','m','duplicate')",
     );
     await db.pool.query("INSERT INTO group_totals (consumer_group, topic, consumed, updated_at) VALUES ('g','t',5,UTC_TIMESTAMP(3))");
-    const r = await runRetention(db.pool, { retentionMs: 7 * 86_400_000, batchSize: 100, pauseMs: 1 });
-    expect(r).toMatchObject({ elected: true, claims: 250, events: 1 });
+    // Rollups 10 days old: the minute row goes (7-day window), the hour row stays (30-day window);
+    // the 40-day-old hour row goes.
+    await db.pool.query(
+      "INSERT INTO group_stats_minute (consumer_group, topic, minute, consumed) VALUES ('g','t',DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 10 DAY, '%Y-%m-%d %H:%i:00'),1), ('g','t',DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:00'),1)",
+    );
+    await db.pool.query(
+      "INSERT INTO group_stats_hour (consumer_group, topic, hour, consumed) VALUES ('g','t',DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 10 DAY, '%Y-%m-%d %H:00:00'),1), ('g','t',DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 40 DAY, '%Y-%m-%d %H:00:00'),1)",
+    );
+    const r = await runRetention(db.pool, { retentionMs: 7 * 86_400_000, hourRetentionMs: 30 * 86_400_000, batchSize: 100, pauseMs: 1 });
+    expect(r).toMatchObject({ elected: true, claims: 250, events: 1, minutes: 1, hours: 1 });
     const [c] = await rows(db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
     expect(Number(c.n)).toBe(15);
     const [t] = await rows(db.pool, "SELECT COUNT(*) AS n FROM group_totals");

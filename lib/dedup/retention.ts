@@ -1,6 +1,6 @@
 /**
  * Retention: DONE claims past expire_at, and events, minute rollups and rebalance events older
- * than the window, deleted in bounded batches (short transactions, a pause between them) so
+ * than the window, hour rollups older than their own (longer) window, deleted in bounded batches (short transactions, a pause between them) so
  * consumers are never blocked. One instance at a time does it: the holder of a GET_LOCK named
  * after the database. Totals are never pruned.
  */
@@ -10,6 +10,8 @@ import type { Pool } from "../db/mysql";
 export interface RetentionOptions {
   /** Events, rollups and rebalance events older than this go (DONE claims use their expire_at). */
   retentionMs: number;
+  /** Hour rollups older than this go; at least retentionMs (default 90 days). */
+  hourRetentionMs?: number;
   batchSize?: number;
   /** Pause between batches, so the deletes leave room for consumers. */
   pauseMs?: number;
@@ -23,12 +25,13 @@ export interface RetentionResult {
   claims: number;
   events: number;
   minutes: number;
+  hours: number;
   rebalances: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function deleteInBatches(conn: mysql.PoolConnection, sql: string, params: unknown[], opts: Required<Omit<RetentionOptions, "retentionMs">>): Promise<number> {
+async function deleteInBatches(conn: mysql.PoolConnection, sql: string, params: unknown[], opts: Required<Omit<RetentionOptions, "retentionMs" | "hourRetentionMs">>): Promise<number> {
   let total = 0;
   while (total < opts.maxRowsPerTable) {
     const [res] = await conn.query<mysql.ResultSetHeader>(`${sql} LIMIT ${Number(opts.batchSize)}`, params);
@@ -43,19 +46,22 @@ async function deleteInBatches(conn: mysql.PoolConnection, sql: string, params: 
 export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<RetentionResult> {
   const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRowsPerTable: opts.maxRowsPerTable ?? 1_000_000 };
   const micros = Math.round(opts.retentionMs * 1000);
+  // Hour rows outlive minute rows: the long dashboard ranges read them.
+  const hourMicros = Math.round(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000) * 1000);
   const conn = await pool.getConnection();
   try {
     const [[db]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
     const lockName = `dedup_audit.retention.${String(db?.name)}`;
     // GET_LOCK is held by this connection: if the process dies, the server frees it.
     const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 0) AS got", [lockName]);
-    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, rebalances: 0 };
+    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
     try {
       const claims = await deleteInBatches(conn, "DELETE FROM dedup_claim WHERE expire_at < UTC_TIMESTAMP(3) AND state = 'DONE' ORDER BY expire_at", [], o);
       const events = await deleteInBatches(conn, "DELETE FROM dedup_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
       const minutes = await deleteInBatches(conn, "DELETE FROM group_stats_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY minute", [micros], o);
+      const hours = await deleteInBatches(conn, "DELETE FROM group_stats_hour WHERE hour < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY hour", [hourMicros], o);
       const rebalances = await deleteInBatches(conn, "DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
-      return { elected: true, claims, events, minutes, rebalances };
+      return { elected: true, claims, events, minutes, hours, rebalances };
     } finally {
       await conn.query("DO RELEASE_LOCK(?)", [lockName]);
     }

@@ -31,11 +31,34 @@ describe("stats rollups", () => {
       ["g1", "2026-11-25T10:01:00.000Z", 7, 0],
       ["g2", "2026-11-25T10:01:00.000Z", 0, 0],
     ]);
+    // Hour rows hold the same counts as their minutes (both minutes fall in hour 10:00).
+    const hours = await rows(db.pool, "SELECT consumer_group, hour, consumed, claims, dup_redelivery FROM group_stats_hour ORDER BY consumer_group, hour");
+    expect(hours.map((h) => [h.consumer_group, (h.hour as Date).toISOString(), Number(h.consumed), Number(h.claims), Number(h.dup_redelivery)])).toEqual([
+      ["g1", "2026-11-25T10:00:00.000Z", 10, 0, 1],
+      ["g2", "2026-11-25T10:00:00.000Z", 0, 1, 0],
+    ]);
     const totals = await rows(db.pool, "SELECT consumer_group, consumed, claims, dup_redelivery FROM group_totals ORDER BY consumer_group");
     expect(totals.map((t) => [t.consumer_group, Number(t.consumed), Number(t.claims), Number(t.dup_redelivery)])).toEqual([
       ["g1", 10, 0, 1],
       ["g2", 0, 1, 0],
     ]);
+  });
+
+  it("splits hour rows at the hour boundary and keeps them equal to their minutes", async () => {
+    let now = Date.UTC(2026, 10, 25, 11, 59, 10);
+    const s = createStatsCollector(db.pool, () => now);
+    s.add("h1", "t", "consumed", 4);
+    now += 60_000; // 12:00:10, the next hour
+    s.add("h1", "t", "consumed", 6);
+    s.add("h1", "t", "takeovers");
+    await s.flush();
+    const hours = await rows(db.pool, "SELECT hour, consumed, takeovers FROM group_stats_hour WHERE consumer_group = 'h1' ORDER BY hour");
+    expect(hours.map((h) => [(h.hour as Date).toISOString(), Number(h.consumed), Number(h.takeovers)])).toEqual([
+      ["2026-11-25T11:00:00.000Z", 4, 0],
+      ["2026-11-25T12:00:00.000Z", 6, 1],
+    ]);
+    const [m] = await rows(db.pool, "SELECT SUM(consumed) AS c FROM group_stats_minute WHERE consumer_group = 'h1'");
+    expect(Number(m.c)).toBe(hours.reduce((n, h) => n + Number(h.consumed), 0));
   });
 
   it("keeps the counts of a failed flush for the next one (never lost, never doubled)", async () => {

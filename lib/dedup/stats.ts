@@ -1,7 +1,8 @@
 /**
- * Per-minute rollups and never-pruned totals, summed in worker memory and flushed as upserts
- * (col = col + VALUES(col)) every FLUSH_INTERVAL_S and at shutdown: no hot row is written per
- * message, and the dashboard reads a few rows per group instead of scanning claims and events.
+ * Per-minute and per-hour rollups and never-pruned totals, summed in worker memory and flushed as
+ * upserts (col = col + VALUES(col)) every FLUSH_INTERVAL_S and at shutdown: no hot row is written
+ * per message, and the dashboard reads a few rows per group instead of scanning claims and events
+ * (hour rows for the long ranges: 24 per group/topic and day instead of 1,440 minute rows).
  * A failed flush puts its counts back, so totals are never lost or counted twice by a retry.
  */
 import type { Pool } from "../db/mysql";
@@ -73,16 +74,31 @@ export function createStatsCollector(pool: Pool, now: () => number = Date.now): 
       totals.set(id, t);
     }
     const totalRows = [...totals.values()].map((t) => [t.group, t.topic, ...STAT_COUNTERS.map((c) => t.counts[c] ?? 0)]);
+    const hours = new Map<string, { group: string; topic: string; hour: number; counts: Counts }>();
+    for (const b of taken) {
+      const hour = Math.floor(b.minute / 3_600_000) * 3_600_000;
+      const id = `${b.group}\u0000${b.topic}\u0000${hour}`;
+      const h = hours.get(id) ?? { group: b.group, topic: b.topic, hour, counts: {} };
+      for (const c of STAT_COUNTERS) h.counts[c] = (h.counts[c] ?? 0) + (b.counts[c] ?? 0);
+      hours.set(id, h);
+    }
+    const hourRows = [...hours.values()].map((h) => [h.group, h.topic, new Date(h.hour), ...STAT_COUNTERS.map((c) => h.counts[c] ?? 0)]);
     const placeholders = (n: number, extra = "") => `(${Array(n).fill("?").join(",")}${extra})`;
     const conn = await pool.getConnection();
     try {
-      // Rollups and totals in one transaction, so the two never disagree.
+      // Minute rollups, hour rollups and totals in one transaction, so the three never disagree.
       await conn.beginTransaction();
       await conn.query(
         `INSERT INTO group_stats_minute (consumer_group, topic, minute, ${cols}) VALUES ` +
           minuteRows.map((r) => placeholders(r.length)).join(",") +
           ` ON DUPLICATE KEY UPDATE ${upd}`,
         minuteRows.flat(),
+      );
+      await conn.query(
+        `INSERT INTO group_stats_hour (consumer_group, topic, hour, ${cols}) VALUES ` +
+          hourRows.map((r) => placeholders(r.length)).join(",") +
+          ` ON DUPLICATE KEY UPDATE ${upd}`,
+        hourRows.flat(),
       );
       await conn.query(
         `INSERT INTO group_totals (consumer_group, topic, ${cols}, updated_at) VALUES ` +

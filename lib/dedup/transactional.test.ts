@@ -2,32 +2,25 @@
  * Transactional mode against real MariaDB: claim + effect + DONE in one transaction, batched
  * with a savepoint per message, retried on deadlocks, exactly once across concurrent workers.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
-import { createDedupProcessor, type DedupProcessor } from "./processor";
+import { describe, expect, it } from "vitest";
+import { useProcessorTestFile } from "../../test/helpers/processors";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "./test/fixtures";
 import type { TransactionalHandler } from "./types";
 
-let db: TestDatabase;
-const started: DedupProcessor[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.pool.query("CREATE TABLE t_ledger (grp VARCHAR(64) NOT NULL, k VARBINARY(512) NOT NULL, msg_id VARCHAR(128) NOT NULL, KEY (grp, k))");
-  await db.pool.query("CREATE TABLE t_stock (grp VARCHAR(64) NOT NULL, sku INT NOT NULL, qty INT NOT NULL, PRIMARY KEY (grp, sku))");
-});
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop({ graceMs: 100 })));
-  await db.drop();
+const ctx = useProcessorTestFile({
+  prepare: async (db) => {
+    await db.pool.query("CREATE TABLE t_ledger (grp VARCHAR(64) NOT NULL, k VARBINARY(512) NOT NULL, msg_id VARCHAR(128) NOT NULL, KEY (grp, k))");
+    await db.pool.query("CREATE TABLE t_stock (grp VARCHAR(64) NOT NULL, sku INT NOT NULL, qty INT NOT NULL, PRIMARY KEY (grp, sku))");
+  },
 });
 
 async function worker(group: string, handler: TransactionalHandler, extra: Record<string, unknown> = {}) {
-  const p = createDedupProcessor({
+  return ctx.start({
     group,
     topic: "orders",
     mode: "transactional",
     handler,
-    pool: db.pool,
+    pool: ctx.db.pool,
     heartbeatS: 1,
     workerTimeoutS: 5,
     flushIntervalS: 0.5,
@@ -38,9 +31,6 @@ async function worker(group: string, handler: TransactionalHandler, extra: Recor
     lockWaitTimeoutS: 2,
     ...extra,
   });
-  await p.start();
-  started.push(p);
-  return p;
 }
 
 const ledger = (group: string): TransactionalHandler => async (m, { tx }) => {
@@ -48,7 +38,7 @@ const ledger = (group: string): TransactionalHandler => async (m, { tx }) => {
 };
 
 async function ledgerCounts(group: string): Promise<Map<string, number>> {
-  const r = await rows(db.pool, "SELECT k, COUNT(*) AS n FROM t_ledger WHERE grp = ? GROUP BY k", [group]);
+  const r = await rows(ctx.db.pool, "SELECT k, COUNT(*) AS n FROM t_ledger WHERE grp = ? GROUP BY k", [group]);
   return new Map(r.map((x) => [(x.k as Buffer).toString(), Number(x.n)]));
 }
 
@@ -60,7 +50,7 @@ describe("transactional mode", () => {
     expect(await w.process(d)).toEqual({ ack: true, outcome: "committed" });
     expect(await w.process(delivery({ key: "o-1", body: d.body }))).toEqual({ ack: true, outcome: "duplicate" });
     expect((await ledgerCounts(group)).get("o-1")).toBe(1);
-    const [c] = await rows(db.pool, "SELECT state, lease_until FROM dedup_claim WHERE consumer_group = ?", [group]);
+    const [c] = await rows(ctx.db.pool, "SELECT state, lease_until FROM dedup_claim WHERE consumer_group = ?", [group]);
     expect(c).toEqual({ state: "DONE", lease_until: null });
   });
 
@@ -74,9 +64,9 @@ describe("transactional mode", () => {
     expect(verdicts.map((v) => v.outcome)).toEqual(["committed", "released", "committed"]);
     const counts = await ledgerCounts(group);
     expect([...counts.entries()].sort()).toEqual([["a", 1], ["c", 1]]);
-    const claims = await rows(db.pool, "SELECT dedup_key FROM dedup_claim WHERE consumer_group = ? ORDER BY dedup_key", [group]);
+    const claims = await rows(ctx.db.pool, "SELECT dedup_key FROM dedup_claim WHERE consumer_group = ? ORDER BY dedup_key", [group]);
     expect(claims.map((c) => (c.dedup_key as Buffer).toString())).toEqual(["a", "c"]);
-    expect(await eventCounts(db.pool, group)).toEqual({ "released_on_error/released": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "released_on_error/released": 1 });
   });
 
   it("makes a duplicate wait on the first copy's open transaction and run it if that rolls back", async () => {
@@ -121,7 +111,7 @@ describe("transactional mode", () => {
   it("finishes deadlock-prone overlapping batches from 4 workers with every effect exactly once", async () => {
     const group = uniqueName("t");
     const skus = 6;
-    await db.pool.query(`INSERT INTO t_stock (grp, sku, qty) VALUES ${Array.from({ length: skus }, (_, i) => `(?, ${i}, 100000)`).join(",")}`, Array(skus).fill(group));
+    await ctx.db.pool.query(`INSERT INTO t_stock (grp, sku, qty) VALUES ${Array.from({ length: skus }, (_, i) => `(?, ${i}, 100000)`).join(",")}`, Array(skus).fill(group));
     // Each message decrements two SKUs in an order that depends on the key: concurrent batches
     // lock the same rows in opposite orders, which is what produces deadlocks.
     const handler: TransactionalHandler = async (m, ctx) => {
@@ -143,10 +133,10 @@ describe("transactional mode", () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // The scenario did produce lock conflicts, and they were retried rather than failed.
     expect(workers.reduce((n, w) => n + w.lockConflictRetries(), 0)).toBeGreaterThan(0);
-    const [s] = await rows(db.pool, "SELECT SUM(100000 - qty) AS used FROM t_stock WHERE grp = ?", [group]);
+    const [s] = await rows(ctx.db.pool, "SELECT SUM(100000 - qty) AS used FROM t_stock WHERE grp = ?", [group]);
     expect(Number(s.used)).toBe(2 * keys.length);
     // Same msgId, attempt 1, claimed by a live peer: nothing explains it — shown as unknown.
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["duplicate/unknown/acked_duplicate"]).toBe(3 * keys.length);
   });
 });

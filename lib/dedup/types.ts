@@ -48,6 +48,22 @@ export interface TransactionalContext extends HandlerContext {
 export type LeaseHandler = (message: KeyedDelivery, ctx: HandlerContext) => Promise<void>;
 export type TransactionalHandler = (message: KeyedDelivery, ctx: TransactionalContext) => Promise<void>;
 
+export interface TransactionalBatchContext {
+  /** The open transaction: every message's effect must use it (claims + effects + DONE commit together). */
+  tx: Conn;
+  /** Aborted on forced stop. */
+  signal: AbortSignal;
+}
+
+/**
+ * Transactional mode, many messages per call: the messages of one batch whose keys were new
+ * (duplicates are already filtered out), in key order, with the transaction open. Apply all
+ * their effects — ideally in one statement — through `ctx.tx`. If it throws, the batch is rolled
+ * back and every message runs again alone (a batch of one) under its own savepoint, so only the
+ * failing ones are released and redelivered. Fence is always 1 in transactional mode.
+ */
+export type TransactionalBatchHandler = (messages: KeyedDelivery[], ctx: TransactionalBatchContext) => Promise<void>;
+
 /** What the listener tells the broker: ack, or let it come back (nack / redelivery). */
 export type Verdict =
   | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" }

@@ -15,8 +15,16 @@ export const rangeSchema = z.enum(["15m", "1h", "24h", "7d"]).default("1h");
 /** RocketMQ group/topic names: the broker allows [%|a-zA-Z0-9_-], up to 255 chars. */
 export const nameSchema = z.string().trim().min(1).max(255).regex(/^[%|\w.-]+$/, "letters, digits, %|_.- only");
 
+/** The largest value of a signed BIGINT column: ids and fences beyond it cannot exist. */
+const BIGINT_MAX = 2n ** 63n - 1n;
+
 /** An id or fence as the API writes it (a decimal string; bigint in the database). */
-export const bigintSchema = z.union([z.string().regex(/^\d{1,19}$/, "must be a whole number"), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+export const bigintSchema = z
+  .union([z.string().regex(/^\d{1,19}$/, "must be a whole number"), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v))
+  // 19 digits reach 9999…: without this cap a fence of 2^63 got past validation and failed in
+  // the database (500) — after the claims before it in the same bulk request were applied.
+  .refine((v) => v <= BIGINT_MAX, `must be at most ${BIGINT_MAX}`);
 
 export const limitSchema = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 

@@ -1,15 +1,16 @@
 /**
  * The overview: one row per consumer group over a time range — consumed, duplicate hits by cause,
  * duplicate rate, stuck/orphaned claims, rebalance replays, workers, last rebalance, sparkline.
- * Five small queries over rollups and indexes, run in parallel.
+ * Five small queries over rollups and indexes, run in parallel. `bucketS` is the sparkline's step:
+ * the range's own step, or one hour for ranges of a day or more (see overviewWindow).
  */
 import { prisma } from "../db/prisma";
-import type { RangeName } from "../http/schema";
+import { RANGES, type RangeName } from "../http/schema";
 import { sumHits, type HitsByCause } from "./causes";
 import { emptyCounters, getStatsSeries, sumSeries, type Bucket } from "./getStatsSeries";
 import { getStuckSummary, type StuckSummary } from "./getStuckSummary";
 import { getWorkerCounts, type WorkerCounts } from "./getWorkerCounts";
-import { bucketStarts, windowFor } from "./time";
+import { bucketStarts, windowFor, type Window } from "./time";
 
 export interface GroupOverviewRow {
   consumerGroup: string;
@@ -36,8 +37,18 @@ export interface GroupOverview {
 
 const noStuck: StuckSummary = { count: 0, orphaned: 0, oldestLeaseUntil: null, oldestStuckS: 0 };
 
-export async function getGroupOverview(range: RangeName, now = new Date()): Promise<GroupOverview> {
+/**
+ * The window of the overview. Every group's row is summed here, so for ranges of a day or more
+ * the sparkline uses hour buckets, which read the hour rollups (24 rows per group/topic and day);
+ * the window itself (from, to) and so every total stay exactly those of the group page.
+ */
+export function overviewWindow(range: RangeName, now: Date): Window {
   const w = windowFor(range, now);
+  return RANGES[range].seconds >= 86_400 && w.bucketS % 3600 !== 0 ? { ...w, bucketS: 3600 } : w;
+}
+
+export async function getGroupOverview(range: RangeName, now = new Date()): Promise<GroupOverview> {
+  const w = overviewWindow(range, now);
   const [topicRows, series, stuck, workers, rebalances] = await Promise.all([
     prisma().groupTotals.findMany({ select: { consumerGroup: true, topic: true } }),
     getStatsSeries(w),

@@ -1,11 +1,11 @@
 /**
- * Rollup counters (group_stats_minute) summed into the window's buckets, per group. Reads only
- * the rollup: at most groups × topics × minutes-in-window rows, independent of message volume.
+ * Rollup counters (group_stats_minute, group_stats_hour) summed into the window's buckets, per
+ * group. Reads only the rollups, never claims or events: the cost is independent of message volume.
  */
 import { Prisma } from "../generated/prisma/client";
 import { prisma } from "../db/prisma";
 import { emptyHits, type HitsByCause } from "./causes";
-import { bucketStarts, toNumber, type Window } from "./time";
+import { bucketOrigin, bucketStarts, toNumber, type Window } from "./time";
 
 export interface Counters {
   consumed: number;
@@ -41,23 +41,59 @@ interface Row {
   [column: string]: unknown;
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * Map of group → one bucket per step of the window (zeros where nothing was flushed).
- * TO_SECONDS is time-zone independent and cheaper in GROUP BY than TIMESTAMPDIFF. The cost grows
- * with groups × topics × minutes in the window, not with the number of messages.
+ * Which rollup rows cover the window. Minute rows always can; hour rows (group_stats_hour) only
+ * when every bucket boundary falls on a whole hour, so no hour row straddles two buckets. Then
+ * every closed hour from the first whole hour up to the current hour is read from the hour rows
+ * (24 rows per group/topic and day instead of 1,440), and only the edges from minute rows: the
+ * part of the first hour before it starts (a window starting at :30) and the current, still open
+ * hour. The flush writes a minute row and its hour row in one transaction, so the sum is exact.
  */
-export async function getStatsSeries(w: Window, group?: string): Promise<Map<string, Bucket[]>> {
-  const groupFilter = group === undefined ? Prisma.empty : Prisma.sql`AND consumer_group = ${group}`;
-  const rows = await prisma().$queryRaw<Row[]>`
-    SELECT consumer_group, (TO_SECONDS(minute) - TO_SECONDS(${w.from})) DIV ${w.bucketS} AS b,
-           SUM(consumed) AS consumed, SUM(claims) AS claims, SUM(commits) AS commits,
+export function statsSources(w: Window): { hours?: { from: Date; to: Date }; minuteRanges: { from: Date; to?: Date }[] } {
+  const firstHour = Math.ceil(w.from.getTime() / HOUR_MS) * HOUR_MS;
+  const currentHour = Math.floor(w.to.getTime() / HOUR_MS) * HOUR_MS;
+  if ((w.bucketS * 1000) % HOUR_MS !== 0 || firstHour >= currentHour) return { minuteRanges: [{ from: w.from }] };
+  const minuteRanges: { from: Date; to?: Date }[] = [{ from: new Date(currentHour) }];
+  if (firstHour > w.from.getTime()) minuteRanges.unshift({ from: w.from, to: new Date(firstHour) });
+  return { hours: { from: new Date(firstHour), to: new Date(currentHour) }, minuteRanges };
+}
+
+const sumColumns = Prisma.sql`SUM(consumed) AS consumed, SUM(claims) AS claims, SUM(commits) AS commits,
            SUM(dup_producer_resend) AS producer_resend, SUM(dup_rebalance_replay) AS rebalance_replay,
            SUM(dup_redelivery) AS redelivery, SUM(dup_unknown) AS unknown,
            SUM(inflight_waits) AS inflight_waits, SUM(releases) AS releases, SUM(takeovers) AS takeovers,
-           SUM(expiries) AS expiries, SUM(payload_mismatches) AS payload_mismatches, SUM(dead_lettered) AS dead_lettered
-      FROM group_stats_minute
-     WHERE minute >= ${w.from} ${groupFilter}
-     GROUP BY consumer_group, b`;
+           SUM(expiries) AS expiries, SUM(payload_mismatches) AS payload_mismatches, SUM(dead_lettered) AS dead_lettered`;
+
+/**
+ * Map of group → one bucket per step of the window (zeros where nothing was flushed).
+ * TO_SECONDS is time-zone independent and cheaper in GROUP BY than TIMESTAMPDIFF. The cost grows
+ * with groups × topics × rollup rows in the window (see statsSources), not with message volume.
+ */
+export async function getStatsSeries(w: Window, group?: string): Promise<Map<string, Bucket[]>> {
+  const groupFilter = group === undefined ? Prisma.empty : Prisma.sql`AND consumer_group = ${group}`;
+  const origin = new Date(bucketOrigin(w));
+  const src = statsSources(w);
+  const minuteWhere = Prisma.join(
+    src.minuteRanges.map((r) => (r.to ? Prisma.sql`(minute >= ${r.from} AND minute < ${r.to})` : Prisma.sql`minute >= ${r.from}`)),
+    " OR ",
+  );
+  const queries: Promise<Row[]>[] = [
+    prisma().$queryRaw<Row[]>`
+      SELECT consumer_group, (TO_SECONDS(minute) - TO_SECONDS(${origin})) DIV ${w.bucketS} AS b, ${sumColumns}
+        FROM group_stats_minute
+       WHERE (${minuteWhere}) ${groupFilter}
+       GROUP BY consumer_group, b`,
+  ];
+  if (src.hours) {
+    queries.push(prisma().$queryRaw<Row[]>`
+      SELECT consumer_group, (TO_SECONDS(hour) - TO_SECONDS(${origin})) DIV ${w.bucketS} AS b, ${sumColumns}
+        FROM group_stats_hour
+       WHERE hour >= ${src.hours.from} AND hour < ${src.hours.to} ${groupFilter}
+       GROUP BY consumer_group, b`);
+  }
+  const rows = (await Promise.all(queries)).flat();
 
   const starts = bucketStarts(w);
   const out = new Map<string, Bucket[]>();

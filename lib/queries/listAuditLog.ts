@@ -28,9 +28,15 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+/**
+ * Prisma turns startsWith into `LIKE 'x%'` without escaping, so a typed `%` or `_` would act as
+ * a wildcard ("actor starts with %" listed every row). Escape them so they match themselves.
+ */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 export async function listAuditLog(f: AuditFilter): Promise<{ entries: AuditEntry[]; nextBefore: string | null }> {
   const where: Prisma.OperatorActionWhereInput = {
-    ...(f.actor ? { actor: { startsWith: f.actor } } : {}),
+    ...(f.actor ? { actor: { startsWith: likeLiteral(f.actor) } } : {}),
     ...(f.action ? { action: f.action } : {}),
     ...(f.group ? { consumerGroup: f.group } : {}),
     ...(f.result ? (f.result === "refused" ? { result: { startsWith: "refused" } } : { result: f.result }) : {}),

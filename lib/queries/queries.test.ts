@@ -4,11 +4,12 @@ import { useDashboardDatabase } from "../http/testing";
 import { releaseClaim } from "../operator/claim-actions";
 import { findKeyHistory } from "./findKeyHistory";
 import { getGroupDetail } from "./getGroupDetail";
-import { getGroupOverview } from "./getGroupOverview";
+import { getGroupOverview, overviewWindow } from "./getGroupOverview";
+import { statsSources } from "./getStatsSeries";
 import { keyFromText } from "./keys";
 import { listAuditLog } from "./listAuditLog";
 import { listStuckClaims } from "./listStuckClaims";
-import { windowFor } from "./time";
+import { bucketStarts, windowFor } from "./time";
 
 const ctx = useDashboardDatabase();
 
@@ -47,6 +48,51 @@ describe("getGroupOverview", () => {
     const w = windowFor("24h", new Date("2026-01-01T12:10:00Z"));
     expect(w.from.toISOString()).toBe("2025-12-31T12:30:00.000Z");
     expect(w.bucketS).toBe(1800);
+  });
+});
+
+describe("hour rollups for long ranges", () => {
+  it("reads closed hours from hour rows and only the edges from minute rows", () => {
+    const now = new Date("2026-01-01T12:10:00Z");
+    const day = overviewWindow("24h", now); // from 2025-12-31T12:30, hour buckets
+    expect(day.bucketS).toBe(3600);
+    expect(statsSources(day)).toEqual({
+      hours: { from: new Date("2025-12-31T13:00:00Z"), to: new Date("2026-01-01T12:00:00Z") },
+      minuteRanges: [{ from: new Date("2025-12-31T12:30:00Z"), to: new Date("2025-12-31T13:00:00Z") }, { from: new Date("2026-01-01T12:00:00Z") }],
+    });
+    expect(bucketStarts(day)[0]).toBe(day.from.getTime()); // a half first bucket, then whole hours
+    expect(bucketStarts(day)[1]).toBe(Date.parse("2025-12-31T13:00:00Z"));
+    // Half-hour buckets cannot come from hour rows: the group page's 24 h reads minutes.
+    expect(statsSources(windowFor("24h", now))).toEqual({ minuteRanges: [{ from: new Date("2025-12-31T12:30:00Z") }] });
+    expect(statsSources(windowFor("7d", now)).hours?.from).toEqual(windowFor("7d", now).from);
+  });
+
+  it("gives the overview and the group page the same totals as the minute rows", async () => {
+    const group = uniqueName("hr");
+    const now = new Date();
+    const firstMinuteAgo = Math.floor((now.getTime() - windowFor("24h", now).from.getTime()) / 60_000) - 1;
+    const seeds = [
+      { minutesAgo: 1, consumed: 1, redelivery: 1 }, // the open hour
+      { minutesAgo: 95, consumed: 10 },
+      { minutesAgo: 600, consumed: 100, producerResend: 7 },
+      { minutesAgo: firstMinuteAgo, consumed: 1000 }, // the first (maybe partial) hour of the 24 h window
+      { minutesAgo: 30 * 60, consumed: 10_000, unknown: 3 }, // in 7 d only
+      { minutesAgo: 8 * 24 * 60, consumed: 100_000 }, // outside 7 d
+    ];
+    for (const sd of seeds) await seedStats(ctx.db.pool, { group, ...sd });
+    const overviewDay = (await getGroupOverview("24h", now)).groups.find((g) => g.consumerGroup === group)!;
+    const detailDay = (await getGroupDetail(group, "24h", now))!;
+    expect(overviewDay.consumed).toBe(1111);
+    expect(detailDay.totals.consumed).toBe(1111);
+    expect(overviewDay.hits).toEqual(detailDay.totals.hits);
+    expect(overviewDay.spark.reduce((n, b) => n + b.consumed, 0)).toBe(1111);
+    expect(overviewDay.spark.length).toBeGreaterThanOrEqual(24);
+    const overviewWeek = (await getGroupOverview("7d", now)).groups.find((g) => g.consumerGroup === group)!;
+    const detailWeek = (await getGroupDetail(group, "7d", now))!;
+    expect(overviewWeek.consumed).toBe(11_111);
+    expect(detailWeek.totals.consumed).toBe(11_111);
+    expect(detailWeek.totals.hits).toEqual({ producer_resend: 7, rebalance_replay: 0, redelivery: 1, unknown: 3 });
+    expect(detailWeek.series.reduce((n, b) => n + b.consumed, 0)).toBe(11_111);
   });
 });
 

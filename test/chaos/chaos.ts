@@ -12,13 +12,14 @@
  */
 import { rows } from "../../lib/dedup/test/fixtures";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { sampleValue } from "../helpers/prometheus";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
 import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
 import { checkCounters, type CounterRow } from "./check-counters";
 import { checkLeaseEffects, checkStockLedger, type LeaseLedgerResult, type LedgerResult } from "./check-ledger";
 import { createFleet } from "./fleet";
 import { runKillPhase } from "./kill-phase";
-import { scrapeMetrics, sampleValue } from "./metrics-snapshot";
+import { scrapeMetrics } from "./metrics-snapshot";
 import { planOrders, seedExactStock, sendPlan } from "./order-plan";
 import { createRng } from "./random";
 import { ensureSideEffectTable } from "./side-effect-log";

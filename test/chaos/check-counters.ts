@@ -19,7 +19,7 @@ import type { Pool } from "../../lib/db/mysql";
 import { rows } from "../../lib/dedup/test/fixtures";
 import { STAT_COUNTERS } from "../../lib/dedup/stats";
 import type { StatCounter } from "../../lib/dedup/types";
-import { sampleValue, type Sample } from "./metrics-snapshot";
+import { sampleValue, type Sample } from "../helpers/prometheus";
 
 export interface CounterRow {
   counter: StatCounter;

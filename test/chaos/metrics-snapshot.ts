@@ -6,12 +6,7 @@
  */
 import { createPrisma, type PrismaClient } from "../../lib/db/prisma";
 import { renderMetrics } from "../../lib/metrics";
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
+import { parseSamples, type Sample } from "../helpers/prometheus";
 
 export async function scrapeMetrics(url: string): Promise<Sample[]> {
   const g = globalThis as unknown as { dedupPrisma?: PrismaClient };
@@ -24,21 +19,4 @@ export async function scrapeMetrics(url: string): Promise<Sample[]> {
     g.dedupPrisma = saved;
     await client.$disconnect().catch(() => {});
   }
-}
-
-export function parseSamples(text: string): Sample[] {
-  return text
-    .split("\n")
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => {
-      const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
-      if (!m) throw new Error(`not a Prometheus sample line: ${l}`);
-      const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-      return { name: m[1], labels, value: Number(m[3]) };
-    });
-}
-
-/** The value of the one sample with this name whose labels include `labels`; undefined if none. */
-export function sampleValue(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
-  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }

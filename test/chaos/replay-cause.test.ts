@@ -4,26 +4,15 @@
  * rebalance of the group that is a rebalance replay, not "unknown"; without a rebalance since the
  * claim it stays unknown (nothing explains it).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDedupProcessor, type DedupProcessor } from "../../lib/dedup/processor";
+import { describe, expect, it } from "vitest";
+import type { DedupProcessor } from "../../lib/dedup/processor";
 import { delivery, eventCounts, sleep, uniqueName } from "../../lib/dedup/test/fixtures";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { useProcessorTestFile } from "../helpers/processors";
 
-let db: TestDatabase;
-const started: DedupProcessor[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop({ graceMs: 100 })));
-  await db.drop();
-});
+const ctx = useProcessorTestFile();
 
 async function worker(group: string): Promise<DedupProcessor> {
-  const p = createDedupProcessor({ group, topic: "orders", mode: "lease", handler: async () => {}, pool: db.pool, heartbeatS: 60, workerTimeoutS: 60, replayWindowS: 300, retentionIntervalS: 0, redis: false });
-  await p.start();
-  started.push(p);
-  return p;
+  return ctx.start({ group, topic: "orders", mode: "lease", handler: async () => {}, pool: ctx.db.pool, heartbeatS: 60, workerTimeoutS: 60, replayWindowS: 300, retentionIntervalS: 0, redis: false });
 }
 
 describe("cause of a replay of the worker's own claim", () => {
@@ -38,6 +27,6 @@ describe("cause of a replay of the worker's own claim", () => {
     await sleep(5);
     await worker(group); // a join: v4 queues move, then move back to A
     expect(await a.process({ ...first })).toEqual({ ack: true, outcome: "duplicate" });
-    expect(await eventCounts(db.pool, group)).toEqual({ "duplicate/unknown/acked_duplicate": 1, "duplicate/rebalance_replay/acked_duplicate": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/unknown/acked_duplicate": 1, "duplicate/rebalance_replay/acked_duplicate": 1 });
   });
 });

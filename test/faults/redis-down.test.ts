@@ -5,39 +5,32 @@
  * happens exactly once. Uses a private redis-server on a free port (private-redis.ts); the shared
  * Redis on 6379 is not touched.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rows } from "../../lib/dedup/test/fixtures";
-import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
+import { useBrokerTestFile } from "../../workers/runtime/test/database";
+import { sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
 import { checkStockLedger } from "../chaos/check-ledger";
 import { planOrders, seedExactStock, sendPlan } from "../chaos/order-plan";
 import { createRng } from "../chaos/random";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startPrivateRedis } from "./private-redis";
 import { stockFleet, waitSettled } from "./stock-scenario";
 
-let db: TestDatabase;
-const cleanup = new Cleanup();
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await cleanup.run();
-  await db.drop();
-}, 60_000);
+const ctx = useBrokerTestFile({ teardownTimeoutMs: 60_000 });
+const { cleanup } = ctx;
 
 describe("Redis stopped while the Redis fast path is on", () => {
   it("keeps consuming on MariaDB alone: duplicates still caught, nothing lost, effects exactly once", async () => {
     const redis = await startPrivateRedis(cleanup);
     const plan = planOrders({ rng: createRng(11), prefix: "rds", count: 1000, spreadMs: 20_000, resendRatio: 0.2, maxResendDelayMs: 1_000, skuCount: 64 });
-    await seedExactStock(db.pool, plan);
+    await seedExactStock(ctx.db.pool, plan);
     const broker = await startBroker(cleanup, { dropAckRatio: 0.03 });
     const topic = "orders-redis";
     const group = "stock-redis-down";
     broker.admin.createTopic(topic, 4);
-    const fleet = stockFleet(cleanup, { databaseUrl: db.url, broker, topic, group, env: { REDIS_FAST_PATH: "true", REDIS_URL: redis.url } });
+    const fleet = stockFleet(cleanup, { databaseUrl: ctx.db.url, broker, topic, group, env: { REDIS_FAST_PATH: "true", REDIS_URL: redis.url } });
     fleet.spawn();
     fleet.spawn();
-    await fleet.waitRegistered(db.pool, group, 60_000);
+    await fleet.waitRegistered(ctx.db.pool, group, 60_000);
     await sleep(1_500); // first QueryAssignment of the push consumers
 
     const producer = await startProducer(cleanup, broker.endpoint, [topic]);
@@ -48,7 +41,7 @@ describe("Redis stopped while the Redis fast path is on", () => {
     expect(await redis.commandCalls("set")).toBeGreaterThan(100);
 
     await redis.crash();
-    const [{ t: downAt }] = await rows(db.pool, "SELECT UTC_TIMESTAMP(3) AS t");
+    const [{ t: downAt }] = await rows(ctx.db.pool, "SELECT UTC_TIMESTAMP(3) AS t");
     const ackedAtCrash = stats().acked;
     await waitUntil("consumption continues without Redis", () => stats().acked >= ackedAtCrash + 300, 40_000);
     expect(fleet.crashed().map((p) => p.output())).toEqual([]);
@@ -59,11 +52,11 @@ describe("Redis stopped while the Redis fast path is on", () => {
     const stops = await fleet.stopAll(30_000);
     expect(stops).toEqual({ graceful: 2, forced: 0 });
 
-    const ledger = await checkStockLedger(db.pool, group, plan.orders, plan.stock);
+    const ledger = await checkStockLedger(ctx.db.pool, group, plan.orders, plan.stock);
     expect(ledger.violations).toEqual([]);
     expect({ doubleEffects: ledger.doubleEffects, lost: ledger.lost }).toEqual({ doubleEffects: 0, lost: 0 });
     // Dedup did not degrade to "no dedup": resends consumed after Redis died were caught by MariaDB.
-    const [after] = await rows(db.pool, "SELECT COUNT(*) AS n FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' AND cause = 'producer_resend' AND ts > ?", [group, downAt]);
+    const [after] = await rows(ctx.db.pool, "SELECT COUNT(*) AS n FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' AND cause = 'producer_resend' AND ts > ?", [group, downAt]);
     expect(Number(after.n)).toBeGreaterThan(0);
   }, 90_000);
 });

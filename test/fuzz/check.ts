@@ -27,7 +27,7 @@ export function checkAnswer(a: Answer, world: World, repoRoot: string): string[]
   if (a.text.includes(repoRoot)) v.push("a server path in the body");
   if (INTERNALS.test(a.text)) v.push(`database/runtime internals in the body: ${INTERNALS.exec(a.text)?.[0]}`);
   for (const p of world.passwords) if (a.text.includes(p)) v.push("a password in the body");
-  if (/scrypt\$\d+\$|passwordHash|password_hash/.test(a.text)) v.push("a password hash in the body");
+  if (/scrypt\$\d+\$\d+\$|"password_?hash"\s*:/i.test(a.text)) v.push("a password hash in the body");
 
   if (a.status >= 400) {
     if (!/^application\/json\b/.test(a.contentType)) v.push(`4xx with content-type ${JSON.stringify(a.contentType)}`);

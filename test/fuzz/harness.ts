@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { checkAnswer, checkPrototype, checkRows, type Answer } from "./check";
+import { changedTables, checkAnswer, checkPrototype, checkRows, type Answer } from "./check";
 import { pathFor, type DiscoveredRoute, type HttpMethod } from "./discover";
 import { buildRequest, caseArbitrary, type FuzzCase } from "./inputs";
 import type { Snapshot, World } from "./world";
@@ -53,7 +53,7 @@ export async function fuzzRoute(world: World, route: DiscoveredRoute, method: Ht
   const started = Date.now();
   let before: Snapshot = await world.snapshot();
 
-  const property = fc.asyncProperty(caseArbitrary(world, route.params), async (c) => {
+  const property = fc.asyncProperty(caseArbitrary(world, route.template, route.params), async (c) => {
     const path = pathFor(route, c.params);
     const req = buildRequest(world, method, path, c);
     let answer: Answer;
@@ -71,8 +71,9 @@ export async function fuzzRoute(world: World, route: DiscoveredRoute, method: Ht
     if (violations.length > 0) {
       throw new Error(`${violations.join("; ")}\n${describeCase(method, path, c)}\n  answer ${answer.status}: ${answer.text.slice(0, 500)}`);
     }
-    // A successful mutation may have used up what the next cases need (sessions, claims…).
-    if (answer.status < 300 && method !== "GET") {
+    // A mutation (or a bulk request that applied some claims and refused others) may have used
+    // up what the next cases need: sessions, claims, endpoints…
+    if (method !== "GET" && (answer.status < 300 || changedTables(before, after).length > 0)) {
       await world.repair();
       before = await world.snapshot();
     } else before = after;

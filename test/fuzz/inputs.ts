@@ -15,7 +15,7 @@ export const HOSTILE_STRINGS = [
   '" OR ""="',
   "1; SELECT SLEEP(5)",
   "1' AND (SELECT 1 FROM (SELECT SLEEP(5))x) AND '1'='1",
-  "%' UNION SELECT password_hash, email FROM app_user -- ",
+  "%' UNION SELECT email, role FROM app_user -- ",
   "\\'; SHOW TABLES; #",
   "`id`",
   "0x61646d696e",
@@ -99,31 +99,49 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>
   ),
 })).value;
 
+/** Around the signed and unsigned 64-bit limits, as decimal strings and as (unsafe) numbers. */
+const BIGINT_EDGES: unknown[] = ["9223372036854775807", "9223372036854775808", "9999999999999999999", "18446744073709551615", 2 ** 63];
+
+/** Mostly a valid value, sometimes a near miss: cases get past validation and still probe its edges. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, nearMiss: fc.Arbitrary<U>) => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: nearMiss });
+
+/** Bulk requests must not repeat a claim id: keep generated ones distinct by id. */
+const idOf = (ref: unknown): string => {
+  try {
+    return JSON.stringify((ref as { id?: unknown } | null)?.id) ?? "none";
+  } catch {
+    return "unprintable";
+  }
+};
+
 /** Values that satisfy (or nearly satisfy) the named field, drawn from the world's real rows. */
 function validish(world: World): Record<string, fc.Arbitrary<unknown>> {
   const pick = <T>(list: () => T[]) => fc.nat().map((i) => list()[i % Math.max(1, list().length)]);
   const claimRef = fc.oneof(
-    pick(() => world.ids.claims),
-    pick(() => world.ids.claims).map((c) => c && { id: Number(c.id), fence: Number(c.fence) }),
-    pick(() => world.ids.claims).map((c) => c && { id: c.id, fence: String(Number(c.fence) + 1) }),
-    fc.record({ id: hostileValue, fence: hostileValue }),
+    { weight: 6, arbitrary: fc.oneof(pick(() => world.ids.claims), pick(() => world.ids.claims).map((c) => c && { id: Number(c.id), fence: Number(c.fence) })) },
+    { weight: 1, arbitrary: pick(() => world.ids.claims).map((c) => c && { id: c.id, fence: String(Number(c.fence) + 1) }) },
+    // One field at the edge of what a BIGINT column holds, the other real.
+    {
+      weight: 3,
+      arbitrary: fc.tuple(pick(() => world.ids.claims), fc.constantFrom(...BIGINT_EDGES), fc.boolean()).map(([c, edge, onId]) => c && (onId ? { id: edge, fence: c.fence } : { id: c.id, fence: edge })),
+    },
+    { weight: 1, arbitrary: fc.record({ id: hostileValue, fence: hostileValue }) },
   );
   return {
-    email: fc.oneof(
-      fc.constantFrom(...Object.values(world.users).map((u) => u.email)),
-      fc.nat().map((n) => `fuzz-new-${n}@example.com`),
-      fc.constantFrom("o'brien'--@example.com", "<script>@example.com", "a@b", "@", "x@y.zz ' OR 1=1"),
+    email: mostly(
+      fc.oneof(fc.constantFrom(...Object.values(world.users).map((u) => u.email)), fc.nat().map((n) => `fuzz-new-${n}@example.com`)),
+      fc.constantFrom("o'brien'--@example.com", "<script>@example.com", "a@b", "@", "x@y.zz ' OR 1=1", "FUZZ-ADMIN@EXAMPLE.COM "),
     ),
-    password: fc.oneof(fc.constantFrom(...world.passwords), fc.string({ minLength: 10, maxLength: 30 }), fc.constantFrom("short", "x".repeat(201))),
-    name: fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom("prometheus", "x".repeat(101))),
-    role: fc.constantFrom("viewer", "operator", "admin", "root", "ADMIN", ""),
-    expiresInDays: fc.oneof(fc.integer({ min: -5, max: 4000 }), fc.constantFrom(1.5, 0)),
+    password: mostly(fc.oneof(fc.constantFrom(...world.passwords), fc.string({ minLength: 10, maxLength: 30 })), fc.constantFrom("short", "x".repeat(201), "")),
+    name: mostly(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom("x".repeat(101), "", "   ")),
+    role: mostly(fc.constantFrom("viewer", "operator", "admin"), fc.constantFrom("root", "ADMIN", "")),
+    expiresInDays: mostly(fc.integer({ min: 1, max: 3650 }), fc.constantFrom(1.5, 0, -1, 3651)),
     claims: fc.oneof(
-      { weight: 4, arbitrary: fc.array(claimRef, { minLength: 1, maxLength: 5 }) },
+      { weight: 6, arbitrary: fc.uniqueArray(claimRef, { minLength: 1, maxLength: 3, selector: idOf }) },
       { weight: 1, arbitrary: fc.constantFrom<unknown>([], "1", { id: 1, fence: 1 }) },
       { weight: 1, arbitrary: fc.nat({ max: 3 }).map((k) => Array.from({ length: [501, 2000, 20_000, 2][k] }, (_, i) => ({ id: String(i + 1), fence: "1" }))) },
     ),
-    reason: fc.oneof(fc.constantFrom("fuzz: worker died in the deploy", "ok", "   ", "x".repeat(1001)), hostileString),
+    reason: mostly(fc.oneof(fc.constant("fuzz: worker died in the deploy"), hostileString.filter((r) => r.trim().length >= 3 && r.length <= 1000)), fc.constantFrom("ok", "   ", "x".repeat(1001))),
     disabled: fc.boolean(),
     url: fc.constantFrom(
       "http://127.0.0.1:9/hook",
@@ -139,13 +157,13 @@ function validish(world: World): Record<string, fc.Arbitrary<unknown>> {
       "https://receiver.invalid/hook",
       "http://user:pass@93.184.216.34:99999/",
     ),
-    format: fc.constantFrom("alertmanager", "slack", "teams"),
+    format: mostly(fc.constantFrom("alertmanager", "slack"), fc.constant("teams")),
     enabled: fc.boolean(),
-    kind: fc.constantFrom("dup_rate", "stuck_claims", "replays", "no_live_worker", "dlq_growth", "payload_mismatch", "bogus"),
+    kind: mostly(fc.constantFrom("dup_rate", "stuck_claims", "replays", "no_live_worker", "dlq_growth", "payload_mismatch"), fc.constant("bogus")),
     consumerGroup: fc.oneof(pick(() => world.ids.groups), fc.constant(null)),
-    threshold: fc.oneof(fc.integer({ min: -10, max: 200 }), fc.constantFrom("5", "1e309", "NaN", 1e308, 0.5)),
-    windowS: fc.oneof(fc.integer({ min: -10, max: 700_000 }), fc.constantFrom("60", 1.5)),
-    severity: fc.constantFrom("critical", "warning", "info", "page"),
+    threshold: mostly(fc.integer({ min: 0, max: 100 }), fc.constantFrom(-10, "5", "1e309", "NaN", 1e308, 0.5)),
+    windowS: mostly(fc.integer({ min: 60, max: 600_000 }), fc.constantFrom(-10, 700_000, "60", 1.5)),
+    severity: mostly(fc.constantFrom("critical", "warning", "info"), fc.constant("page")),
   };
 }
 
@@ -158,22 +176,38 @@ const FIELD_SETS = [
   ["role", "disabled", "password"],
   ["name", "url", "format", "enabled"],
   ["name", "kind", "consumerGroup", "threshold", "windowS", "severity", "enabled"],
+  ["name", "consumerGroup", "threshold", "windowS", "severity", "enabled"],
+];
+
+/**
+ * The field set a route most likely takes, guessed from its path — only a bias: every route
+ * still gets every shape, and a route nobody listed here gets them all evenly.
+ */
+const PREFERRED: [RegExp, number][] = [
+  [/\/auth\/login$/, 0],
+  [/\/users$/, 1],
+  [/\/tokens$/, 2],
+  [/\/claims\/[^/]+$/, 3],
+  [/\/users\/\[/, 4],
+  [/\/endpoints/, 5],
+  [/\/rules\/\[/, 7],
+  [/\/rules/, 6],
 ];
 
 export type RawBody = { kind: "none" } | { kind: "json"; value: unknown } | { kind: "text"; text: string } | { kind: "bytes"; bytes: Uint8Array };
 
-function bodyArbitrary(world: World): fc.Arbitrary<RawBody> {
+function bodyArbitrary(world: World, template: string): fc.Arbitrary<RawBody> {
   const fields = validish(world);
+  const preferred = PREFERRED.find(([re]) => re.test(template))?.[1];
+  const sets = preferred === undefined ? fc.constantFrom(...FIELD_SETS) : fc.oneof({ weight: 6, arbitrary: fc.constant(FIELD_SETS[preferred]) }, { weight: 1, arbitrary: fc.constantFrom(...FIELD_SETS) });
   const shaped = fc
-    .record(Object.fromEntries(Object.entries(fields).map(([k, arb]) => [k, fc.oneof({ weight: 3, arbitrary: arb }, { weight: 1, arbitrary: hostileValue })])), {
-      requiredKeys: [],
-    })
+    .record(Object.fromEntries(Object.entries(fields).map(([k, arb]) => [k, fc.oneof({ weight: 6, arbitrary: arb }, { weight: 1, arbitrary: hostileValue })])))
     // Keep the fields of one of the API's body shapes (or a random few), so strict schemas can
     // pass and the case reaches the code behind the validation.
     .chain((all) =>
       fc
-        .oneof({ weight: 3, arbitrary: fc.constantFrom(...FIELD_SETS) }, { weight: 1, arbitrary: fc.subarray(Object.keys(all), { maxLength: 4 }) })
-        .chain((keys) => fc.subarray(keys, { minLength: Math.max(0, keys.length - 1) }))
+        .oneof({ weight: 5, arbitrary: sets }, { weight: 1, arbitrary: fc.subarray(Object.keys(all), { maxLength: 4 }) })
+        .chain((keys) => fc.oneof({ weight: 4, arbitrary: fc.constant(keys) }, { weight: 1, arbitrary: fc.subarray(keys, { minLength: Math.max(0, keys.length - 1) }) }))
         .map((keys) => Object.fromEntries(keys.map((k) => [k, (all as Record<string, unknown>)[k]]))),
     );
   const rawText = fc.oneof(
@@ -206,7 +240,7 @@ function bodyArbitrary(world: World): fc.Arbitrary<RawBody> {
   );
   return fc.oneof(
     { weight: 1, arbitrary: fc.constant<RawBody>({ kind: "none" }) },
-    { weight: 6, arbitrary: shaped.map((value): RawBody => ({ kind: "json", value })) },
+    { weight: 9, arbitrary: shaped.map((value): RawBody => ({ kind: "json", value })) },
     { weight: 2, arbitrary: hostileValue.map((value): RawBody => ({ kind: "json", value })) },
     { weight: 2, arbitrary: rawText.map((text): RawBody => ({ kind: "text", text })) },
     { weight: 1, arbitrary: bytes.map((b): RawBody => ({ kind: "bytes", bytes: b })) },
@@ -302,7 +336,7 @@ function noiseArbitrary(): fc.Arbitrary<HeaderNoise> {
     ),
     cookie: sometimes(cookie, 1 / 8),
     authorization: sometimes(authorization, 1 / 8),
-    contentType: sometimes(contentType, 1 / 4),
+    contentType: sometimes(contentType, 1 / 8),
     extra: fc.dictionary(fc.constantFrom("x-forwarded-for", "x-real-ip", "x-forwarded-proto", "origin", "accept", "x-http-method-override", "accept-language"), headerValue, { maxKeys: 3 }),
   });
 }
@@ -334,13 +368,13 @@ export interface FuzzCase {
   noise: HeaderNoise;
 }
 
-export function caseArbitrary(world: World, params: { name: string; catchAll: boolean }[]): fc.Arbitrary<FuzzCase> {
+export function caseArbitrary(world: World, template: string, params: { name: string; catchAll: boolean }[]): fc.Arbitrary<FuzzCase> {
   const paramArbs = Object.fromEntries(params.map((p) => [p.name, p.catchAll ? fc.array(paramArbitrary(world, p.name), { minLength: 1, maxLength: 3 }) : paramArbitrary(world, p.name)]));
   return fc.record({
     auth: fc.constantFrom(...AUTH_LEVELS),
     params: fc.record(paramArbs) as fc.Arbitrary<Record<string, string | string[]>>,
     query: queryArbitrary(world),
-    body: bodyArbitrary(world),
+    body: bodyArbitrary(world, template),
     noise: noiseArbitrary(),
   });
 }
@@ -363,9 +397,9 @@ export function buildRequest(world: World, method: string, path: string, c: Fuzz
   for (const [k, v] of Object.entries(c.noise.extra)) headers.set(k, v);
 
   let body: string | Uint8Array | undefined;
-  const hasBody = method !== "GET" && method !== "HEAD" && c.body.kind !== "none";
-  if (hasBody) {
-    body = c.body.kind === "json" ? JSON.stringify(c.body.value) ?? "null" : c.body.kind === "text" ? c.body.text : c.body.bytes;
+  const b = c.body;
+  if (method !== "GET" && method !== "HEAD" && b.kind !== "none") {
+    body = b.kind === "json" ? (JSON.stringify(b.value) ?? "null") : b.kind === "text" ? b.text : b.bytes;
     headers.set("content-type", c.noise.contentType ?? "application/json");
   } else if (c.noise.contentType !== undefined) headers.set("content-type", c.noise.contentType);
   return new Request(`http://localhost${path}${c.query}`, { method, headers, body: body as BodyInit | undefined });

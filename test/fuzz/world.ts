@@ -88,18 +88,25 @@ async function buildSnapshotQuery(pool: mysql.Pool, schema: string): Promise<str
     .join(" UNION ALL ");
 }
 
-async function seedAlerts(actor: string): Promise<{ endpoints: number[]; rules: number[] }> {
-  const rule = await createRule({ name: "fuzz dup rate", kind: "dup_rate", threshold: 5, windowS: 300 }, actor);
-  const rule2 = await createRule({ name: "fuzz stuck", kind: "stuck_claims", threshold: 0, windowS: 60 }, actor);
-  // Inserted directly: the SSRF guard would resolve names, and a disabled endpoint keeps
-  // "send test" from waiting seconds for a delivery worker that does not run here.
-  const e = await prisma().webhookEndpoint.create({
-    data: { name: "fuzz receiver", url: "https://93.184.216.34/hook", secret: "whsec_ZnV6ei1zZWNyZXQtZnV6ei1zZWNyZXQ=", enabled: false, createdAt: new Date() },
-  });
+async function seedRule(actor: string, n: number): Promise<number> {
+  const rule = n % 2 === 0 ? { name: `fuzz dup rate ${n}`, kind: "dup_rate" as const, threshold: 5, windowS: 300 } : { name: `fuzz stuck ${n}`, kind: "stuck_claims" as const, threshold: 0, windowS: 60 };
+  return (await createRule(rule, actor)).id;
+}
+
+/**
+ * Inserted directly: the SSRF guard would resolve names, and a disabled endpoint keeps "send
+ * test" from waiting seconds for a delivery worker that does not run here. With one attempt in
+ * its delivery log, for the deliveries and messages routes.
+ */
+async function seedEndpoint(): Promise<number> {
   const now = new Date();
-  await prisma().webhookMessage.create({ data: { id: "msg_fuzz_1", endpointId: e.id, payload: "{}", status: "failed", attempts: 1, nextAttemptAt: now, createdAt: now } });
-  await prisma().webhookDelivery.create({ data: { messageId: "msg_fuzz_1", endpointId: e.id, attempt: 1, ts: now, statusCode: 500, latencyMs: 12, error: "HTTP 500" } });
-  return { endpoints: [e.id], rules: [rule.id, rule2.id] };
+  const e = await prisma().webhookEndpoint.create({
+    data: { name: "fuzz receiver", url: "https://93.184.216.34/hook", secret: "whsec_ZnV6ei1zZWNyZXQtZnV6ei1zZWNyZXQ=", enabled: false, createdAt: now },
+  });
+  const id = `msg_fuzz_${e.id}`;
+  await prisma().webhookMessage.create({ data: { id, endpointId: e.id, payload: "{}", status: "failed", attempts: 1, nextAttemptAt: now, createdAt: now } });
+  await prisma().webhookDelivery.create({ data: { messageId: id, endpointId: e.id, attempt: 1, ts: now, statusCode: 500, latencyMs: 12, error: "HTTP 500" } });
+  return e.id;
 }
 
 export async function createWorld(): Promise<World> {
@@ -122,7 +129,8 @@ export async function createWorld(): Promise<World> {
   const { claims } = await seedIncidentGroup(db.pool, group, 4);
   const pctGroup = "%RETRY%fuzz-orders";
   await seedClaim(db.pool, { group: pctGroup, key: "retry-1" });
-  const alerts = await seedAlerts(`user:${users.admin.email}`);
+  const adminActor = `user:${users.admin.email}`;
+  const alerts = { endpoints: [await seedEndpoint()], rules: [await seedRule(adminActor, 0), await seedRule(adminActor, 1)] };
   const tokens = await prisma().apiToken.findMany({ select: { id: true } });
 
   const ids: World["ids"] = {
@@ -181,7 +189,10 @@ export async function createWorld(): Promise<World> {
       }
       ids.claims = live.map((c) => ({ id: c.id.toString(), fence: c.fence.toString() }));
       await prisma().webhookEndpoint.updateMany({ where: { enabled: true }, data: { enabled: false } });
+      if ((await prisma().webhookEndpoint.count()) === 0) await seedEndpoint();
       ids.endpoints = (await prisma().webhookEndpoint.findMany({ select: { id: true }, take: 5 })).map((e) => e.id);
+      for (let n = await prisma().alertRule.count(); n < 2; n += 1) await seedRule(adminActor, n);
+      ids.rules = (await prisma().alertRule.findMany({ select: { id: true }, take: 5 })).map((r) => r.id);
       ids.tokens = (await prisma().apiToken.findMany({ select: { id: true }, take: 10, orderBy: { id: "desc" } })).map((t) => t.id);
     },
     async close() {

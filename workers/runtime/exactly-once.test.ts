@@ -4,27 +4,23 @@
  * exactly once, every duplicate counted once by the right cause, rollups and totals equal to
  * what the claims and events say.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { describe, expect, it } from "vitest";
 import { rows } from "../../lib/dedup/test/fixtures";
 import { makeOrder } from "../demo-producer/orders";
 import { createStockHandler, ensureStockTables } from "../examples/stock-deduction/stock";
 import { createDedupConsumer, type DedupConsumer } from "./index";
-import { Cleanup, quietLog, sendAll, startBroker, startProducer, waitUntil } from "./test/harness";
+import { useBrokerTestFile } from "./test/database";
+import { quietLog, sendAll, startBroker, startProducer, waitUntil } from "./test/harness";
 
-let db: TestDatabase;
-const cleanup = new Cleanup();
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await ensureStockTables(db.pool);
-  // Many SKUs, so the test measures dedup and not five hot stock rows (transactional.test.ts
-  // covers deadlock-prone hot rows).
-  await db.pool.query(`INSERT INTO demo_stock (sku, qty) VALUES ${SKUS.map(() => "(?, 1000000)").join(",")}`, SKUS);
+const ctx = useBrokerTestFile({
+  prepare: async (db) => {
+    await ensureStockTables(db.pool);
+    // Many SKUs, so the test measures dedup and not five hot stock rows (transactional.test.ts
+    // covers deadlock-prone hot rows).
+    await db.pool.query(`INSERT INTO demo_stock (sku, qty) VALUES ${SKUS.map(() => "(?, 1000000)").join(",")}`, SKUS);
+  },
 });
-afterAll(async () => {
-  await cleanup.run();
-  await db.drop();
-});
+const { cleanup } = ctx;
 
 const N = 10_000;
 const SKUS = Array.from({ length: 256 }, (_, i) => `eo-sku-${i}`);
@@ -44,7 +40,7 @@ describe("exactly once under producer resends and dropped acks", () => {
         mode: "transactional",
         handler: createStockHandler(group),
         endpoints: broker.endpoint,
-        db: db.pool,
+        db: ctx.db.pool,
         log: quietLog,
         maxInflight: 128,
         heartbeatS: 1,
@@ -76,7 +72,7 @@ describe("exactly once under producer resends and dropped acks", () => {
     await sendAll(producer, topic, items, 64);
     const sentS = (Date.now() - t0) / 1000;
 
-    const ledger = async () => Number((await rows(db.pool, "SELECT COUNT(*) AS n FROM demo_stock_ledger WHERE consumer_group = ?", [group]))[0].n);
+    const ledger = async () => Number((await rows(ctx.db.pool, "SELECT COUNT(*) AS n FROM demo_stock_ledger WHERE consumer_group = ?", [group]))[0].n);
     await waitUntil("all orders applied", async () => (await ledger()) >= N, 120_000, 250);
     const appliedS = (Date.now() - t0) / 1000;
     // Dropped acks come back after the renew time; wait until the broker has nothing in flight.
@@ -88,10 +84,10 @@ describe("exactly once under producer resends and dropped acks", () => {
     await Promise.all(workers.map((w) => w.stop()));
 
     // Exactly once: one ledger row per order key, and stock moved by exactly the ordered quantities.
-    const perKey = await rows(db.pool, "SELECT COUNT(*) AS keys_, MAX(n) AS maxn FROM (SELECT order_key, COUNT(*) AS n FROM demo_stock_ledger WHERE consumer_group = ? GROUP BY order_key) x", [group]);
+    const perKey = await rows(ctx.db.pool, "SELECT COUNT(*) AS keys_, MAX(n) AS maxn FROM (SELECT order_key, COUNT(*) AS n FROM demo_stock_ledger WHERE consumer_group = ? GROUP BY order_key) x", [group]);
     expect(Number(perKey[0].keys_)).toBe(N);
     expect(Number(perKey[0].maxn)).toBe(1);
-    const [moved] = await rows(db.pool, "SELECT SUM(1000000 - qty) AS used FROM demo_stock WHERE sku LIKE 'eo-sku-%'");
+    const [moved] = await rows(ctx.db.pool, "SELECT SUM(1000000 - qty) AS used FROM demo_stock WHERE sku LIKE 'eo-sku-%'");
     const ordered = items.slice(0).reduce((n, it, i) => (i > 0 && items[i - 1] === it ? n : n + (JSON.parse(it.body.toString()) as { qty: number }).qty), 0);
     expect(Number(moved.used)).toBe(ordered);
 
@@ -101,7 +97,7 @@ describe("exactly once under producer resends and dropped acks", () => {
 
     // Every duplicate event's cause is what its facts say (DESIGN §3 order).
     const causes = await rows(
-      db.pool,
+      ctx.db.pool,
       `SELECT e.cause,
               SUM(e.msg_id <> c.first_msg_id) AS other_msg, SUM(e.msg_id = c.first_msg_id AND e.delivery_attempt > 1) AS redelivered,
               COUNT(*) AS n
@@ -118,15 +114,15 @@ describe("exactly once under producer resends and dropped acks", () => {
     expect(byCause.rebalance_replay).toBeUndefined();
 
     // Totals = rollups = what claims and events count.
-    const [tot] = await rows(db.pool, "SELECT * FROM group_totals WHERE consumer_group = ? AND topic = ?", [group, topic]);
+    const [tot] = await rows(ctx.db.pool, "SELECT * FROM group_totals WHERE consumer_group = ? AND topic = ?", [group, topic]);
     const [roll] = await rows(
-      db.pool,
+      ctx.db.pool,
       "SELECT SUM(consumed) consumed, SUM(claims) claims, SUM(commits) commits, SUM(dup_producer_resend) dpr, SUM(dup_redelivery) drd, SUM(dup_rebalance_replay) drr, SUM(dup_unknown) du, SUM(inflight_waits) iw, SUM(releases) rel FROM group_stats_minute WHERE consumer_group = ? AND topic = ?",
       [group, topic],
     );
-    const [claims] = await rows(db.pool, "SELECT COUNT(*) n, SUM(state = 'DONE') done FROM dedup_claim WHERE consumer_group = ?", [group]);
+    const [claims] = await rows(ctx.db.pool, "SELECT COUNT(*) n, SUM(state = 'DONE') done FROM dedup_claim WHERE consumer_group = ?", [group]);
     const [ev] = await rows(
-      db.pool,
+      ctx.db.pool,
       "SELECT SUM(kind='duplicate' AND cause='producer_resend') dpr, SUM(kind='duplicate' AND cause='redelivery') drd, SUM(kind='inflight') iw, SUM(kind='released_on_error') rel FROM dedup_event WHERE consumer_group = ?",
       [group],
     );

@@ -4,22 +4,15 @@
  *    if the first copy then fails, the waiting copy succeeds (no loss);
  *  - a SQL-injection key is stored verbatim, and `Order-1` / `order-1 ` are two keys.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { describe, expect, it } from "vitest";
 import { eventCounts, rows } from "../../lib/dedup/test/fixtures";
 import type { LeaseHandler } from "../../lib/dedup/types";
 import { createDedupConsumer } from "./index";
-import { Cleanup, quietLog, sendAll, sleep, startBroker, startProducer, waitUntil } from "./test/harness";
+import { useBrokerTestFile } from "./test/database";
+import { sendAll, sleep, startBroker, startProducer, TEST_WORKER, waitUntil } from "./test/harness";
 
-let db: TestDatabase;
-const cleanup = new Cleanup();
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await cleanup.run();
-  await db.drop();
-});
+const ctx = useBrokerTestFile();
+const { cleanup } = ctx;
 
 function leaseConsumer(endpoint: string, group: string, topic: string, handler: LeaseHandler, maxInflight = 64) {
   const c = createDedupConsumer({
@@ -28,17 +21,13 @@ function leaseConsumer(endpoint: string, group: string, topic: string, handler: 
     mode: "lease",
     handler,
     endpoints: endpoint,
-    db: db.pool,
-    log: quietLog,
+    db: ctx.db.pool,
     maxInflight,
     leaseS: 2,
-    heartbeatS: 0.5,
     workerTimeoutS: 3,
     pollInitialMs: 50,
     pollMaxMs: 200,
-    retentionIntervalS: 0,
-    flushIntervalS: 0.5,
-    redis: false,
+    ...TEST_WORKER,
   });
   cleanup.add(() => c.stop());
   return c;
@@ -77,7 +66,7 @@ describe("in-flight duplicates through the broker", () => {
     const [second] = await sendAll(producer, topic, [{ key: "pay-1", body }]);
     expect(second).not.toBe(first);
 
-    await waitUntil("second copy sighted as in flight", async () => (await eventCounts(db.pool, group))["inflight/waiting"] === 1, 15_000);
+    await waitUntil("second copy sighted as in flight", async () => (await eventCounts(ctx.db.pool, group))["inflight/waiting"] === 1, 15_000);
     await sleep(2_500); // longer than the lease: A's heartbeat keeps it, B keeps waiting
     let s = broker.admin.groupStats(group, topic);
     expect(s.acked).toBe(0);
@@ -89,9 +78,9 @@ describe("in-flight duplicates through the broker", () => {
     s = broker.admin.groupStats(group, topic);
     expect(s.dlq).toBe(0);
     expect(effects).toEqual([second]); // the waiting copy did the work, once
-    const [claim] = await rows(db.pool, "SELECT state, first_msg_id, fence FROM dedup_claim WHERE consumer_group = ?", [group]);
+    const [claim] = await rows(ctx.db.pool, "SELECT state, first_msg_id, fence FROM dedup_claim WHERE consumer_group = ?", [group]);
     expect(claim).toMatchObject({ state: "DONE", first_msg_id: second });
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["released_on_error/released"]).toBe(1);
     expect(ev["duplicate/producer_resend/claimed_after_release"]).toBe(1);
     // The failed first copy came back (attempt 2), found DONE under another msgId: a resend hit.
@@ -113,13 +102,13 @@ describe("in-flight duplicates through the broker", () => {
     await sendAll(producer, topic, [{ key: "poison-1", body: Buffer.from("{}") }]);
     await waitUntil("dead-lettered", () => broker.admin.groupStats(group, topic).dlq === 1, 20_000);
     expect(calls).toBe(2);
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["released_on_error/released"]).toBe(2);
     expect(ev["dead_letter/released"]).toBe(1);
     await c.processor.flushStats();
-    const [t] = await rows(db.pool, "SELECT dead_lettered, releases FROM group_totals WHERE consumer_group = ?", [group]);
+    const [t] = await rows(ctx.db.pool, "SELECT dead_lettered, releases FROM group_totals WHERE consumer_group = ?", [group]);
     expect([Number(t.dead_lettered), Number(t.releases)]).toEqual([1, 2]);
-    expect(await rows(db.pool, "SELECT id FROM dedup_claim WHERE consumer_group = ?", [group])).toEqual([]);
+    expect(await rows(ctx.db.pool, "SELECT id FROM dedup_claim WHERE consumer_group = ?", [group])).toEqual([]);
   }, 30_000);
 
   it("stores hostile and look-alike keys verbatim, as different keys", async () => {
@@ -135,9 +124,9 @@ describe("in-flight duplicates through the broker", () => {
     for (const key of keys) await sendAll(producer, topic, [{ key, body: Buffer.from(key) }]);
     await waitUntil("all acked", () => broker.admin.groupStats(group, topic).acked === 4);
     expect(seen.sort()).toEqual([evil, "Order-1", "order-1 "].sort());
-    const stored = await rows(db.pool, "SELECT dedup_key, key_source FROM dedup_claim WHERE consumer_group = ? ORDER BY dedup_key", [group]);
+    const stored = await rows(ctx.db.pool, "SELECT dedup_key, key_source FROM dedup_claim WHERE consumer_group = ? ORDER BY dedup_key", [group]);
     expect(stored.map((r) => [(r.dedup_key as Buffer).toString(), r.key_source])).toEqual([[evil, "key"], ["Order-1", "key"], ["order-1 ", "key"]].sort());
-    const [all] = await rows(db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
+    const [all] = await rows(ctx.db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
     expect(Number(all.n)).toBeGreaterThanOrEqual(3); // nothing deleted by the "injection"
   }, 30_000);
 });

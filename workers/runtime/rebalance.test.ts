@@ -4,24 +4,16 @@
  * rebalance_replay. And a worker process stops gracefully on SIGTERM: in-flight work finishes,
  * it deregisters and exits 0.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { describe, expect, it } from "vitest";
 import { eventCounts, rows } from "../../lib/dedup/test/fixtures";
 import { createStockHandler, ensureStockTables } from "../examples/stock-deduction/stock";
 import { makeOrder } from "../demo-producer/orders";
 import { createDedupConsumer } from "./index";
-import { Cleanup, quietLog, sendAll, sleep, spawnWorker, startBroker, startProducer, waitUntil } from "./test/harness";
+import { useBrokerTestFile } from "./test/database";
+import { sendAll, sleep, spawnWorker, startBroker, startProducer, TEST_WORKER, waitUntil } from "./test/harness";
 
-let db: TestDatabase;
-const cleanup = new Cleanup();
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await ensureStockTables(db.pool);
-});
-afterAll(async () => {
-  await cleanup.run();
-  await db.drop();
-});
+const ctx = useBrokerTestFile({ prepare: (db) => ensureStockTables(db.pool) });
+const { cleanup } = ctx;
 
 function stockConsumer(endpoint: string, group: string, topic: string) {
   const c = createDedupConsumer({
@@ -30,13 +22,9 @@ function stockConsumer(endpoint: string, group: string, topic: string) {
     mode: "transactional",
     handler: createStockHandler(group),
     endpoints: endpoint,
-    db: db.pool,
-    log: quietLog,
-    heartbeatS: 0.5,
+    db: ctx.db.pool,
     workerTimeoutS: 3,
-    retentionIntervalS: 0,
-    flushIntervalS: 0.5,
-    redis: false,
+    ...TEST_WORKER,
   });
   cleanup.add(() => c.stop());
   return c;
@@ -49,7 +37,7 @@ const orders = (prefix: string, n: number) =>
   });
 
 async function ledgerMax(group: string): Promise<{ keys: number; max: number }> {
-  const [r] = await rows(db.pool, "SELECT COUNT(*) k, COALESCE(MAX(n), 0) m FROM (SELECT COUNT(*) n FROM demo_stock_ledger WHERE consumer_group = ? GROUP BY order_key) x", [group]);
+  const [r] = await rows(ctx.db.pool, "SELECT COUNT(*) k, COALESCE(MAX(n), 0) m FROM (SELECT COUNT(*) n FROM demo_stock_ledger WHERE consumer_group = ? GROUP BY order_key) x", [group]);
   return { keys: Number(r.k), max: Number(r.m) };
 }
 
@@ -68,7 +56,7 @@ describe("rebalances", () => {
     const items = orders("v4", 40);
     await sendAll(producer, topic, items, 8);
     await waitUntil("40 acked", () => broker.admin.groupStats(group, topic).acked === 40);
-    const [byB] = await rows(db.pool, "SELECT COUNT(*) n FROM dedup_claim WHERE consumer_group = ? AND owner = ?", [group, b.workerId]);
+    const [byB] = await rows(ctx.db.pool, "SELECT COUNT(*) n FROM dedup_claim WHERE consumer_group = ? AND owner = ?", [group, b.workerId]);
     expect(Number(byB.n)).toBeGreaterThan(0);
 
     await b.stop(); // clean leave: its queues move to A, which replays what B acked on them
@@ -78,16 +66,16 @@ describe("rebalances", () => {
     }, 20_000);
     const replayed = broker.admin.groupStats(group, topic).replayed;
     expect(replayed).toBe(Number(byB.n));
-    const ev = await eventCounts(db.pool, group);
+    const ev = await eventCounts(ctx.db.pool, group);
     expect(ev).toEqual({ "duplicate/rebalance_replay/acked_duplicate": replayed });
     expect(await ledgerMax(group)).toEqual({ keys: 40, max: 1 });
 
-    const reb = await rows(db.pool, "SELECT kind, worker_id, members_before, members_after, queues FROM rebalance_event WHERE consumer_group = ? ORDER BY id", [group]);
+    const reb = await rows(ctx.db.pool, "SELECT kind, worker_id, members_before, members_after, queues FROM rebalance_event WHERE consumer_group = ? ORDER BY id", [group]);
     expect(reb.map((r) => [r.kind, r.worker_id])).toEqual([["join", a.workerId], ["join", b.workerId], ["leave", b.workerId]]);
     expect(JSON.parse(reb[2].members_before).sort()).toEqual([a.workerId, b.workerId].sort());
     expect(JSON.parse(reb[2].members_after)).toEqual([a.workerId]);
     // v4 mode assigns real queues: the registry reports them.
-    const [wa] = await rows(db.pool, "SELECT queues FROM worker_instance WHERE id = ?", [a.workerId]);
+    const [wa] = await rows(ctx.db.pool, "SELECT queues FROM worker_instance WHERE id = ?", [a.workerId]);
     expect(JSON.parse(wa.queues).length).toBeGreaterThan(0);
   }, 60_000);
 
@@ -96,7 +84,7 @@ describe("rebalances", () => {
     const topic = "orders-term";
     const group = "stock-term";
     const worker = spawnWorker(cleanup, "workers/examples/stock-deduction/main.ts", {
-      DATABASE_URL: db.url,
+      DATABASE_URL: ctx.db.url,
       ROCKETMQ_ENDPOINTS: broker.endpoint,
       DEMO_TOPIC: topic,
       DEMO_GROUP: group,
@@ -105,7 +93,7 @@ describe("rebalances", () => {
       RETENTION_INTERVAL_S: "0",
       FLUSH_INTERVAL_S: "1",
     });
-    await waitUntil("worker registered", async () => (await rows(db.pool, "SELECT id FROM worker_instance WHERE consumer_group = ? AND state = 'live'", [group])).length === 1, 30_000)
+    await waitUntil("worker registered", async () => (await rows(ctx.db.pool, "SELECT id FROM worker_instance WHERE consumer_group = ? AND state = 'live'", [group])).length === 1, 30_000)
       .catch((err) => { throw new Error(`${err}\n${worker.stderr()}`); });
     await sleep(1_500);
     const producer = await startProducer(cleanup, broker.endpoint, [topic]);
@@ -117,11 +105,11 @@ describe("rebalances", () => {
     // In flight when the signal came: finished and acked, not abandoned.
     expect(broker.admin.groupStats(group, topic).acked).toBe(5);
     expect(await ledgerMax(group)).toEqual({ keys: 5, max: 1 });
-    const [w] = await rows(db.pool, "SELECT state, stopped_at FROM worker_instance WHERE consumer_group = ?", [group]);
+    const [w] = await rows(ctx.db.pool, "SELECT state, stopped_at FROM worker_instance WHERE consumer_group = ?", [group]);
     expect(w.state).toBe("left");
-    const kinds = await rows(db.pool, "SELECT kind FROM rebalance_event WHERE consumer_group = ? ORDER BY id", [group]);
+    const kinds = await rows(ctx.db.pool, "SELECT kind FROM rebalance_event WHERE consumer_group = ? ORDER BY id", [group]);
     expect(kinds.map((k) => k.kind)).toEqual(["join", "leave"]);
-    const [tot] = await rows(db.pool, "SELECT commits FROM group_totals WHERE consumer_group = ?", [group]);
+    const [tot] = await rows(ctx.db.pool, "SELECT commits FROM group_totals WHERE consumer_group = ?", [group]);
     expect(Number(tot.commits)).toBe(5); // rollups flushed at shutdown
   }, 60_000);
 });

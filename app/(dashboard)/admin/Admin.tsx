@@ -1,11 +1,12 @@
 "use client";
 /** Admins manage users (role, disable, password reset) and API tokens (shown once, revocable). */
-import { useState, type FormEvent } from "react";
-import { ApiError, useApiSend } from "@/app/components/api";
+import { useState, type ComponentProps, type FormEvent } from "react";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { useSession } from "@/app/components/SessionContext";
+import { useAction } from "@/app/components/useAction";
 import { usePolling } from "@/app/components/usePolling";
 import type { PublicToken } from "@/lib/auth/tokens";
 import type { PublicUser } from "@/lib/auth/users";
@@ -25,19 +26,15 @@ export function Admin() {
   );
 }
 
-function useAction() {
-  const send = useApiSend();
-  const [error, setError] = useState<string | null>(null);
-  const run = async <T,>(fn: (s: typeof send) => Promise<T>): Promise<T | undefined> => {
-    setError(null);
-    try {
-      return await fn(send);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-      return undefined;
-    }
-  };
-  return { run, error };
+/** A role picker over every role; `props` make it controlled or a named form field. */
+function RoleSelect(props: ComponentProps<"select">) {
+  return (
+    <select {...props}>
+      {ROLES.map((r) => (
+        <option key={r}>{r}</option>
+      ))}
+    </select>
+  );
 }
 
 function Users() {
@@ -62,11 +59,7 @@ function Users() {
     <section>
       <h2>Users</h2>
       <p className="muted small">viewer: reads everything · operator: also releases / marks claims done · admin: also users, tokens and alert settings.</p>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       <table className="grid compact">
         <thead>
           <tr>
@@ -82,11 +75,7 @@ function Users() {
             <tr key={u.id} data-user={u.email}>
               <td>{u.email}</td>
               <td>
-                <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch(u.id, { role: e.target.value as Role })}>
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
+                <RoleSelect aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch(u.id, { role: e.target.value as Role })} />
               </td>
               <td>{u.disabled ? <span className="badge dead">disabled</span> : <span className="badge ok">active</span>}</td>
               <td className="small">{fmtTime(u.createdAt)}</td>
@@ -119,11 +108,7 @@ function Users() {
         </label>
         <label>
           Role
-          <select name="role" defaultValue="viewer">
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
+          <RoleSelect name="role" defaultValue="viewer" />
         </label>
         <button type="submit" className="primary">
           Add user
@@ -160,11 +145,7 @@ function Tokens() {
       <p className="muted small">
         For automation: <code>Authorization: Bearer &lt;token&gt;</code> on any <code>/api</code> call (no CSRF header needed). Prometheus scrapes <code>/api/metrics</code> with a viewer token.
       </p>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {created ? (
         <div className="notice" role="status">
           Token <b>{created.name}</b> — copy it now, it is not shown again: <code className="secret">{created.token}</code>
@@ -214,11 +195,7 @@ function Tokens() {
         </label>
         <label>
           Role
-          <select name="role" defaultValue="viewer">
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
+          <RoleSelect name="role" defaultValue="viewer" />
         </label>
         <label>
           Expires in (days, empty = never)

@@ -2,6 +2,7 @@
 /** Every delivery attempt, newest first: attempt number, status code, latency, error, next retry. */
 import { useState } from "react";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtAgo, fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { usePolling } from "@/app/components/usePolling";
@@ -43,11 +44,7 @@ export function DeliveryLog({ endpointId, onEndpoint }: { endpointId: number | n
           One row per attempt. 5xx, 429 and network errors are retried with backoff (same webhook-id); other 4xx are final; 410 disables the webhook.
         </span>
       </form>
-      {error ? (
-        <p className="error" role="alert">
-          {error.message}
-        </p>
-      ) : null}
+      <ErrorAlert error={error?.message} />
       {data && rows.length === 0 ? (
         <EmptyState title="No delivery attempts yet.">
           Attempts appear here when an alert fires or an admin presses <b>Send test</b> on the Webhooks tab. They are made by the alert process (<code>npm start</code>); a

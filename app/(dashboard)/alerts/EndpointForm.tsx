@@ -2,6 +2,7 @@
 /** Create or edit a webhook endpoint. The URL is checked by the server's SSRF guard on save. */
 import { useState, type FormEvent } from "react";
 import styles from "./alerts.module.css";
+import { FormCard } from "./FormCard";
 import type { Endpoint } from "./types";
 
 export interface EndpointInput {
@@ -27,10 +28,15 @@ export function EndpointForm({ endpoint, busy, onSubmit, onCancel }: Props) {
   }
 
   return (
-    <form className={`card ${styles.form}`} onSubmit={submit} aria-label={endpoint ? `Edit webhook ${endpoint.name}` : "New webhook endpoint"}>
-      <h2 className={styles.full} style={{ margin: 0 }}>
-        {endpoint ? `Edit webhook “${endpoint.name}”` : "New webhook endpoint"}
-      </h2>
+    <FormCard
+      label={endpoint ? `Edit webhook ${endpoint.name}` : "New webhook endpoint"}
+      title={endpoint ? `Edit webhook “${endpoint.name}”` : "New webhook endpoint"}
+      note={endpoint ? "Changing the URL keeps the secret." : "A signing secret (whsec_…) is created and shown once; every request carries webhook-id, webhook-timestamp and webhook-signature."}
+      submitLabel={endpoint ? "Save webhook" : "Create webhook"}
+      busy={busy}
+      onSubmit={submit}
+      onCancel={onCancel}
+    >
       <label>
         Name
         <input value={v.name} onChange={(e) => setV({ ...v, name: e.target.value })} required maxLength={255} placeholder="e.g. ops-alertmanager" autoFocus={!!endpoint} />
@@ -50,20 +56,6 @@ export function EndpointForm({ endpoint, busy, onSubmit, onCancel }: Props) {
           <option value="slack">Slack-compatible text</option>
         </select>
       </label>
-      <div className={`${styles.formActions} ${styles.full}`}>
-        <span className="muted small">
-          {endpoint ? "Changing the URL keeps the secret." : "A signing secret (whsec_…) is created and shown once; every request carries webhook-id, webhook-timestamp and webhook-signature."}
-        </span>
-        <span style={{ flex: 1 }} />
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {endpoint ? "Save webhook" : "Create webhook"}
-        </button>
-      </div>
-    </form>
+    </FormCard>
   );
 }

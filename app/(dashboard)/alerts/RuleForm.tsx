@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ALERT_KINDS, describeCondition, KINDS, type AlertKind } from "@/lib/alerts/kinds";
 import type { AlertRule } from "@/lib/alerts/rules";
 import styles from "./alerts.module.css";
+import { FormCard } from "./FormCard";
 import type { Rule } from "./types";
 
 /** Starting numbers per kind for a new rule (the defaults of lib/alerts/rules.ts). */
@@ -57,10 +58,19 @@ export function RuleForm({ rule, busy, onSubmit, onCancel }: Props) {
 
   const set = (key: "name" | "consumerGroup" | "threshold" | "windowS" | "severity") => (e: { target: { value: string } }) => setV((x) => ({ ...x, [key]: e.target.value }));
   return (
-    <form className={`card ${styles.form}`} onSubmit={submit} aria-label={rule ? `Edit rule ${rule.name}` : "New alert rule"}>
-      <h2 className={styles.full} style={{ margin: 0 }}>
-        {rule ? `Edit rule “${rule.name}”` : "New alert rule"}
-      </h2>
+    <FormCard
+      label={rule ? `Edit rule ${rule.name}` : "New alert rule"}
+      title={rule ? `Edit rule “${rule.name}”` : "New alert rule"}
+      note={
+        <>
+          Fires when: <b>{Number.isFinite(threshold) ? describeCondition(v.kind, threshold) : "…"}</b> for a group.
+        </>
+      }
+      submitLabel={rule ? "Save rule" : "Create rule"}
+      busy={busy}
+      onSubmit={submit}
+      onCancel={onCancel}
+    >
       <label className={styles.wide}>
         Name
         <input value={v.name} onChange={set("name")} required maxLength={255} placeholder="e.g. Payments: duplicate rate" autoFocus={!!rule} />
@@ -110,20 +120,6 @@ export function RuleForm({ rule, busy, onSubmit, onCancel }: Props) {
         <input type="checkbox" checked={v.enabled} onChange={(e) => setV((x) => ({ ...x, enabled: e.target.checked }))} />
         Enabled
       </label>
-      <div className={`${styles.formActions} ${styles.full}`}>
-        <span className="muted small">
-          Fires when: <b>{Number.isFinite(threshold) ? describeCondition(v.kind, threshold) : "…"}</b> for a group.
-        </span>
-        <span style={{ flex: 1 }} />
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {rule ? "Save rule" : "Create rule"}
-        </button>
-      </div>
-    </form>
+    </FormCard>
   );
 }

@@ -2,9 +2,11 @@
 /** The alert rules: what each watches, where it fires now; admins create, edit, toggle, delete. */
 import { useEffect, useRef, useState } from "react";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtAgo } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { useSession } from "@/app/components/SessionContext";
+import { useAction } from "@/app/components/useAction";
 import { usePolling } from "@/app/components/usePolling";
 import { KINDS } from "@/lib/alerts/kinds";
 import { canManageAlerts } from "@/lib/permissions/roles";
@@ -12,7 +14,6 @@ import styles from "./alerts.module.css";
 import { RuleForm, type RuleInput } from "./RuleForm";
 import { Severity } from "./Severity";
 import type { Rule } from "./types";
-import { useAction } from "./useAction";
 
 export function RulesTab({ highlight }: { highlight: number | null }) {
   const { user } = useSession();
@@ -49,11 +50,7 @@ export function RulesTab({ highlight }: { highlight: number | null }) {
 
   return (
     <section aria-label="Alert rules">
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {highlight && data && !data.rules.some((r) => r.id === highlight) ? <p className="notice">Rule {highlight} does not exist any more.</p> : null}
       {data && data.rules.length === 0 ? (
         <EmptyState title="No alert rules.">

@@ -7,16 +7,17 @@
 import { useState } from "react";
 import { useApiSend } from "@/app/components/api";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { useSession } from "@/app/components/SessionContext";
+import { useAction } from "@/app/components/useAction";
 import { usePolling } from "@/app/components/usePolling";
 import { canManageAlerts } from "@/lib/permissions/roles";
 import styles from "./alerts.module.css";
 import { EndpointForm, type EndpointInput } from "./EndpointForm";
 import { TestOutcome, type TestState } from "./TestOutcome";
 import type { Endpoint, TestResult } from "./types";
-import { useAction } from "./useAction";
 
 export function WebhooksTab({ onShowLog }: { onShowLog: (endpointId: number) => void }) {
   const { user } = useSession();
@@ -66,11 +67,7 @@ export function WebhooksTab({ onShowLog }: { onShowLog: (endpointId: number) => 
 
   return (
     <section aria-label="Webhook endpoints">
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {secret ? (
         <div className="notice" role="status">
           Signing secret of <b>{secret.name}</b> ({secret.why}) — copy it into the receiver now, it is not shown again: <code className="secret" data-secret>{secret.secret}</code>{" "}

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiGet, ApiError } from "@/app/components/api";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtTime, keyHref } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
@@ -84,11 +85,7 @@ export function AuditLog() {
           </select>
         </label>
       </form>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {entries && entries.length === 0 ? <EmptyState title="No operator action matches.">Releases, mark-done and user changes are recorded here, refusals included.</EmptyState> : null}
       {entries && entries.length > 0 ? (
         <table className="grid audit">

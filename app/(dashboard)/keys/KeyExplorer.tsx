@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiGet, ApiError } from "@/app/components/api";
 import { EmptyState } from "@/app/components/EmptyState";
+import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { CauseTag } from "@/app/components/EventsTable";
 import { fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
@@ -68,11 +69,7 @@ export function KeyExplorer({ initial }: { initial: Search }) {
           Search
         </button>
       </form>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {!search ? <EmptyState title="Type a dedup key or a msgId.">You will see its claim and every duplicate, release, takeover and operator action, in order.</EmptyState> : null}
       {result && result.histories.length === 0 ? (
         <EmptyState title="Nothing found.">

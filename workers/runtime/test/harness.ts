@@ -9,6 +9,12 @@ import { shutdownSafely } from "../../rocketmq/shutdown";
 
 export const quietLog = pino({ level: process.env.RMQ_TEST_LOG ?? "silent" });
 
+/**
+ * Options every in-process test worker shares: quiet; heartbeats and stat flushes twice a second,
+ * so the registry and the counters settle within a test; no retention sweeps; no Redis.
+ */
+export const TEST_WORKER = { log: quietLog, heartbeatS: 0.5, flushIntervalS: 0.5, retentionIntervalS: 0, redis: false } as const;
+
 export class Cleanup {
   #steps: (() => Promise<unknown>)[] = [];
   add(fn: () => Promise<unknown>): void {

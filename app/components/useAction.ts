@@ -1,7 +1,7 @@
 "use client";
 /** Run one API mutation; keep its error message for the section that started it. */
 import { useState } from "react";
-import { ApiError, useApiSend } from "@/app/components/api";
+import { ApiError, useApiSend } from "./api";
 
 export function useAction() {
   const send = useApiSend();

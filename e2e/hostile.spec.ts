@@ -1,0 +1,176 @@
+/**
+ * Hostile data through the real server and browser: keys, group names, reasons, emails and
+ * token names carrying SQL and script payloads are written the way the runtime writes them
+ * (lib/dedup claim-store and events SQL) or through the API, then every page that shows them is
+ * loaded. They must read as the literal text, and nothing may run: no dialog opens and the
+ * payloads' window.__pwned flag stays undefined. Also: no release control for a viewer anywhere,
+ * an expired or garbled session cookie sends the browser to sign in, and hostile requests to the
+ * real HTTP stack get 4xx answers in the one error shape.
+ */
+import type { Page } from "@playwright/test";
+import type { Pool } from "../lib/db/mysql";
+import { insertClaims } from "../lib/dedup/claim-store";
+import { insertEvents } from "../lib/dedup/events";
+import { hashPayload } from "../lib/dedup/key";
+import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test/security/payloads";
+import { expect, test } from "./fixtures/test";
+import { seedStats, uniqueName } from "./fixtures/seed";
+import { E2E_USERS } from "./fixtures/users";
+
+/** Every dialog the page opens (alert/confirm/prompt from an executed payload would land here). */
+function watchDialogs(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("dialog", (d) => {
+    seen.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  return seen;
+}
+
+async function expectNothingRan(page: Page, dialogs: string[]): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  // The markup stayed text: no element a payload would have created exists.
+  await expect(page.locator('main img[src="x"], main svg[onload], main script')).toHaveCount(0);
+}
+
+/** A group of stuck claims with hostile keys and their duplicate events, as a worker writes them. */
+async function seedHostileKeys(db: Pool): Promise<string> {
+  const group = uniqueName("hostile");
+  const scope = { group, topic: "orders" };
+  const keys = KEY_PAYLOADS.map((p) => Buffer.from(p, "utf8"));
+  await insertClaims(
+    db,
+    scope,
+    keys.map((key, i) => ({ tag: "", key, keySource: "key" as const, msgId: `MSG-H-${i}`, queue: "", payloadHash: hashPayload(key) })),
+    { state: "CLAIMED", owner: "worker-gone", leaseMs: -120_000, retentionMs: 86_400_000 },
+  );
+  await insertEvents(db, scope, keys.map((key, i) => ({ kind: "duplicate" as const, tag: "", key, msgId: `MSG-H-${i}-B`, cause: "redelivery" as const, outcome: "deferred", deliveryAttempt: 2 })));
+  await seedStats(db, { group, minutesAgo: 3, consumed: 40, redelivery: keys.length });
+  for (const g of GROUP_PAYLOADS) await seedStats(db, { group: g, minutesAgo: 3, consumed: 5, redelivery: 1 });
+  return group;
+}
+
+test("hostile keys, group names and reasons are shown as text everywhere and never run", async ({ page, signIn, db }) => {
+  // Positive control: the same payload as HTML does run in this browser, so "never ran" means something.
+  const control = await page.context().newPage();
+  await control.setContent(SCRIPT_PAYLOADS[1]);
+  await expect.poll(() => control.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBe(1);
+  await control.close();
+
+  const dialogs = watchDialogs(page);
+  const group = await seedHostileKeys(db);
+  await signIn("operator");
+
+  for (const g of GROUP_PAYLOADS) await expect(page.getByRole("link", { name: g, exact: true })).toBeVisible();
+  await expectNothingRan(page, dialogs);
+
+  // Group detail: stuck claims and recent events list every key byte for byte.
+  await page.goto(`/groups/${group}`);
+  await expect(page.locator("tr[data-claim]")).toHaveCount(KEY_PAYLOADS.length);
+  expect((await page.locator('tr[data-claim] a[href^="/keys?"]').allTextContents()).sort()).toEqual([...KEY_PAYLOADS].sort());
+  await expectNothingRan(page, dialogs);
+
+  // Stuck claims: release a script-keyed claim through the dialog with a script reason.
+  await page.goto(`/claims?group=${group}`);
+  const target = SCRIPT_PAYLOADS[1];
+  const reason = reasonOf(SCRIPT_PAYLOADS[0]);
+  const row = page.locator("tr[data-claim]").filter({ has: page.getByRole("link", { name: target, exact: true }) });
+  await row.getByRole("button", { name: "Release…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Release 1 claim" });
+  await expect(dialog).toContainText(target);
+  await dialog.getByLabel(/Reason/).fill(reason);
+  await dialog.getByRole("button", { name: "Release 1 claim" }).click();
+  await expect(dialog).toContainText("1 of 1 applied");
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await expect(page.locator("tr[data-claim]")).toHaveCount(KEY_PAYLOADS.length - 1);
+  await expectNothingRan(page, dialogs);
+
+  const [rows] = await db.query("SELECT reason, dedup_key FROM operator_action WHERE consumer_group = ? AND action = 'release'", [group]);
+  expect(rows as { reason: string; dedup_key: Buffer }[]).toEqual([{ reason, dedup_key: Buffer.from(target) }]);
+
+  // Audit log and key explorer show the reason and the key as typed.
+  await page.goto("/audit");
+  const entry = page.locator("tr[data-action=release]", { hasText: reason });
+  await expect(entry).toContainText(target);
+  await expectNothingRan(page, dialogs);
+
+  await page.goto(`/keys?key=${encodeURIComponent(target)}&group=${group}`);
+  await expect(page.locator(".history h2 .mono")).toHaveText(target);
+  await expect(page.locator(".timeline")).toContainText(`“${reason}”`);
+  for (const p of SCRIPT_PAYLOADS) {
+    await page.goto(`/keys?key=${encodeURIComponent(p)}`);
+    await expect(page.locator(".history h2 .mono").first()).toHaveText(p);
+    await expectNothingRan(page, dialogs);
+  }
+
+  // A group name the API refuses as a filter: the page says so, and still runs nothing.
+  await page.goto(`/groups/${encodeURIComponent(GROUP_PAYLOADS[1])}`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(GROUP_PAYLOADS[1]);
+  await expectNothingRan(page, dialogs);
+});
+
+test("an admin sees a quoted email and markup token names as text", async ({ page, signIn }) => {
+  const dialogs = watchDialogs(page);
+  await signIn("admin");
+  const me = (await (await page.request.get("/api/auth/me")).json()) as { csrfToken: string };
+  const headers = { "x-csrf-token": me.csrfToken };
+  const email = `o'brien'--${uniqueName("x")}@example.com`;
+  expect((await page.request.post("/api/users", { headers, data: { email, password: "quoted-user-pass", role: "viewer" } })).status()).toBe(201);
+  const tokenName = `${SCRIPT_PAYLOADS[0]} ${uniqueName("t")}`;
+  expect((await page.request.post("/api/tokens", { headers, data: { name: tokenName, role: "viewer" } })).status()).toBe(201);
+
+  await page.getByRole("link", { name: "Users & tokens" }).click();
+  await expect(page.locator("tr").filter({ hasText: email }).first()).toBeVisible();
+  await expect(page.getByText(tokenName, { exact: true })).toBeVisible();
+  await expectNothingRan(page, dialogs);
+});
+
+test("a viewer has no release control on any page, and an expired session goes back to sign-in", async ({ page, signIn, incident, db }) => {
+  await signIn("viewer");
+  const controls = page.getByRole("button", { name: /Release|Mark .*done/ });
+  for (const path of [`/groups/${incident.group}`, `/keys?key=${encodeURIComponent(incident.claims[0].key)}`]) {
+    await page.goto(path);
+    await expect(page.getByText(incident.claims[0].key).first()).toBeVisible();
+    await expect(controls).toHaveCount(0);
+  }
+  await db.query("UPDATE session s JOIN app_user u ON u.id = s.user_id SET s.expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE u.email = ?", [E2E_USERS.viewer.email]);
+  await page.goto(`/claims?group=${incident.group}`);
+  await expect(page).toHaveURL(/\/login/);
+  expect((await page.request.get("/api/overview")).status()).toBe(401);
+});
+
+test("hostile requests to the real server: garbled cookies, bad JSON, odd paths — 4xx in the error shape, never 5xx", async ({ page, baseURL, playwright }) => {
+  await page.context().addCookies([{ name: "dedup_session", value: "%E0%A4%A", url: baseURL! }]);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+
+  const api = await playwright.request.newContext({ baseURL });
+  const json = { "content-type": "application/json" };
+  const cases: [string, string, Record<string, string>, string | undefined][] = [
+    ["GET", "/api/overview", { cookie: "dedup_session=%E0%A4%A" }, undefined],
+    ["GET", "/api/overview", { cookie: "dedup_session=" + "A".repeat(6000) }, undefined],
+    ["GET", "/api/overview", { authorization: "Bearer dda_' OR '1'='1" }, undefined],
+    ["POST", "/api/auth/login", json, "{not json"],
+    ["POST", "/api/auth/login", json, '{"email": {"__proto__": {"admin": true}}, "password": "x"}'],
+    ["POST", "/api/auth/login", json, "[".repeat(50_000) + "]".repeat(50_000)],
+    ["POST", "/api/auth/login", json, `{"email": "a@b.c", "password": "${"x".repeat(1024 * 1024)}"}`],
+    ["POST", "/api/auth/login", { "content-type": "text/plain" }, '{"email":"a@b.c","password":"x"}'],
+    ["POST", "/api/claims/release", json, '{"claims":[{"id":"1","fence":"1"}],"reason":"no auth"}'],
+    ["GET", "/api/groups/%E0%A4%A", {}, undefined],
+    ["GET", "/api/groups/%27%20OR%20%271%27%3D%271", {}, undefined],
+    ["GET", "/api/keys?key=%E0%A4%A&group=%00", {}, undefined],
+    ["DELETE", "/api/tokens/1%3BDROP%20TABLE%20api_token", {}, undefined],
+    ["PATCH", "/api/users/99999999999999999999", json, '{"role":"admin"}'],
+  ];
+  for (const [method, url, headers, data] of cases) {
+    const res = await api.fetch(url, { method, headers, data, failOnStatusCode: false, maxRedirects: 0 });
+    const label = `${method} ${url.slice(0, 60)}`;
+    expect(res.status(), label).toBeGreaterThanOrEqual(400);
+    expect(res.status(), label).toBeLessThan(500);
+    const body = (await res.json()) as { error: { code: string; status: number; message: string } };
+    expect(body.error.status, label).toBe(res.status());
+    expect(JSON.stringify(body), label).not.toMatch(/\bat .+:\d+:\d+|node_modules/);
+  }
+  await api.dispose();
+});
