@@ -27,6 +27,7 @@ import { forkBroker, type BrokerProcess } from "./fixtures/broker-process";
 import type { BenchContext, BenchRow } from "./types";
 
 const MAX_INFLIGHT = 64;
+const T0 = Date.now();
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -117,7 +118,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 
 export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   const n = ctx.quick ? 6_000 : 30_000;
-  const memoryMs = ctx.quick ? 60_000 : 300_000;
+  const memoryMs = ctx.quick ? 5_000 : 300_000;
   const body = Buffer.from(JSON.stringify({ orderId: "o", sku: "sku-apple", qty: 2, amountCents: 1299 }));
   const plan = [false, true, true, false];
   const topics = [...plan.map((_, i) => `bench-consume-${i}`), "bench-consume-memory"];
@@ -131,11 +132,16 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
     for (const [i, dedup] of plan.entries()) {
       const topic = topics[i];
       const group = `${topic}-g`;
+      const t0 = Date.now();
       await sendMany(producer, topic, 0, n, body);
+      const t1 = Date.now();
       const w = await startWorker({ dedup, endpoint: broker.endpoint, group, topic, databaseUrl: db.url });
       workers.push(w);
+      const t2 = Date.now();
       const rate = await timeConsume(broker, group, topic, n);
+      const t3 = Date.now();
       await w.stop();
+      console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] send ${t1 - t0} ms, worker start ${t2 - t1} ms, consume ${t3 - t2} ms, stop ${Date.now() - t3} ms`);
       rates[dedup ? "on" : "off"].push(rate);
       console.log(`  dedup ${dedup ? "on " : "off"}: ${Math.round(rate).toLocaleString("en-US")} msgs/s`);
     }
@@ -157,6 +163,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
       } else await sleep(200);
     }
     const consumedDuringRun = (await broker.groupStats(group, topic)).acked;
+    console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] memory phase done`);
     const samples = w.samples.filter((s) => s.at >= started);
     await w.stop();
     const warm = samples.filter((s) => s.at >= started + memoryMs * 0.2);
@@ -195,9 +202,14 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
       { figure: "worker RSS slope after warm-up", value: slope, unit: "MB/min" },
     ];
   } finally {
+    const t = Date.now();
     for (const w of workers) await w.stop().catch(() => {});
+    console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] workers ${Date.now() - t}`);
     await shutdownSafely(producer, { timeoutMs: 10_000 });
+    console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] producer ${Date.now() - t}`);
     await broker.stop();
+    console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] broker ${Date.now() - t}`);
     await db.drop();
+    console.log(`  [timing +${((Date.now() - T0) / 1000).toFixed(1)}s] db ${Date.now() - t}`);
   }
 }
