@@ -1,6 +1,7 @@
 /**
- * Stuck claims per group: CLAIMED with the lease run out (range on idx_claim_stuck, a small set
- * unless something is wrong), and how many of them are orphaned — the owner has no live heartbeat.
+ * Stuck claims per group: CLAIMED with the lease run out (index-only range on idx_claim_stuck,
+ * which carries consumer_group and owner; a small set unless something is wrong), and how many of
+ * them are orphaned — the owner has no live heartbeat.
  */
 import { config } from "../config";
 import { prisma } from "../db/prisma";

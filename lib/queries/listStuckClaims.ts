@@ -1,7 +1,7 @@
 /**
  * Stuck claims — CLAIMED with the lease run out — with their owner's liveness, oldest first.
- * Index range on idx_claim_stuck (or idx_claim_group_stuck with a group); the owner is a
- * primary-key lookup in worker_instance.
+ * Index range on idx_claim_stuck (state, lease_until, consumer_group, owner) in lease order, the
+ * group checked inside the index; the owner is a primary-key lookup in worker_instance.
  */
 import { Prisma } from "../generated/prisma/client";
 import { prisma } from "../db/prisma";
