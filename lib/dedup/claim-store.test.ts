@@ -40,3 +40,22 @@ describe("fenced batch commit", () => {
     ]);
   });
 });
+
+describe("batched claim insert (prepared, padded to a power of two)", () => {
+  it("inserts exactly the batch's rows, skips taken keys, and returns only the rows it won", async () => {
+    const s = { group: "cs-pad", topic: "t" };
+    const opts = { state: "CLAIMED" as const, owner: "w1", leaseMs: 60_000, retentionMs: 86_400_000 };
+    await insertClaims(db.pool, s, [claim("taken")], opts);
+    // 5 rows → padded to 8 with copies of the first row; one key is already taken by w1's earlier claim.
+    const won = await insertClaims(db.pool, s, ["p1", "p2", "taken", "p3", "p4"].map(claim), { ...opts, owner: "w2" });
+    expect([...won.keys()].map((k) => k.slice(1)).sort()).toEqual(["p1", "p2", "p3", "p4"]);
+    const all = await rows(db.pool, "SELECT dedup_key, owner, TIMESTAMPDIFF(SECOND, claimed_at, lease_until) AS lease_s FROM dedup_claim WHERE consumer_group = 'cs-pad' ORDER BY dedup_key");
+    expect(all.map((r) => [(r.dedup_key as Buffer).toString(), r.owner, Number(r.lease_s)])).toEqual([
+      ["p1", "w2", 60],
+      ["p2", "w2", 60],
+      ["p3", "w2", 60],
+      ["p4", "w2", 60],
+      ["taken", "w1", 60],
+    ]);
+  });
+});
