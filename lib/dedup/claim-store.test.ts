@@ -49,13 +49,13 @@ describe("batched claim insert (prepared, padded to a power of two)", () => {
     // 5 rows → padded to 8 with copies of the first row; one key is already taken by w1's earlier claim.
     const won = await insertClaims(db.pool, s, ["p1", "p2", "taken", "p3", "p4"].map(claim), { ...opts, owner: "w2" });
     expect([...won.keys()].map((k) => k.slice(1)).sort()).toEqual(["p1", "p2", "p3", "p4"]);
-    const all = await rows(db.pool, "SELECT dedup_key, owner, TIMESTAMPDIFF(SECOND, claimed_at, lease_until) AS lease_s FROM dedup_claim WHERE consumer_group = 'cs-pad' ORDER BY dedup_key");
-    expect(all.map((r) => [(r.dedup_key as Buffer).toString(), r.owner, Number(r.lease_s)])).toEqual([
-      ["p1", "w2", 60],
-      ["p2", "w2", 60],
-      ["p3", "w2", 60],
-      ["p4", "w2", 60],
-      ["taken", "w1", 60],
+    const all = await rows(db.pool, "SELECT dedup_key, owner, last_msg_id, TIMESTAMPDIFF(SECOND, claimed_at, lease_until) AS lease_s FROM dedup_claim WHERE consumer_group = 'cs-pad' ORDER BY dedup_key");
+    expect(all.map((r) => [(r.dedup_key as Buffer).toString(), r.owner, r.last_msg_id, Number(r.lease_s)])).toEqual([
+      ["p1", "w2", "m-p1", 60],
+      ["p2", "w2", "m-p2", 60],
+      ["p3", "w2", "m-p3", 60],
+      ["p4", "w2", "m-p4", 60],
+      ["taken", "w1", "m-taken", 60],
     ]);
   });
 });

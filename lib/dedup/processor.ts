@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { config } from "../config";
-import { createPool, type Pool } from "../db/mysql";
+import { createPool, warmPool, type Pool } from "../db/mysql";
 import { log as rootLog, type Logger } from "../log";
 import { createClaimStateMachine, type ClaimStateMachine } from "./claim-state-machine";
 import { keyDelivery, type KeyOf } from "./key";
@@ -201,6 +201,9 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     mode: opts.mode,
     stats,
     async start() {
+      // One connection per batch kind that can be in flight at once (claims, commits) plus one
+      // for the timers; the pool still grows on demand beyond that.
+      if (ownsPool) await warmPool(pool, 2 * maxInflightBatches + 1).catch((err) => log.warn({ err }, "could not open the connection pool ahead of time"));
       if (useRegistry) {
         await registerWorker(pool, info, opts.assignedQueues?.() ?? []);
         every(heartbeatMs, "registry heartbeat", heartbeatNow);
