@@ -112,10 +112,28 @@ interface HeldLease {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A key this process is working on. A later copy of the key waits for `released()`; the promise
+ * is made only when someone waits, since almost no key ever has a second copy in flight.
+ */
+class KeySlot {
+  #done = false;
+  #released?: Promise<void>;
+  #resolve?: () => void;
+  released(): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    return (this.#released ??= new Promise<void>((r) => (this.#resolve = r)));
+  }
+  release(): void {
+    this.#done = true;
+    this.#resolve?.();
+  }
+}
+
 export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachine {
   const { pool, scope, workerId, stats, log } = o;
   const guard = createDbGuard({ log, isStopping: o.isStopping });
-  const localInflight = new Map<string, Promise<void>>();
+  const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;
 
@@ -146,15 +164,15 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       // no database round trip, and no two claims of one key from one worker.
       for (let other = localInflight.get(ref); other; other = localInflight.get(ref)) {
         await noteSighting(d, t, "waiting");
-        await other;
+        await other.released();
       }
-      let finish!: () => void;
-      localInflight.set(ref, new Promise<void>((r) => (finish = r)));
+      const slot = new KeySlot();
+      localInflight.set(ref, slot);
       try {
-        return await withRedisGuard(d, t, () => claimAndRun(d, t));
+        return await (o.redis ? withRedisGuard(o.redis, d, t) : claimAndRun(d, t));
       } finally {
         localInflight.delete(ref);
-        finish();
+        slot.release();
       }
     } catch (err) {
       if (err instanceof StoppingError) return { ack: false, outcome: "stopping" };
@@ -168,22 +186,21 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
 
   // ---- 2. optional Redis in-flight guard --------------------------------------------------
 
-  async function withRedisGuard(d: KeyedDelivery, t: Trace, run: () => Promise<Verdict>): Promise<Verdict> {
-    if (!o.redis) return run();
+  async function withRedisGuard(redis: RedisGuard, d: KeyedDelivery, t: Trace): Promise<Verdict> {
     const name = redisGuardName(scope.group, scope.topic, d.tag, d.key);
     for (;;) {
-      const r = await o.redis.acquire(name, workerId, o.leaseMs);
-      if (r === "unavailable") return run(); // MariaDB alone still deduplicates
+      const r = await redis.acquire(name, workerId, o.leaseMs);
+      if (r === "unavailable") return claimAndRun(d, t); // MariaDB alone still deduplicates
       if (r === "acquired") {
         try {
-          return await run();
+          return await claimAndRun(d, t);
         } finally {
-          await o.redis.release(name, workerId);
+          await redis.release(name, workerId);
         }
       }
       // Held elsewhere: wait. A row in MariaDB means the normal duplicate path can take over.
       const rows = await guard.run("read claim", () => readClaims(pool, scope, [d]));
-      if (rows.has(claimRef(d.tag, d.key))) return run();
+      if (rows.has(claimRef(d.tag, d.key))) return claimAndRun(d, t);
       await noteSighting(d, t, "waiting");
       await pollPause(t);
     }
@@ -378,7 +395,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     const ours = row.owner === workerId;
     if (!ours || d.deliveryAttempt <= 1) {
       const facts = await guard.run("replay facts", () =>
-        readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs }),
+        readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, asker: workerId }),
       );
       if (!ours && facts.ownerGone) return "rebalance_replay";
       // RocketMQ 4-style replay: a queue moved after a rebalance and an already-acked offset came

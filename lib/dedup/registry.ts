@@ -121,28 +121,60 @@ export async function detectWorkerTimeouts(pool: Pool, group: string, timeoutMs:
 export interface ReplayFacts {
   /** The claiming worker left or died after `since` and within the replay window. */
   ownerGone: boolean;
-  /** A rebalance of the group happened after `since`, within the replay window. */
+  /**
+   * The group's membership changed around the claim, within the replay window: a rebalance
+   * recorded from one worker timeout before `since` on, or one under way (a member overdue).
+   */
   rebalanced: boolean;
 }
+
+/**
+ * A live member silent for half the worker timeout has missed heartbeats: it is most likely gone
+ * (the broker may already have moved its queues) though nobody has recorded its timeout yet. The
+ * worker asking is never one: it is handling this delivery, only its heartbeat is late.
+ */
+function overdueMs(workerTimeoutMs: number): number {
+  return workerTimeoutMs / 2;
+}
+
+const micros = (ms: number) => Math.round(ms * 1000);
 
 /**
  * Registry facts for the cause of a duplicate of a claim made by `owner` at `since`. A live
  * worker whose heartbeat is older than the timeout counts as gone even before someone has
  * recorded its timeout.
+ *
+ * Rebalances are looked for from one worker timeout *before* the claim, because the registry and
+ * the broker see a membership change at different moments: a worker records its join before its
+ * consumer takes queues (the client's first QueryAssignment comes a second or more later), so a
+ * queue can move after a claim made just after the join; and a broker that sees a killed client's
+ * connection close moves its queues before the registry's heartbeat timeout records the death
+ * (hence the overdue members). Both lags are bounded by about the worker timeout, the registry's
+ * own tolerance for a silent member. The owner's own join before its claim does not count: a
+ * worker claims only once its consumer has queues, so that join cannot replay its claims.
  */
 export async function readReplayFacts(
   db: Db,
-  q: { group: string; owner: string; since: Date; windowMs: number; workerTimeoutMs: number },
+  q: { group: string; owner: string; since: Date; windowMs: number; workerTimeoutMs: number; asker: string },
 ): Promise<ReplayFacts> {
-  const win = Math.round(q.windowMs * 1000);
+  const win = micros(q.windowMs);
+  const changedFrom = new Date(q.since.getTime() - q.workerTimeoutMs);
   const [[row]] = await db.query<mysql.RowDataPacket[]>(
     `SELECT
-       (SELECT COUNT(*) FROM worker_instance w WHERE w.id = ? AND (
+       EXISTS(SELECT 1 FROM worker_instance w WHERE w.id = ? AND (
           (w.state IN ('left','dead') AND w.stopped_at >= ? AND w.stopped_at >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND)
           OR (w.state = 'live' AND w.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND))) AS owner_gone,
-       (SELECT COUNT(*) FROM rebalance_event r WHERE r.consumer_group = ? AND r.ts >= ?
-          AND r.ts >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND) AS rebalanced`,
-    [q.owner, q.since, win, Math.round(q.workerTimeoutMs * 1000), q.group, q.since, win],
+       EXISTS(SELECT 1 FROM rebalance_event r WHERE r.consumer_group = ? AND r.ts >= ?
+          AND r.ts >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND
+          AND NOT (r.kind = 'join' AND r.worker_id = ? AND r.ts < ?)) AS rebalanced,
+       EXISTS(SELECT 1 FROM worker_instance m WHERE m.consumer_group = ? AND m.state = 'live' AND m.id <> ?
+          AND m.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND AND m.heartbeat_at >= ?
+          AND m.heartbeat_at >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND) AS departing`,
+    [
+      q.owner, q.since, win, micros(q.workerTimeoutMs),
+      q.group, changedFrom, win, q.owner, q.since,
+      q.group, q.asker, micros(overdueMs(q.workerTimeoutMs)), changedFrom, win,
+    ],
   );
-  return { ownerGone: Number(row?.owner_gone) > 0, rebalanced: Number(row?.rebalanced) > 0 };
+  return { ownerGone: Number(row?.owner_gone) > 0, rebalanced: Number(row?.rebalanced) > 0 || Number(row?.departing) > 0 };
 }
