@@ -38,6 +38,8 @@ export const configSchema = z.object({
   ADMIN_EMAIL: z.string().email().default("admin@localhost"),
   ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Honour X-Forwarded-For / X-Real-IP / X-Forwarded-Proto: only behind a proxy that sets them (clients can forge them). */
+  TRUST_PROXY: bool(false),
 
   // Dedup runtime
   LEASE_S: seconds(60),
@@ -83,6 +85,8 @@ export const configSchema = z.object({
   ALERT_REPEAT_INTERVAL_S: seconds(4 * 3600),
   WEBHOOK_TIMEOUT_S: seconds(5),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Delivered/failed webhook messages and their attempts are pruned this long after their last attempt. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** Comma-separated: loopback,private,linklocal — targets the SSRF guard lets through. */
   WEBHOOK_ALLOW_NETWORKS: z
     .string()

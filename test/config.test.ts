@@ -10,11 +10,13 @@ describe("configuration", () => {
     expect(c.PORT).toBe(3000);
     expect(c.EXPIRED_LEASE_POLICY).toBe("takeover");
     expect(c.FAIL_OPEN).toBe(false);
+    expect(c.TRUST_PROXY).toBe(false);
+    expect(c.WEBHOOK_RETENTION_DAYS).toBe(30);
   });
 
   it("coerces numbers and booleans from strings", () => {
-    const c = parseConfig({ PORT: "8080", LEASE_S: "2.5", FAIL_OPEN: "true", REDIS_URL: "" });
-    expect(c).toMatchObject({ PORT: 8080, LEASE_S: 2.5, FAIL_OPEN: true, REDIS_URL: "" });
+    const c = parseConfig({ PORT: "8080", LEASE_S: "2.5", FAIL_OPEN: "true", REDIS_URL: "", TRUST_PROXY: "yes", WEBHOOK_RETENTION_DAYS: "0.5" });
+    expect(c).toMatchObject({ PORT: 8080, LEASE_S: 2.5, FAIL_OPEN: true, REDIS_URL: "", TRUST_PROXY: true, WEBHOOK_RETENTION_DAYS: 0.5 });
   });
 
   it.each([
@@ -25,6 +27,8 @@ describe("configuration", () => {
     ["ROCKETMQ_ENDPOINTS", "not a host", /ROCKETMQ_ENDPOINTS: must be host:port/],
     ["FAIL_OPEN", "maybe", /FAIL_OPEN/],
     ["WEBHOOK_ALLOW_NETWORKS", "everything", /WEBHOOK_ALLOW_NETWORKS: must list only/],
+    ["TRUST_PROXY", "always", /TRUST_PROXY/],
+    ["WEBHOOK_RETENTION_DAYS", "0", /WEBHOOK_RETENTION_DAYS: .*/],
   ])("fails fast naming %s when it is invalid", (variable, value, message) => {
     let err: unknown;
     try {

@@ -2,7 +2,7 @@
  * The alert process: default rules on first start, the evaluator (runs only while this instance
  * holds the leader lock) and the delivery loop (runs everywhere; SKIP LOCKED keeps instances
  * apart). The evaluator wakes the delivery loop right after it enqueues, so a notification
- * leaves within milliseconds of its tick.
+ * leaves within milliseconds of its tick. The leader also prunes old webhook history (retention.ts).
  */
 import { config } from "../config";
 import { log } from "../log";
@@ -10,6 +10,7 @@ import type { BackoffPolicy } from "./backoff";
 import type { Pool } from "./db";
 import { startDelivery, type RunningDelivery } from "./delivery";
 import { startEvaluator, type RunningEvaluator } from "./evaluator";
+import { startWebhookPruner, type PruneOptions, type RunningPruner } from "./retention";
 import { ensureDefaultRules } from "./rules";
 import type { GuardOptions } from "./ssrf";
 
@@ -26,12 +27,16 @@ export interface AlertsOptions {
   guard?: GuardOptions;
   /** Create the default rules on first start (default true). */
   defaults?: boolean;
+  /** Seconds between webhook-history prunes by the leader; 0 disables (default RETENTION_INTERVAL_S). */
+  pruneIntervalS?: number;
+  prune?: PruneOptions;
 }
 
 export interface RunningAlerts {
   evaluator: RunningEvaluator;
   delivery: RunningDelivery;
-  /** Stop both loops, wait for attempts in flight, release the leader lock; idempotent. */
+  pruner: RunningPruner;
+  /** Stop the loops, wait for attempts in flight, release the leader lock; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -53,14 +58,20 @@ export async function runAlerts(opts: AlertsOptions): Promise<RunningAlerts> {
     baseUrl: opts.baseUrl,
     onEnqueued: () => delivery.wake(),
   });
+  const pruner = startWebhookPruner({ pool: opts.pool, isLeader: () => evaluator.isLeader(), intervalS: opts.pruneIntervalS, ...opts.prune });
   log.info({ evalIntervalS: opts.evalIntervalS ?? config().ALERT_EVAL_INTERVAL_S }, "alerts running");
   let stopped: Promise<void> | undefined;
   return {
     evaluator,
     delivery,
+    pruner,
     stop() {
-      // Each step on its own, so one failing does not leak the other.
-      stopped ??= Promise.allSettled([evaluator.stop(), delivery.stop()]).then(() => undefined);
+      // The pruner first (it never rejects): no prune may run on after the leader lock is released.
+      // Then each loop on its own, so one failing does not leak the other.
+      stopped ??= pruner
+        .stop()
+        .then(() => Promise.allSettled([evaluator.stop(), delivery.stop()]))
+        .then(() => undefined);
       return stopped;
     },
   };

@@ -8,7 +8,7 @@ import { SESSION_COOKIE } from "./cookies";
 import { ensureFirstAdmin } from "./first-admin";
 import { login } from "./login";
 import { hashPassword, verifyPassword } from "./password";
-import { createRateLimiter } from "./rate-limit";
+import { createMemoryRateLimiter } from "./rate-limit";
 import { sha256Hex } from "./secrets";
 import { createSession, findSession } from "./sessions";
 import { createApiToken, findTokenCaller, revokeApiToken } from "./tokens";
@@ -118,15 +118,29 @@ describe("login", () => {
     expect((await rejects(login("nobody@example.com", "x", "10.0.0.4"))).message).toBe("wrong email or password");
   });
 
-  it("rate limiter forgets failures after the window", () => {
-    const rl = createRateLimiter({ max: 2, windowS: 10 });
-    rl.recordFailure("k", 0);
-    rl.recordFailure("k", 1000);
-    expect(rl.retryAfterS("k", 2000)).toBe(8);
-    expect(rl.retryAfterS("k", 10_500)).toBe(0);
-    rl.recordFailure("k", 10_600); // the failure at 1000 still counts until 11_000
-    expect(rl.retryAfterS("k", 10_700)).toBe(1);
-    expect(rl.retryAfterS("k", 11_001)).toBe(0);
+  it("rate limiter forgets failures after the window", async () => {
+    const rl = createMemoryRateLimiter();
+    const k = [{ key: "k", max: 2, windowS: 10 }];
+    expect(await rl.tryAttempt(k, "a", 0)).toBe(0);
+    expect(await rl.tryAttempt(k, "b", 1000)).toBe(0);
+    expect(await rl.tryAttempt(k, "c", 2000)).toBe(8);
+    expect(await rl.tryAttempt(k, "d", 10_500)).toBe(0); // the attempt at 0 has left the window
+    expect(await rl.tryAttempt(k, "e", 10_700)).toBe(1); // the one at 1000 still counts until 11_000
+    expect(await rl.tryAttempt(k, "f", 11_001)).toBe(0);
+  });
+
+  it("rate limiter counts nothing when any limit is full, and forgives a successful attempt", async () => {
+    const rl = createMemoryRateLimiter();
+    const tight = { key: "tight", max: 1, windowS: 60 };
+    const loose = { key: "loose", max: 2, windowS: 60 };
+    expect(await rl.tryAttempt([tight, loose], "a", 0)).toBe(0);
+    expect(await rl.tryAttempt([tight, loose], "b", 0)).toBe(60); // refused: "loose" must not count it
+    expect(await rl.tryAttempt([loose], "c", 0)).toBe(0);
+    expect(await rl.tryAttempt([loose], "d", 0)).toBe(60);
+    await rl.forgive(["loose"], "c");
+    expect(await rl.tryAttempt([loose], "d", 0)).toBe(0);
+    await rl.clear(["tight"]);
+    expect(await rl.tryAttempt([tight], "e", 0)).toBe(0);
   });
 });
 

@@ -1,4 +1,6 @@
 /** The session cookie: httpOnly (scripts cannot read it), SameSite=Lax, Secure over https. */
+import { config } from "../config";
+
 export const SESSION_COOKIE = "dedup_session";
 
 export function readCookie(header: string | null, name: string): string | undefined {
@@ -17,9 +19,9 @@ export function readCookie(header: string | null, name: string): string | undefi
   return undefined;
 }
 
-/** https directly or behind a proxy that says so. */
-export function isSecureRequest(req: Request): boolean {
-  return new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
+/** https directly, or (TRUST_PROXY only: a client could forge the header) behind a proxy that says so. */
+export function isSecureRequest(req: Request, trustProxy = config().TRUST_PROXY): boolean {
+  return new URL(req.url).protocol === "https:" || (trustProxy && req.headers.get("x-forwarded-proto") === "https");
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {

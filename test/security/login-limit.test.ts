@@ -11,7 +11,8 @@ import { prisma } from "@/lib/db/prisma";
 import { apiRequest, useDashboardDatabase } from "@/lib/http/testing";
 import { errorOf, none } from "./helpers";
 
-useDashboardDatabase();
+// Behind a trusted proxy: X-Forwarded-For tells the clients apart (tested both ways in lib/auth).
+useDashboardDatabase({ TRUST_PROXY: "true" });
 const WINDOW_MS = 15 * 60 * 1000;
 
 const attempt = (email: string, password: string, address: string) =>

@@ -16,7 +16,7 @@ const PASSWORDS = { admin: "Admin-Secret-7731x", created: "Created-Secret-9154y"
 
 function runProbe(): Promise<{ code: number | null; out: string }> {
   // Not under vitest (so the logger takes LOG_LEVEL from config) and at the chattiest level.
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: ctx.db.url, LOG_LEVEL: "trace" };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: ctx.db.url, LOG_LEVEL: "trace", TRUST_PROXY: "true" };
   delete env.VITEST;
   delete env.VITEST_POOL_ID;
   delete env.VITEST_WORKER_ID;
