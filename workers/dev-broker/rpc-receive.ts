@@ -7,12 +7,13 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
-import { toDelivered } from "./convert";
+import { encodeDelivery } from "./codec";
 import { Code, msOfDuration, okStatus, statusOf, svc, timestampOfMs } from "./proto";
 import { clientIdOf } from "./rpc-util";
 import { checkGroup, checkTopic, isProblem, parseFilter, type Problem } from "./validate";
 
-type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse>;
+/** Message frames are written pre-encoded (codec.ts), status frames as generated messages. */
+type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
 
 const MAX_BATCH = 1000;
 const MAX_INVISIBLE_MS = 12 * 3600 * 1000;
@@ -80,7 +81,7 @@ async function serve(broker: Broker, call: Call): Promise<void> {
     call.write(new svc.ReceiveMessageResponse().setStatus(okStatus()));
     call.write(new svc.ReceiveMessageResponse().setDeliveryTimestamp(timestampOfMs(Date.now())));
     for (const d of deliveries) {
-      call.write(new svc.ReceiveMessageResponse().setMessage(toDelivered(d, broker.storeHost, autoRenew ? undefined : invisibleMs)));
+      call.write(encodeDelivery(d, broker.storeHost, autoRenew ? undefined : invisibleMs));
     }
     call.end();
   } finally {

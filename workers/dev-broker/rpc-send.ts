@@ -1,53 +1,47 @@
 /** SendMessage, EndTransaction and RecallMessage. */
-import type { EndTransactionRequest, RecallMessageRequest, SendMessageRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
+import type { EndTransactionRequest, RecallMessageRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
-import { fromSent } from "./convert";
+import type { PlainStatus, SendRequest, SendResponse } from "./codec";
 import { newMessageId } from "./message-id";
 import { Code, def, okStatus, statusOf, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
 import { checkSent, checkTopic, type Problem } from "./validate";
 
 const MAX_BATCH = 1024;
+const OK: PlainStatus = { code: Code.OK, message: "OK" };
+const failed = (status: PlainStatus): SendResponse => ({ status, entries: [] });
 
 export function sendHandlers(broker: Broker) {
   const log = broker.options.logger;
 
-  const sendMessage = unary<SendMessageRequest, InstanceType<typeof svc.SendMessageResponse>>(
+  const sendMessage = unary<SendRequest, InstanceType<typeof svc.SendMessageResponse>, SendResponse>(
     "SendMessage",
     svc.SendMessageResponse,
     (req, call) => {
-      const res = new svc.SendMessageResponse();
-      const messages = req.getMessagesList();
-      if (messages.length === 0 || messages.length > MAX_BATCH) {
-        return res.setStatus(statusOf(Code.BAD_REQUEST, `a send carries 1..${MAX_BATCH} messages`));
-      }
+      const { messages } = req; // decoded by codec.ts
+      if (messages.length === 0 || messages.length > MAX_BATCH) return failed({ code: Code.BAD_REQUEST, message: `a send carries 1..${MAX_BATCH} messages` });
       const clientId = clientIdOf(call.metadata);
       if (clientId) broker.registry.touch(clientId);
       // Validate the whole batch first: a batch is stored entirely or not at all.
-      const parsed = messages.map((m) => fromSent(m, newMessageId));
-      for (const m of parsed) {
+      for (const m of messages) {
+        m.msgId ||= newMessageId();
         const bad: Problem | undefined =
-          checkTopic(m.topic) ?? checkSent(m) ?? (m.topic !== parsed[0].topic ? { code: Code.BAD_REQUEST, message: "a batch must target one topic" } : undefined);
-        if (bad) return res.setStatus(statusOf(bad.code, bad.message));
+          checkTopic(m.topic) ?? checkSent(m) ?? (m.topic !== messages[0].topic ? { code: Code.BAD_REQUEST, message: "a batch must target one topic" } : undefined);
+        if (bad) return failed(bad);
       }
-      const topicName = parsed[0].topic;
+      const topicName = messages[0].topic;
       if (!broker.store.getTopic(topicName)) {
-        if (!broker.options.autoCreateTopics) return res.setStatus(statusOf(Code.TOPIC_NOT_FOUND, `topic ${topicName} does not exist`));
+        if (!broker.options.autoCreateTopics) return failed({ code: Code.TOPIC_NOT_FOUND, message: `topic ${topicName} does not exist` });
         broker.store.ensureTopic(topicName);
       }
-      for (const m of parsed) {
-        const entry = new svc.SendResultEntry().setStatus(okStatus()).setMessageId(m.msgId);
-        if (m.messageType === def.MessageType.TRANSACTION) {
-          entry.setTransactionId(broker.holding.holdHalf(m));
-        } else if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) {
-          entry.setRecallHandle(broker.holding.delay(m, m.deliverAtMs));
-        } else {
-          entry.setOffset(broker.store.append(topicName, m).offset);
-        }
-        res.addEntries(entry);
-      }
+      const entries = messages.map((m): SendResponse["entries"][number] => {
+        const entry = { status: OK, messageId: m.msgId };
+        if (m.messageType === def.MessageType.TRANSACTION) return { ...entry, transactionId: broker.holding.holdHalf(m) };
+        if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) return { ...entry, recallHandle: broker.holding.delay(m, m.deliverAtMs) };
+        return { ...entry, offset: broker.store.append(topicName, m).offset };
+      });
       broker.longPoll.notify(topicName);
-      return res.setStatus(okStatus());
+      return { status: OK, entries };
     },
     log,
   );

@@ -16,21 +16,23 @@ interface WithStatus {
 /**
  * A unary handler that always answers with a RocketMQ status: a thrown error becomes
  * INTERNAL_SERVER_ERROR in the response body instead of a gRPC failure or a crash.
+ * `Plain`: the plain-data response of a method with a hand-written encoder (codec.ts).
  */
-export function unary<Req, Res extends WithStatus>(
+export function unary<Req, Res extends WithStatus, Plain = never>(
   name: string,
   Response: new () => Res,
-  handle: (req: Req, call: ServerUnaryCall<Req, Res>) => Res,
+  handle: (req: Req, call: ServerUnaryCall<Req, Res | Plain>) => Res | Plain,
   logger?: BrokerLogger,
 ) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    let res: Res;
+  return (call: ServerUnaryCall<Req, Res | Plain>, callback: sendUnaryData<Res | Plain>) => {
+    let res: Res | Plain;
     try {
       res = handle(call.request, call);
     } catch (err) {
       logger?.error({ err, rpc: name }, "dev broker: handler failed");
-      res = new Response();
-      res.setStatus(statusOf(Code.INTERNAL_SERVER_ERROR, `${name}: ${err instanceof Error ? err.message : String(err)}`));
+      const fallback = new Response();
+      fallback.setStatus(statusOf(Code.INTERNAL_SERVER_ERROR, `${name}: ${err instanceof Error ? err.message : String(err)}`));
+      res = fallback;
     }
     callback(null, res);
   };

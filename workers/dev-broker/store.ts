@@ -3,7 +3,7 @@
  * consume queue: offsets only grow, and the oldest entries are dropped past a retention cap.
  * Who consumed what lives in consumption.ts; this file never changes a stored message.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export interface StoredMessage {
   topic: string;
@@ -89,13 +89,26 @@ export class Store {
     const topic = this.ensureTopic(topicName, queues);
     const queueId = topic.pickQueue(msg.messageGroup);
     const queue = topic.queues[queueId];
+    // Field by field rather than {...msg}: callers pass objects of several shapes (decoded sends,
+    // held messages, dead letters), and one shape keeps every later read of a message monomorphic.
     const stored: StoredMessage = {
-      ...msg,
       topic: topicName,
       queueId,
       offset: queue.maxOffset,
+      msgId: msg.msgId,
+      body: msg.body,
       digest: digestOf(msg.body),
+      bodyEncoding: msg.bodyEncoding,
+      messageType: msg.messageType,
+      tag: msg.tag,
+      keys: msg.keys,
+      messageGroup: msg.messageGroup,
+      properties: msg.properties,
+      bornAtMs: msg.bornAtMs,
+      bornHost: msg.bornHost,
       storedAtMs: Date.now(),
+      deliverAtMs: msg.deliverAtMs,
+      deadLetter: msg.deadLetter,
     };
     queue.messages.push(stored);
     topic.sent++;
@@ -123,7 +136,7 @@ export class Store {
 }
 
 export function digestOf(body: Uint8Array): string {
-  return createHash("md5").update(body).digest("hex").toUpperCase();
+  return hash("md5", body, "hex").toUpperCase(); // one-shot: no Hash object per message
 }
 
 function hashString(s: string): number {
