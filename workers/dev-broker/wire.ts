@@ -2,7 +2,9 @@
  * Protobuf wire format, just enough for the broker's hot messages (codec.ts). google-protobuf
  * builds a wrapper object per field and per nested message; for the three calls every message
  * costs (send, receive, ack) that was a fifth of the broker's CPU. Everything else keeps using
- * the generated classes.
+ * the generated classes. protobufjs was tried in place of this file (same codec.ts interface,
+ * same tests): encode/decode cost the same, but its allocations made 2.4× the young-generation
+ * GCs, and the broker used a median 22 % more CPU per message over 9 alternating bench runs.
  */
 
 export const VARINT = 0;
