@@ -46,7 +46,7 @@ interface Worker {
 async function startWorker(args: { dedup: boolean; endpoint: string; group: string; topic: string; databaseUrl: string }): Promise<Worker> {
   const file = path.join(import.meta.dirname, "fixtures/consume-worker.ts");
   const child: ChildProcess = fork(file, [JSON.stringify({ ...args, maxInflight: MAX_INFLIGHT })], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean)],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, LOG_LEVEL: "warn" },
   });
