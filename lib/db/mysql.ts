@@ -52,8 +52,8 @@ export function createPool(url: string, opts: PoolOptions = {}): Pool {
 
 /**
  * Open `n` connections now (each runs one trivial query), so the first messages after a worker
- * starts do not pay for TCP, authentication and session setup — measured at 5–20 ms of added
- * latency per new connection while the pool grows under the first burst.
+ * starts do not wait for TCP, authentication and session setup (milliseconds per connection)
+ * while the pool grows under the first burst.
  */
 export async function warmPool(pool: Pool, n: number): Promise<void> {
   const conns = await Promise.all(Array.from({ length: n }, () => pool.getConnection()));
