@@ -7,6 +7,7 @@
  */
 import type { ResultSetHeader } from "mysql2";
 import { config } from "../config";
+import { deleteInBatches } from "../db/mysql";
 import { log } from "../log";
 import { dbNow, type Pool, type Row } from "./db";
 
@@ -32,15 +33,6 @@ export interface PruneResult {
  */
 const TERMINAL = ["delivered", "failed"] as const;
 
-async function deleteDeliveriesOf(pool: Pool, ids: string[], batchSize: number): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const [r] = await pool.query<ResultSetHeader>("DELETE FROM webhook_delivery WHERE message_id IN (?) ORDER BY id LIMIT ?", [ids, batchSize]);
-    deleted += r.affectedRows;
-    if (r.affectedRows < batchSize) return deleted;
-  }
-}
-
 export async function pruneWebhookHistory(pool: Pool, opts: PruneOptions = {}): Promise<PruneResult> {
   const retentionDays = opts.retentionDays ?? config().WEBHOOK_RETENTION_DAYS;
   const batchSize = opts.batchSize ?? 1000;
@@ -60,7 +52,7 @@ export async function pruneWebhookHistory(pool: Pool, opts: PruneOptions = {}): 
       const ids = rows.map((r) => String(r.id));
       // Attempts first, in their own bounded deletes: the foreign key's cascade would otherwise
       // remove up to WEBHOOK_MAX_ATTEMPTS rows per message inside the message delete.
-      result.deliveries += await deleteDeliveriesOf(pool, ids, batchSize);
+      result.deliveries += await deleteInBatches(pool, "DELETE FROM webhook_delivery WHERE message_id IN (?) ORDER BY id", [ids], { batchSize });
       // The status is checked again: nothing may make a finished message pending, but if it ever did, it stays.
       const [r] = await pool.query<ResultSetHeader>("DELETE FROM webhook_message WHERE id IN (?) AND status = ?", [ids, status]);
       result.messages += r.affectedRows;

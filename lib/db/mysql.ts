@@ -64,6 +64,28 @@ export async function warmPool(pool: Pool, n: number): Promise<void> {
   }
 }
 
+/**
+ * Run `sql` (a DELETE ending in ORDER BY, without LIMIT) as short statements of at most
+ * `batchSize` rows until one deletes fewer, or `maxRows` are gone: one huge delete would hold
+ * its locks and grow the undo log for as long as it runs. `pauseMs` between statements leaves
+ * room for other writers. Returns the rows deleted.
+ */
+export async function deleteInBatches(
+  db: Pool | Conn,
+  sql: string,
+  params: unknown[],
+  opts: { batchSize: number; maxRows?: number; pauseMs?: number },
+): Promise<number> {
+  let total = 0;
+  while (total < (opts.maxRows ?? Infinity)) {
+    const [res] = await db.query<mysql.ResultSetHeader>(`${sql} LIMIT ?`, [...params, opts.batchSize]);
+    total += res.affectedRows;
+    if (res.affectedRows < opts.batchSize) break;
+    if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+  }
+  return total;
+}
+
 /** Error codes of a mysql2 error, for mapping (1062 duplicate key, 1213 deadlock, 1205 lock wait). */
 export function sqlErrno(err: unknown): number | undefined {
   return typeof err === "object" && err !== null && "errno" in err ? Number((err as { errno: unknown }).errno) : undefined;

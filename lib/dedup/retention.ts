@@ -5,7 +5,7 @@
  * after the database. Totals are never pruned.
  */
 import type mysql from "mysql2/promise";
-import type { Pool } from "../db/mysql";
+import { deleteInBatches, type Pool } from "../db/mysql";
 
 export interface RetentionOptions {
   /** Events, rollups and rebalance events older than this go (DONE claims use their expire_at). */
@@ -29,22 +29,9 @@ export interface RetentionResult {
   rebalances: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function deleteInBatches(conn: mysql.PoolConnection, sql: string, params: unknown[], opts: Required<Omit<RetentionOptions, "retentionMs" | "hourRetentionMs">>): Promise<number> {
-  let total = 0;
-  while (total < opts.maxRowsPerTable) {
-    const [res] = await conn.query<mysql.ResultSetHeader>(`${sql} LIMIT ${Number(opts.batchSize)}`, params);
-    total += res.affectedRows;
-    if (res.affectedRows < opts.batchSize) break;
-    await sleep(opts.pauseMs);
-  }
-  return total;
-}
-
 /** Run one retention pass if this instance wins the election; otherwise do nothing. */
 export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<RetentionResult> {
-  const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRowsPerTable: opts.maxRowsPerTable ?? 1_000_000 };
+  const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
   const micros = Math.round(opts.retentionMs * 1000);
   // Hour rows outlive minute rows: the long dashboard ranges read them.
   const hourMicros = Math.round(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000) * 1000);
