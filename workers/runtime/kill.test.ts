@@ -91,6 +91,8 @@ describe("SIGKILL mid-handler in lease mode", () => {
     await waitUntil("takeover group done", async () => (await rows(ctx.db.pool, "SELECT id FROM dedup_claim WHERE consumer_group = ? AND state = 'DONE'", [groups.takeover])).length === 1, 20_000);
     const [taken] = await rows(ctx.db.pool, "SELECT owner, fence, first_msg_id FROM dedup_claim WHERE consumer_group = ?", [groups.takeover]);
     expect({ owner: taken.owner, fence: Number(taken.fence), first: taken.first_msg_id }).toEqual({ owner: survivors[0].workerId, fence: 2, first: msgId });
+    // The duplicate hit is written after the fenced commit, so DONE can be seen a moment before it.
+    await waitUntil("takeover hit recorded", async () => (await eventCounts(ctx.db.pool, groups.takeover))["duplicate/rebalance_replay/took_over"] !== undefined, 10_000);
     const evT = await eventCounts(ctx.db.pool, groups.takeover);
     expect(evT["takeover/rebalance_replay"]).toBe(1);
     expect(evT["duplicate/rebalance_replay/took_over"]).toBe(1);
