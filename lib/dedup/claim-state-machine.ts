@@ -151,6 +151,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     lockWaitTimeoutS: o.lockWaitTimeoutS,
     maxBatch: o.maxBatch,
     maxInflightBatches: o.maxInflightBatches,
+    inflight: () => inflightCount,
   });
 
   // ---- 1. one delivery per key at a time in this process ----------------------------------
