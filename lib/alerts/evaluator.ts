@@ -12,6 +12,7 @@ import type mysql from "mysql2/promise";
 import { config } from "../config";
 import { sqlErrno } from "../db/mysql";
 import { log } from "../log";
+import { repeatEvery } from "../repeat";
 import { dbNow, withTransaction, type Pool, type Row } from "./db";
 import { createLeadership, type Leadership } from "./leader";
 import { enqueueForEnabledEndpoints } from "./outbox";
@@ -154,44 +155,28 @@ export interface RunningEvaluator {
 export function startEvaluator(opts: EvaluatorOptions): RunningEvaluator {
   const intervalMs = (opts.intervalS ?? config().ALERT_EVAL_INTERVAL_S) * 1000;
   const leadership = opts.leadership ?? createLeadership(opts.url);
-  let running: Promise<TickResult | undefined> | undefined;
   let stopped: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
-  const tick = (): Promise<TickResult | undefined> => {
-    // Never two ticks at once in one process: a slow tick delays the next instead of piling up.
-    running ??= (async () => {
-      try {
-        if (!(await leadership.check())) return undefined;
-        const r = await evaluateOnce(opts.pool, opts);
-        if (r.enqueued > 0) opts.onEnqueued?.();
-        return r;
-      } catch (err) {
-        log.error({ err }, "alert evaluation failed; retrying next interval");
-        return undefined;
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
+  const tick = async (): Promise<TickResult | undefined> => {
+    if (!(await leadership.check())) return undefined;
+    const r = await evaluateOnce(opts.pool, opts);
+    if (r.enqueued > 0) opts.onEnqueued?.();
+    return r;
   };
-
-  const loop = () => {
-    timer = setTimeout(async () => {
-      await tick();
-      if (!stopped) loop();
-    }, intervalMs);
-  };
-  void tick().then(() => stopped || loop());
+  // A slow tick delays the next instead of piling up; the timer keeps the alert process alive.
+  const loop = repeatEvery(intervalMs, tick, {
+    onError: (err) => log.error({ err }, "alert evaluation failed; retrying next interval"),
+    runAtStart: true,
+    unref: false,
+  });
 
   return {
     isLeader: () => leadership.isLeader(),
     leadership,
-    tick,
+    tick: loop.runNow,
     stop() {
       stopped ??= (async () => {
-        if (timer) clearTimeout(timer);
-        await running;
+        await loop.stop();
         await leadership.close();
       })();
       return stopped;

@@ -9,6 +9,7 @@ import type { ResultSetHeader } from "mysql2";
 import { config } from "../config";
 import { deleteInBatches } from "../db/mysql";
 import { log } from "../log";
+import { repeatEvery } from "../repeat";
 import { dbNow, type Pool, type Row } from "./db";
 
 export interface PruneOptions {
@@ -79,40 +80,12 @@ export interface PrunerOptions extends PruneOptions {
 /** Prune every interval while leading; one run at a time; a failed run is logged and retried next interval. */
 export function startWebhookPruner(opts: PrunerOptions): RunningPruner {
   const intervalS = opts.intervalS ?? config().RETENTION_INTERVAL_S;
-  let running: Promise<PruneResult | undefined> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-
-  const run = (): Promise<PruneResult | undefined> => {
-    running ??= (async () => {
-      try {
-        if (!opts.isLeader()) return undefined;
-        const r = await pruneWebhookHistory(opts.pool, opts);
-        if (r.messages > 0) log.info(r, "pruned old webhook messages");
-        return r;
-      } catch (err) {
-        log.warn({ err }, "webhook pruning failed; retrying next interval");
-        return undefined;
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
+  const prune = async (): Promise<PruneResult | undefined> => {
+    if (!opts.isLeader()) return undefined;
+    const r = await pruneWebhookHistory(opts.pool, opts);
+    if (r.messages > 0) log.info(r, "pruned old webhook messages");
+    return r;
   };
-
-  const schedule = () => {
-    if (stopped || intervalS <= 0) return;
-    timer = setTimeout(() => void run().then(schedule), intervalS * 1000);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    run,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  const loop = repeatEvery(intervalS * 1000, prune, { onError: (err) => log.warn({ err }, "webhook pruning failed; retrying next interval") });
+  return { run: loop.runNow, stop: loop.stop };
 }

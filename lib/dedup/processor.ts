@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { config } from "../config";
 import { createPool, warmPool, type Pool } from "../db/mysql";
 import { log as rootLog, type Logger } from "../log";
+import { repeatEvery, type Repeating } from "../repeat";
 import { createClaimStateMachine, type ClaimStateMachine } from "./claim-state-machine";
 import { keyDelivery, type KeyOf } from "./key";
 import { createRedisGuard, type RedisGuard } from "./redis-guard";
@@ -139,7 +140,6 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
 
   let stopping = false;
   let stopped: Promise<void> | undefined;
-  const timers = new Set<NodeJS.Timeout>();
 
   const sm: ClaimStateMachine = createClaimStateMachine({
     pool,
@@ -167,23 +167,11 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     redis,
   });
 
-  /** A repeating task: the next run is scheduled after this one ends, so runs never overlap. */
-  function every(ms: number, what: string, task: () => Promise<unknown>): void {
-    const loop = () => {
-      const t = setTimeout(async () => {
-        timers.delete(t);
-        try {
-          await task();
-        } catch (err) {
-          log.warn({ err, task: what }, "background task failed; will retry");
-        }
-        if (!stopping) loop();
-      }, ms);
-      t.unref();
-      timers.add(t);
-    };
-    loop();
-  }
+  /** Heartbeats, flushes: stopped (and a run in progress awaited) before the final flush. */
+  const loops: Repeating<unknown>[] = [];
+  let retention: Repeating<unknown> | undefined;
+  const every = (ms: number, what: string, task: () => Promise<unknown>) =>
+    repeatEvery(ms, task, { onError: (err) => log.warn({ err, task: what }, "background task failed; will retry") });
 
   async function heartbeatNow(): Promise<void> {
     const status = { inflight: sm.inflight(), queues: opts.assignedQueues?.() ?? [], clientId: opts.clientId };
@@ -206,16 +194,14 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
       if (ownsPool) await warmPool(pool, 2 * maxInflightBatches + 1).catch((err) => log.warn({ err }, "could not open the connection pool ahead of time"));
       if (useRegistry) {
         await registerWorker(pool, info, opts.assignedQueues?.() ?? []);
-        every(heartbeatMs, "registry heartbeat", heartbeatNow);
+        loops.push(every(heartbeatMs, "registry heartbeat", heartbeatNow));
       }
-      if (opts.mode === "lease") every(Math.max(100, leaseMs / 3), "lease heartbeat", () => sm.heartbeatLeases(leaseMs / 3));
-      every(flushMs, "stats flush", () => stats.flush());
-      if (retentionIntervalMs > 0) {
-        every(retentionIntervalMs, "retention", async () => {
-          const r = await runRetention(pool, { retentionMs, hourRetentionMs });
-          if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
-        });
-      }
+      if (opts.mode === "lease") loops.push(every(Math.max(100, leaseMs / 3), "lease heartbeat", () => sm.heartbeatLeases(leaseMs / 3)));
+      loops.push(every(flushMs, "stats flush", () => stats.flush()));
+      retention = every(retentionIntervalMs, "retention", async () => {
+        const r = await runRetention(pool, { retentionMs, hourRetentionMs });
+        if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
+      });
       log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis) }, "dedup worker started");
     },
     async process(delivery) {
@@ -241,8 +227,9 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
           const hard = Date.now() + 2000;
           while (sm.inflight() > 0 && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
         }
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
+        // A retention pass in progress is not waited for (it can take a while); ending the pool cuts it.
+        void retention?.stop();
+        await Promise.all(loops.map((l) => l.stop()));
         // Each cleanup step on its own: one failing must not leak the rest.
         for (let i = 0; i < 3; i++) {
           try {
