@@ -248,6 +248,26 @@ describe("lease mode", () => {
     expect(ran).toBe(1);
   });
 
+  it("keeps renewing the lease of a handler that is still running while the worker stops gracefully", async () => {
+    const group = uniqueName("g");
+    let release!: () => void;
+    const slowDone = new Promise<void>((r) => (release = r));
+    const w = await worker(group, () => slowDone); // lease 1 s, renewed every 1/3 s
+    const p = w.process(delivery({ key: "order-14" }));
+    await sleep(100);
+    const stopped = w.stop({ graceMs: 10_000 });
+    // Three lease lengths into the grace period the claim must still be leased: otherwise another
+    // worker could take it over and run the message while this handler is still running.
+    await sleep(3_000);
+    const [held] = await rows(ctx.db.pool, "SELECT state, lease_until > UTC_TIMESTAMP(3) AS leased FROM dedup_claim WHERE consumer_group = ?", [group]);
+    expect([held.state, Number(held.leased)]).toEqual(["CLAIMED", 1]);
+    release();
+    expect(await p).toEqual({ ack: true, outcome: "committed" });
+    await stopped;
+    const [c] = await claimOf(group, "order-14");
+    expect(c.state).toBe("DONE");
+  });
+
   it("stores a SQL-injection key verbatim and keeps Order-1 and 'order-1 ' apart", async () => {
     const group = uniqueName("g");
     const keys: string[] = [];
