@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../lib/config";
+import { ConfigError, configSchema, parseConfig } from "../lib/config";
 
 describe("configuration", () => {
   it("has working defaults for a fresh machine", () => {
@@ -40,5 +41,14 @@ describe("configuration", () => {
     expect((err as ConfigError).issues.map((i) => i.variable)).toContain(variable);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain(JSON.stringify(value));
+  });
+});
+
+describe("README configuration table", () => {
+  it("names every variable lib/config.ts reads, and none it does not", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
+    const documented = new Set([...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((v) => v[1])));
+    expect([...documented].sort()).toEqual(Object.keys(configSchema.shape).sort());
   });
 });
