@@ -9,6 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Bench, BenchRow } from "./types";
 
+// The bench files load the runtime, whose logger would print every alert and retention pass
+// between the progress lines; warnings and errors still show. Set before any bench is imported.
+process.env.LOG_LEVEL ??= "warn";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = !args.includes("--full");
