@@ -252,13 +252,13 @@ describe("lease mode", () => {
     const group = uniqueName("g");
     let release!: () => void;
     const slowDone = new Promise<void>((r) => (release = r));
-    const w = await worker(group, () => slowDone); // lease 1 s, renewed every 1/3 s
+    const w = await worker(group, () => slowDone, { leaseS: 2 }); // renewed every 2/3 s
     const p = w.process(delivery({ key: "order-14" }));
     await sleep(100);
     const stopped = w.stop({ graceMs: 10_000 });
-    // Three lease lengths into the grace period the claim must still be leased: otherwise another
-    // worker could take it over and run the message while this handler is still running.
-    await sleep(3_000);
+    // Over two lease lengths into the grace period the claim must still be leased: otherwise
+    // another worker could take it over and run the message while this handler is still running.
+    await sleep(4_500);
     const [held] = await rows(ctx.db.pool, "SELECT state, lease_until > UTC_TIMESTAMP(3) AS leased FROM dedup_claim WHERE consumer_group = ?", [group]);
     expect([held.state, Number(held.leased)]).toEqual(["CLAIMED", 1]);
     release();
