@@ -162,6 +162,8 @@ test("hostile requests to the real server: garbled cookies, bad JSON, odd paths 
     ["GET", "/api/keys?key=%E0%A4%A&group=%00", {}, undefined],
     ["DELETE", "/api/tokens/1%3BDROP%20TABLE%20api_token", {}, undefined],
     ["PATCH", "/api/users/99999999999999999999", json, '{"role":"admin"}'],
+    ["PUT", "/api/overview", json, "{}"],
+    ["GET", "/api/claims/release", {}, undefined],
   ];
   for (const [method, url, headers, data] of cases) {
     const res = await api.fetch(url, { method, headers, data, failOnStatusCode: false, maxRedirects: 0 });
@@ -171,6 +173,11 @@ test("hostile requests to the real server: garbled cookies, bad JSON, odd paths 
     const body = (await res.json()) as { error: { code: string; status: number; message: string } };
     expect(body.error.status, label).toBe(res.status());
     expect(JSON.stringify(body), label).not.toMatch(/\bat .+:\d+:\d+|node_modules/);
+  }
+  // A method the route does not export: 405 with the methods it does (Next.js alone sends no Allow).
+  for (const [method, url, allow] of [["PUT", "/api/overview", "GET, HEAD, OPTIONS"], ["GET", "/api/claims/release", "POST, OPTIONS"]]) {
+    const res = await api.fetch(url, { method, failOnStatusCode: false });
+    expect([res.status(), res.headers()["allow"]], `${method} ${url}`).toEqual([405, allow]);
   }
   await api.dispose();
 });

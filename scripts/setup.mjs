@@ -1,9 +1,10 @@
-// Prepares a fresh `npm ci` checkout: generates the Prisma client and patches the RocketMQ
-// client. npm 11 skips dependency install scripts, so this runs from prestart/pretest/prebuild
-// instead of relying on postinstall. Idempotent and quick when nothing changed.
+// Prepares a fresh `npm ci` checkout: generates the Prisma client, patches the RocketMQ client
+// and lists the API routes' methods. npm 11 skips dependency install scripts, so this runs from
+// prestart/pretest/prebuild instead of relying on postinstall. Idempotent and quick when nothing
+// changed.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const schema = readFileSync("prisma/schema.prisma");
 const stamp = "lib/generated/prisma/.schema-sha256";
@@ -24,3 +25,14 @@ if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== hash) {
 if (existsSync("scripts/patch-rocketmq-client.mjs")) {
   await import("./patch-rocketmq-client.mjs");
 }
+
+// The HTTP methods each API route exports, for proxy.ts: Next.js answers a method a route does
+// not export with an empty 405 and no Allow header; the proxy answers it in the API's error shape.
+// Regenerated on every run (a few file reads), so a new route or method is never missed.
+const methodsOf = (source) => [...source.matchAll(/^export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE)\b/gm)].map((m) => m[1]);
+const apiRoutes = readdirSync("app/api", { recursive: true })
+  .filter((f) => f.endsWith("route.ts"))
+  .map((f) => ({ path: `/api/${f.replaceAll("\\", "/").replace(/\/?route\.ts$/, "")}`.replace(/\/$/, ""), methods: methodsOf(readFileSync(`app/api/${f}`, "utf8")) }))
+  .sort((a, b) => a.path.localeCompare(b.path));
+mkdirSync("lib/generated", { recursive: true });
+writeFileSync("lib/generated/api-routes.json", `${JSON.stringify(apiRoutes, null, 2)}\n`);

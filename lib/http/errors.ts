@@ -8,6 +8,7 @@ export type ErrorCode =
   | "forbidden"
   | "csrf"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "rate_limited"
   | "unavailable"
@@ -41,6 +42,8 @@ export const unauthenticated = (message = "sign in first, or send Authorization:
   new HttpError(401, "unauthenticated", message);
 export const forbidden = (message: string) => new HttpError(403, "forbidden", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
+export const methodNotAllowed = (method: string, allow: string[]) =>
+  new HttpError(405, "method_not_allowed", `${method} is not supported here; use ${allow.join(", ")}`, undefined, { allow: allow.join(", ") });
 export const conflict = (message: string, details?: unknown) => new HttpError(409, "conflict", message, details);
 export const rateLimited = (message: string, retryAfterS: number) =>
   new HttpError(429, "rate_limited", message, { retryAfterS }, { "retry-after": String(retryAfterS) });

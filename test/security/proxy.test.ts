@@ -1,13 +1,17 @@
 /**
  * proxy.ts: a path with a malformed percent-escape is a 400 (the API's error shape under /api),
- * never Next.js's bare 500; any decodable path passes through untouched. The same is checked
- * against the real server in e2e/hostile.spec.ts.
+ * never Next.js's bare 500; a method an API route does not export is a 405 in the API's error
+ * shape with an Allow header, never Next.js's empty 405; everything else passes through
+ * untouched. The same is checked against the real server in e2e/hostile.spec.ts.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
+import { allowedMethods } from "@/lib/http/allowed-methods";
 import { config, proxy } from "@/proxy";
 
-const call = (path: string) => proxy(new NextRequest(`http://localhost${path}`));
+const call = (path: string, method = "GET") => proxy(new NextRequest(`http://localhost${path}`, { method }));
+const passedThrough = (res: Response) => res.headers.get("x-middleware-next") === "1";
 
 describe("proxy", () => {
   it("refuses malformed escapes with 400, JSON under /api", async () => {
@@ -20,11 +24,50 @@ describe("proxy", () => {
     expect([page.status, page.headers.get("content-type")]).toEqual([400, "text/plain; charset=utf-8"]);
   });
 
-  it("lets every decodable path through, and only paths with % are sent to it", () => {
-    for (const path of ["/api/groups/%25RETRY%25orders", "/groups/a%20b", "/api/keys"]) expect(call(path).headers.get("x-middleware-next"), path).toBe("1");
-    // The matcher "/(.*%.*)" reads the same as a path pattern and as a regular expression.
-    const matcher = new RegExp(`^${config.matcher[0]}$`);
-    expect(matcher.test("/api/groups/%E0")).toBe(true);
-    expect(matcher.test("/api/overview")).toBe(false);
+  it("answers a method the route does not export with 405, the error shape and Allow", async () => {
+    const cases: [string, string, string][] = [
+      ["PUT", "/api/health", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/api/overview", "GET, HEAD, OPTIONS"],
+      ["GET", "/api/claims/release", "POST, OPTIONS"],
+      ["POST", "/api/users/42", "PATCH, OPTIONS"],
+      ["PUT", "/api/alerts/endpoints/7/", "GET, PATCH, DELETE, HEAD, OPTIONS"],
+      ["GET", "/api/alerts/endpoints/7/test", "POST, OPTIONS"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = call(path, method);
+      expect([res.status, res.headers.get("allow")], `${method} ${path}`).toEqual([405, allow]);
+      expect(await res.json()).toEqual({ error: { message: `${method} is not supported here; use ${allow}`, code: "method_not_allowed", status: 405 } });
+    }
+  });
+
+  it("lets exported methods, HEAD/OPTIONS, unknown API paths and pages through", () => {
+    const through: [string, string][] = [
+      ["GET", "/api/groups/%25RETRY%25orders"],
+      ["GET", "/groups/a%20b"],
+      ["GET", "/api/keys"],
+      ["HEAD", "/api/health"],
+      ["OPTIONS", "/api/claims/release"],
+      ["PATCH", "/api/users/42"],
+      ["DELETE", "/api/tokens/3"],
+      ["PUT", "/api/no-such-route"], // Next.js answers 404
+      ["DELETE", "/groups/orders"], // pages are not API routes
+    ];
+    for (const [method, path] of through) expect(passedThrough(call(path, method)), `${method} ${path}`).toBe(true);
+  });
+
+  it("knows every route under app/api with exactly the methods its file exports", () => {
+    const files = readdirSync("app/api", { recursive: true }).map(String).filter((f) => f.endsWith("route.ts"));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const path = `/api/${f.replace(/\/?route\.ts$/, "")}`.replace(/\/$/, "").replace(/\[[^\]]+\]/g, "x");
+      const exported = [...readFileSync(`app/api/${f}`, "utf8").matchAll(/^export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE)\b/gm)].map((m) => m[1]);
+      expect(allowedMethods(path)?.filter((m) => m !== "HEAD" && m !== "OPTIONS"), path).toEqual(exported);
+    }
+  });
+
+  it("is only called for /api and for paths with %", () => {
+    // Each matcher reads the same as a path pattern and as a regular expression.
+    const [api, percent] = config.matcher.map((m) => new RegExp(`^${m.replace(":path*", ".*")}$`));
+    expect([api.test("/api/overview"), api.test("/groups/orders"), percent.test("/groups/%E0"), percent.test("/groups/orders")]).toEqual([true, false, true, false]);
   });
 });
