@@ -186,23 +186,8 @@ export class Consumption {
 
   #deadLetter(group: string, sub: Subscription, msg: StoredMessage, attempts: number): void {
     const dlqTopic = `%DLQ%${group}`;
-    this.store.append(
-      dlqTopic,
-      {
-        msgId: msg.msgId,
-        body: msg.body,
-        bodyEncoding: msg.bodyEncoding,
-        messageType: msg.messageType,
-        tag: msg.tag,
-        keys: msg.keys,
-        messageGroup: msg.messageGroup,
-        properties: msg.properties,
-        bornAtMs: msg.bornAtMs,
-        bornHost: msg.bornHost,
-        deadLetter: { topic: msg.topic, group, attempts },
-      },
-      1,
-    );
+    // The same message, deliverable now, remembering where it died; append() keeps only its fields.
+    this.store.append(dlqTopic, { ...msg, deliverAtMs: undefined, deadLetter: { topic: msg.topic, group, attempts } }, 1);
     sub.stats.dlq++;
     this.events.push({ type: "deadLetter", group, topic: msg.topic, msgId: msg.msgId, attempts });
     this.notify(dlqTopic);
