@@ -86,6 +86,9 @@ export async function deleteInBatches(
   return total;
 }
 
+/** A duration for `INTERVAL ? MICROSECOND`, which takes an integer: milliseconds × 1000, rounded. */
+export const intervalMicros = (ms: number): number => Math.round(ms * 1000);
+
 /** Error codes of a mysql2 error, for mapping (1062 duplicate key, 1213 deadlock, 1205 lock wait). */
 export function sqlErrno(err: unknown): number | undefined {
   return typeof err === "object" && err !== null && "errno" in err ? Number((err as { errno: unknown }).errno) : undefined;

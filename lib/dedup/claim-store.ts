@@ -5,7 +5,7 @@
  * (UTC_TIMESTAMP(3)) so workers with skewed clocks agree on when a lease runs out.
  */
 import type mysql from "mysql2/promise";
-import type { Conn, Pool } from "../db/mysql";
+import { intervalMicros, type Conn, type Pool } from "../db/mysql";
 import type { KeySource } from "./types";
 
 export type Db = Conn | Pool;
@@ -49,7 +49,6 @@ export function claimRef(tag: string, key: Buffer): string {
   return tag + "\u0000" + key.toString("latin1");
 }
 
-const MS = 1000; // INTERVAL … MICROSECOND takes integers: milliseconds × 1000.
 
 /**
  * Insert claims; a clash on the unique key means someone else already has this key, so the row
@@ -72,8 +71,8 @@ export async function insertClaims(
 ): Promise<Map<string, number>> {
   if (rows.length === 0) return new Map();
   const padded = rows.length + paddingFor(rows.length);
-  const lease = String(Math.round(opts.leaseMs * MS));
-  const retention = String(Math.round(opts.retentionMs * MS));
+  const lease = String(intervalMicros(opts.leaseMs));
+  const retention = String(intervalMicros(opts.retentionMs));
   const params: (string | Buffer)[] = [];
   for (let i = 0; i < padded; i++) {
     const r = rows[i < rows.length ? i : 0];
@@ -210,7 +209,7 @@ export async function extendLeases(db: Db, owner: string, claims: FencedClaim[],
   const where = fencedWhere(claims);
   const [res] = await db.query<mysql.ResultSetHeader>(
     `UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE ${where.sql} AND owner = ? AND state = 'CLAIMED'`,
-    [Math.round(leaseMs * MS), ...where.params, owner],
+    [intervalMicros(leaseMs), ...where.params, owner],
   );
   if (res.affectedRows === claims.length) return claims.map(() => true);
   return checkFenced(db, owner, claims, "CLAIMED");
@@ -234,7 +233,7 @@ export async function takeoverClaim(db: Db, seen: FencedClaim, newOwner: string,
     `UPDATE dedup_claim SET owner = ?, fence = fence + 1, attempts = attempts + 1, last_msg_id = ?,` +
       ` claimed_at = UTC_TIMESTAMP(3), lease_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND` +
       ` WHERE id = ? AND fence = ? AND state = 'CLAIMED' AND lease_until < UTC_TIMESTAMP(3)`,
-    [newOwner, msgId, Math.round(leaseMs * MS), seen.id, seen.fence],
+    [newOwner, msgId, intervalMicros(leaseMs), seen.id, seen.fence],
   );
   return res.affectedRows === 1;
 }
@@ -248,7 +247,7 @@ export async function reclaimOwnClaim(db: Db, seen: FencedClaim, owner: string, 
   const [res] = await db.query<mysql.ResultSetHeader>(
     `UPDATE dedup_claim SET fence = fence + 1, attempts = attempts + 1, last_msg_id = ?, claimed_at = UTC_TIMESTAMP(3),` +
       ` lease_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ? AND fence = ? AND owner = ? AND state = 'CLAIMED'`,
-    [msgId, Math.round(leaseMs * MS), seen.id, seen.fence, owner],
+    [msgId, intervalMicros(leaseMs), seen.id, seen.fence, owner],
   );
   return res.affectedRows === 1;
 }
@@ -281,7 +280,7 @@ export async function markDoneIfFence(db: Db, id: number, fenceSeen: number, ret
   const [res] = await db.query<mysql.ResultSetHeader>(
     `UPDATE dedup_claim SET state = 'DONE', fence = fence + 1, done_at = UTC_TIMESTAMP(3), lease_until = NULL,` +
       ` expire_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ? AND fence = ? AND state = 'CLAIMED'`,
-    [Math.round(retentionMs * MS), id, fenceSeen],
+    [intervalMicros(retentionMs), id, fenceSeen],
   );
   return res.affectedRows === 1;
 }

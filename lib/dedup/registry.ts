@@ -7,7 +7,7 @@
  */
 import type mysql from "mysql2/promise";
 import type { Db } from "./claim-store";
-import type { Pool } from "../db/mysql";
+import { intervalMicros, type Pool } from "../db/mysql";
 
 export interface WorkerInfo {
   /** Unique per process start; also the owner token written into claims. */
@@ -98,7 +98,7 @@ export async function deregisterWorker(pool: Pool, w: Pick<WorkerInfo, "id" | "g
  * only the winner writes the timeout event. Returns the ids this call declared dead.
  */
 export async function detectWorkerTimeouts(pool: Pool, group: string, timeoutMs: number): Promise<string[]> {
-  const micros = Math.round(timeoutMs * 1000);
+  const micros = intervalMicros(timeoutMs);
   const [stale] = await pool.query<mysql.RowDataPacket[]>(
     "SELECT id FROM worker_instance WHERE consumer_group = ? AND state = 'live' AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND",
     [group, micros],
@@ -137,8 +137,6 @@ function overdueMs(workerTimeoutMs: number): number {
   return workerTimeoutMs / 2;
 }
 
-const micros = (ms: number) => Math.round(ms * 1000);
-
 /**
  * Registry facts for the cause of a duplicate of a claim made by `owner` at `since`. A live
  * worker whose heartbeat is older than the timeout counts as gone even before someone has
@@ -157,7 +155,7 @@ export async function readReplayFacts(
   db: Db,
   q: { group: string; owner: string; since: Date; windowMs: number; workerTimeoutMs: number; asker: string },
 ): Promise<ReplayFacts> {
-  const win = micros(q.windowMs);
+  const win = intervalMicros(q.windowMs);
   const changedFrom = new Date(q.since.getTime() - q.workerTimeoutMs);
   const [[row]] = await db.query<mysql.RowDataPacket[]>(
     `SELECT
@@ -171,9 +169,9 @@ export async function readReplayFacts(
           AND m.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND AND m.heartbeat_at >= ?
           AND m.heartbeat_at >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND) AS departing`,
     [
-      q.owner, q.since, win, micros(q.workerTimeoutMs),
+      q.owner, q.since, win, intervalMicros(q.workerTimeoutMs),
       q.group, changedFrom, win, q.owner, q.since,
-      q.group, q.asker, micros(overdueMs(q.workerTimeoutMs)), changedFrom, win,
+      q.group, q.asker, intervalMicros(overdueMs(q.workerTimeoutMs)), changedFrom, win,
     ],
   );
   return { ownerGone: Number(row?.owner_gone) > 0, rebalanced: Number(row?.rebalanced) > 0 || Number(row?.departing) > 0 };

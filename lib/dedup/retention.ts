@@ -5,7 +5,7 @@
  * after the database. Totals are never pruned.
  */
 import type mysql from "mysql2/promise";
-import { deleteInBatches, type Pool } from "../db/mysql";
+import { deleteInBatches, intervalMicros, type Pool } from "../db/mysql";
 
 export interface RetentionOptions {
   /** Events, rollups and rebalance events older than this go (DONE claims use their expire_at). */
@@ -32,9 +32,9 @@ export interface RetentionResult {
 /** Run one retention pass if this instance wins the election; otherwise do nothing. */
 export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<RetentionResult> {
   const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
-  const micros = Math.round(opts.retentionMs * 1000);
+  const micros = intervalMicros(opts.retentionMs);
   // Hour rows outlive minute rows: the long dashboard ranges read them.
-  const hourMicros = Math.round(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000) * 1000);
+  const hourMicros = intervalMicros(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000));
   const conn = await pool.getConnection();
   try {
     const [[db]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
