@@ -12,7 +12,7 @@ import { config } from "../../lib/config";
 import type { Pool } from "../../lib/db/mysql";
 import { displayKey } from "../../lib/dedup/key";
 import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../../lib/dedup/processor";
-import type { Delivery } from "../../lib/dedup/types";
+import type { Delivery, Verdict } from "../../lib/dedup/types";
 import { log as rootLog, type Logger } from "../../lib/log";
 import { clientLogger } from "../rocketmq/logger";
 import { connectionOptions } from "../rocketmq/endpoints";
@@ -21,7 +21,8 @@ import { ObservedPushConsumer } from "./observed-push-consumer";
 
 type ProcessorOptions = DedupProcessorOptions extends infer O ? (O extends unknown ? Omit<O, "pool" | "assignedQueues" | "clientId"> : never) : never;
 
-export type DedupConsumerOptions = ProcessorOptions & {
+/** Options both consumers (push and simple) take besides the processor's. */
+export type ConsumerOptions = ProcessorOptions & {
   /** Tag filter expression for the subscription ('*' = all tags). */
   tag?: string;
   /** RocketMQ proxy endpoints ("host:port;host:port"); default ROCKETMQ_ENDPOINTS or the dev broker. */
@@ -30,12 +31,14 @@ export type DedupConsumerOptions = ProcessorOptions & {
   sessionCredentials?: SessionCredentials;
   /** mysql2 pool to use (not closed on stop); default: one from databaseUrl / DATABASE_URL. */
   db?: Pool;
-  /** Messages held at once (the client's cache); default DEDUP_MAX_INFLIGHT. */
+  /** Messages held at once; default DEDUP_MAX_INFLIGHT. */
   maxInflight?: number;
   requestTimeoutMs?: number;
-  /** How long stop() waits for the client to settle in-flight messages. */
+  /** How long stop() waits for in-flight messages to settle. */
   shutdownTimeoutMs?: number;
 };
+
+export type DedupConsumerOptions = ConsumerOptions;
 
 export interface DedupConsumer {
   readonly workerId: string;
@@ -63,13 +66,29 @@ export function toDelivery(view: MessageView, queue: string): Delivery {
   };
 }
 
-export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
-  const cfg = config();
-  const log: Logger = (opts.log ?? rootLog).child({ component: "dedup-consumer" });
-  const conn = connectionOptions(cfg);
-  let processor!: DedupProcessor;
+/**
+ * One delivery through the dedup processor. A delivery not acked on the last attempt the group
+ * allows is dead-lettered by the broker (%DLQ%group): record it.
+ */
+export async function processView(processor: DedupProcessor, view: MessageView, queue: string, maxAttempts: number | undefined, log: Logger): Promise<Verdict> {
+  const started = performance.now();
+  const delivery = toDelivery(view, queue);
+  const verdict = await processor.process(delivery);
+  if (!verdict.ack && maxAttempts !== undefined && delivery.deliveryAttempt >= maxAttempts) await processor.noteDeadLetter(delivery, verdict);
+  if (log.isLevelEnabled("debug")) {
+    const ms = performance.now() - started;
+    log.debug(
+      { msgId: view.messageId, key: view.keys[0] ?? null, attempt: delivery.deliveryAttempt, outcome: verdict.outcome, ms: +ms.toFixed(2) },
+      `${verdict.outcome} (attempt ${delivery.deliveryAttempt}, ${ms.toFixed(1)} ms)`,
+    );
+  }
+  return verdict;
+}
 
-  const consumer = new ObservedPushConsumer({
+/** Endpoints, namespace, credentials, logger and subscription of either client. */
+export function clientOptions(opts: ConsumerOptions) {
+  const conn = connectionOptions(config());
+  return {
     endpoints: opts.endpoints ?? conn.endpoints,
     namespace: opts.namespace ?? conn.namespace,
     sessionCredentials: opts.sessionCredentials ?? conn.sessionCredentials,
@@ -77,33 +96,37 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
     logger: clientLogger((opts.log ?? rootLog).child({ group: opts.group })),
     consumerGroup: opts.group,
     subscriptions: new Map([[opts.topic, opts.tag ?? "*"]]),
+  };
+}
+
+/** The processor of a consumer: the caller's options plus what only the client knows. */
+export function consumerProcessor(opts: ConsumerOptions, client: { clientId: string; assignedQueues(): string[] }): DedupProcessor {
+  return createDedupProcessor({
+    ...(opts as DedupProcessorOptions),
+    pool: opts.db,
+    clientId: client.clientId,
+    assignedQueues: () => client.assignedQueues(),
+    log: opts.log,
+  } as DedupProcessorOptions);
+}
+
+export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
+  const cfg = config();
+  const log: Logger = (opts.log ?? rootLog).child({ component: "dedup-consumer", group: opts.group });
+  let processor!: DedupProcessor;
+
+  const consumer = new ObservedPushConsumer({
+    ...clientOptions(opts),
     maxCacheMessageCount: opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT,
     messageListener: {
       async consume(view: MessageView): Promise<ConsumeResult> {
-        const started = performance.now();
-        const delivery = toDelivery(view, consumer.queueOf(view));
-        const verdict = await processor.process(delivery);
-        // Not acked on the last attempt the group allows: the broker dead-letters it (%DLQ%group).
-        const maxAttempts = consumer.getRetryPolicy()?.getMaxAttempts();
-        if (!verdict.ack && maxAttempts !== undefined && delivery.deliveryAttempt >= maxAttempts) await processor.noteDeadLetter(delivery, verdict);
-        if (log.isLevelEnabled("debug")) {
-          log.debug(
-            { msgId: view.messageId, key: view.keys[0] ?? null, attempt: view.deliveryAttempt, outcome: verdict.outcome, ms: +(performance.now() - started).toFixed(2) },
-            `${opts.group}: ${verdict.outcome} (attempt ${view.deliveryAttempt ?? 1}, ${(performance.now() - started).toFixed(1)} ms)`,
-          );
-        }
+        const verdict = await processView(processor, view, consumer.queueOf(view), consumer.getRetryPolicy()?.getMaxAttempts(), log);
         return verdict.ack ? ConsumeResult.SUCCESS : ConsumeResult.FAILURE;
       },
     },
   });
 
-  processor = createDedupProcessor({
-    ...(opts as DedupProcessorOptions),
-    pool: opts.db,
-    clientId: consumer.clientId,
-    assignedQueues: () => consumer.assignedQueues(),
-    log: opts.log,
-  } as DedupProcessorOptions);
+  processor = consumerProcessor(opts, consumer);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -119,7 +142,7 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
         await processor.stop({ graceMs: 0 });
         throw err;
       }
-      log.info({ group: opts.group, topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
+      log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
     },
     stop() {
       stopping ??= (async () => {

@@ -1,0 +1,151 @@
+/**
+ * createDedupSimpleConsumer(): the dedup runtime on a RocketMQ SimpleConsumer, for consumers that
+ * pull at their own pace (receive → process → ack) instead of running a push listener.
+ *
+ * A SimpleConsumer has no auto-renew: a received message stays invisible only for the duration
+ * asked for. So while a message is being handled — or waits for another copy of its key that is
+ * in flight elsewhere (DESIGN §2) — its invisible time is renewed every third of it, and the
+ * message cannot come back to another worker mid-run. The outcome is answered with the latest
+ * receipt handle (each renewal issues a new one):
+ *  - ack: effect committed, or the key is already DONE (a duplicate hit);
+ *  - not acked: ChangeInvisibleDuration with a real delay, growing with the delivery attempt —
+ *    here the client's nack takes milliseconds as milliseconds, so unlike the push consumer's
+ *    retry there is no unit to fix. After the group's last attempt the broker dead-letters it.
+ */
+import { SimpleConsumer, type MessageView } from "rocketmq-client-nodejs";
+import { config } from "../../lib/config";
+import type { DedupProcessor } from "../../lib/dedup/processor";
+import type { Verdict } from "../../lib/dedup/types";
+import { log as rootLog, type Logger } from "../../lib/log";
+import { repeatEvery } from "../../lib/repeat";
+import { shutdownSafely } from "../rocketmq/shutdown";
+import { clientOptions, consumerProcessor, processView, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
+
+export type DedupSimpleConsumerOptions = ConsumerOptions & {
+  /** Messages asked for per receive call (RocketMQ allows up to 32). Default 16. */
+  receiveBatch?: number;
+  /** Invisible time asked for at receive and renewed every third of it while a message is held. Default 30 s. */
+  invisibleS?: number;
+  /** Long-polling wait of a receive that finds nothing. Default 5 s. */
+  awaitS?: number;
+  /** Delay before a message that was not acked comes back: retryInitialS × 2^(attempt − 1), at most retryMaxS. Defaults 1 s, 60 s. */
+  retryInitialS?: number;
+  retryMaxS?: number;
+  /** Deliveries the group allows before the broker dead-letters a message (recorded as dead_letter). Default 16. */
+  maxAttempts?: number;
+};
+
+/** Pause after a failed receive (broker unreachable), doubling up to the maximum. */
+const RECEIVE_BACKOFF_MS = { initial: 200, max: 5_000 };
+
+export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): DedupConsumer {
+  const cfg = config();
+  const log: Logger = (opts.log ?? rootLog).child({ component: "dedup-simple-consumer", group: opts.group });
+  const maxInflight = opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT;
+  const receiveBatch = Math.max(1, Math.min(32, opts.receiveBatch ?? 16));
+  const invisibleMs = (opts.invisibleS ?? 30) * 1000;
+  const maxAttempts = opts.maxAttempts ?? 16;
+
+  const consumer = new SimpleConsumer({ ...clientOptions(opts), awaitDuration: (opts.awaitS ?? 5) * 1000 });
+  // A SimpleConsumer pops: the broker hands messages to any member, no queue is assigned.
+  const processor: DedupProcessor = consumerProcessor(opts, { clientId: consumer.clientId, assignedQueues: () => [] });
+
+  const held = new Set<Promise<void>>();
+  let slotFreed: (() => void) | undefined;
+  let receiving = false;
+  let loop: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  /** Delay before an unacked delivery comes back: grows with the attempt, like the broker's retry policy. */
+  function retryDelayMs(verdict: Verdict, attempt: number): number {
+    // A copy handed back by a stopping worker should reach another worker soon.
+    if (!verdict.ack && verdict.outcome === "stopping") return (opts.retryInitialS ?? 1) * 1000;
+    const s = Math.min(opts.retryMaxS ?? 60, (opts.retryInitialS ?? 1) * 2 ** Math.max(0, attempt - 1));
+    return s * 1000;
+  }
+
+  async function handle(view: MessageView): Promise<void> {
+    // Renewals and the final answer go one after another: each call replaces the receipt handle.
+    const renewal = repeatEvery(invisibleMs / 3, () => consumer.changeInvisibleDuration(view, invisibleMs), {
+      onError: (err) => log.warn({ err, msgId: view.messageId }, "could not renew the invisible time; the message may come back to another worker"),
+    });
+    let verdict: Verdict;
+    try {
+      verdict = await processView(processor, view, "", maxAttempts, log);
+    } finally {
+      await renewal.stop();
+    }
+    try {
+      if (verdict.ack) await consumer.ack(view);
+      else await consumer.changeInvisibleDuration(view, retryDelayMs(verdict, view.deliveryAttempt ?? 1));
+    } catch (err) {
+      // The answer is lost, not the message: it comes back after its invisible time, finds its
+      // claim DONE (acked as a duplicate) or released (claimed and run again).
+      log.warn({ err, msgId: view.messageId, ack: verdict.ack }, "could not answer the broker; the message will come back");
+    }
+  }
+
+  function hold(view: MessageView): void {
+    const task = handle(view).finally(() => {
+      held.delete(task);
+      slotFreed?.();
+    });
+    held.add(task);
+  }
+
+  async function receiveLoop(): Promise<void> {
+    let backoffMs = 0;
+    while (receiving) {
+      const room = maxInflight - held.size;
+      if (room <= 0) {
+        await new Promise<void>((r) => (slotFreed = r));
+        slotFreed = undefined;
+        continue;
+      }
+      try {
+        for (const view of await consumer.receive(Math.min(receiveBatch, room), invisibleMs)) hold(view);
+        backoffMs = 0;
+      } catch (err) {
+        if (!receiving) break;
+        backoffMs = Math.min(RECEIVE_BACKOFF_MS.max, Math.max(RECEIVE_BACKOFF_MS.initial, backoffMs * 2));
+        // Logged when the pause starts growing from its initial value and at its cap, not on every retry.
+        if (backoffMs === RECEIVE_BACKOFF_MS.initial || backoffMs === RECEIVE_BACKOFF_MS.max) log.warn({ err, retryInMs: backoffMs }, "receive failed; retrying");
+        await new Promise((r) => setTimeout(r, backoffMs));
+      }
+    }
+  }
+
+  return {
+    get workerId() {
+      return processor.workerId;
+    },
+    processor,
+    async start() {
+      await processor.start();
+      try {
+        await consumer.startup();
+      } catch (err) {
+        await processor.stop({ graceMs: 0 });
+        throw err;
+      }
+      receiving = true;
+      loop = receiveLoop();
+      log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup simple consumer started");
+    },
+    stop() {
+      stopping ??= (async () => {
+        // Stop asking for more, let held messages finish (waiting copies are handed back at
+        // once), answer them all, then flush, deregister and close the client.
+        receiving = false;
+        slotFreed?.();
+        const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
+        // A receive still long-polling may bring more: the stopped processor hands them back.
+        await loop;
+        await Promise.all([processorStopped, ...held]);
+        const client = await shutdownSafely(consumer, { timeoutMs: 10_000, logger: log, name: "simple consumer" });
+        if (!client.ok) log.warn({ reason: client.reason }, "simple consumer did not shut down cleanly");
+      })();
+      return stopping;
+    },
+  };
+}
