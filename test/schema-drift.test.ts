@@ -22,7 +22,7 @@ describe("schema.prisma vs the migrated database", () => {
     expect(claim.columns.find((c) => c.name === "dedup_key")).toEqual({ name: "dedup_key", type: "varbinary(512)", nullable: false });
     expect(claim.indexes.find((i) => i.name === "uq_claim_key")).toEqual({
       name: "uq_claim_key",
-      columns: ["consumer_group", "topic", "tag", "dedup_key"],
+      columns: ["dedup_key", "consumer_group", "topic", "tag"],
       unique: true,
     });
   });

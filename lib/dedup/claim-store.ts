@@ -138,7 +138,7 @@ export async function readClaims(db: Db, scope: Scope, refs: { tag: string; key:
   for (const r of refs) byTag.set(r.tag, [...(byTag.get(r.tag) ?? []), r.key]);
   const out = new Map<string, ClaimRow>();
   for (const [tag, keys] of byTag) {
-    // One equality prefix + IN on the last column: a range scan of the unique index.
+    // dedup_key IN (…) with group, topic and tag equal: one unique-index lookup per key.
     const [rows] = await db.query<mysql.RowDataPacket[]>(
       `SELECT ${claimColumns} FROM dedup_claim WHERE consumer_group = ? AND topic = ? AND tag = ? AND dedup_key IN (?)`,
       [scope.group, scope.topic, tag, keys],

@@ -1,4 +1,4 @@
-/** Claims of one key in one group (idx_claim_dedup_key), for the release CLI. */
+/** Claims of one key in one group (a prefix of uq_claim_key), for the release CLI. */
 import { prisma } from "../db/prisma";
 
 export async function findClaimsByKey(q: { group: string; key: Uint8Array<ArrayBuffer>; topic?: string; tag?: string }) {

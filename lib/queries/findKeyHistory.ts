@@ -1,7 +1,7 @@
 /**
  * Key explorer: everything known about one dedup key (or the key(s) behind a msgId), per
  * (group, topic, tag): the claim row and, in order, every event and operator action.
- * Lookups: idx_claim_dedup_key, idx_claim_first_msg, idx_event_msg, idx_event_group_key_ts
+ * Lookups: uq_claim_key (key first), idx_claim_first_msg, idx_event_msg, idx_event_group_key_ts
  * (one range per known group), operator actions by group.
  */
 import { prisma } from "../db/prisma";
