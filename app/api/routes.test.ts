@@ -132,10 +132,18 @@ describe("release and mark done", () => {
     const ok = await release.POST(apiRequest("/api/claims/release", { body: body(seeded[0]), as: operator }), none);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ results: [{ id: seeded[0].id, result: "ok" }] });
-    const again = await expectError(await release.POST(apiRequest("/api/claims/release", { body: body(seeded[0]), as: operator }), none), 404);
+    // Again, with where the dashboard showed it: the refusal is audited under that group and key.
+    const shown = { consumerGroup: g, topic: "orders", tag: "", keyHex: Buffer.from(seeded[0].key).toString("hex") };
+    const badHex = { claims: [{ ...body(seeded[0]).claims[0], shown: { ...shown, keyHex: "k0" } }], reason: "worker w1 died during deploy" };
+    await expectError(await release.POST(apiRequest("/api/claims/release", { body: badHex, as: operator }), none), 400);
+    const withShown = { claims: [{ ...body(seeded[0]).claims[0], shown }], reason: "worker w1 died during deploy" };
+    const again = await expectError(await release.POST(apiRequest("/api/claims/release", { body: withShown, as: operator }), none), 404);
     expect(again.message).toContain("no longer exists");
-    const actions = await prisma().operatorAction.findMany({ where: { consumerGroup: g, action: "release" } });
-    expect(actions.map((a) => [a.actor, a.result])).toEqual([["user:op@example.com", "ok"]]);
+    const actions = await prisma().operatorAction.findMany({ where: { consumerGroup: g, action: "release" }, orderBy: { id: "asc" } });
+    expect(actions.map((a) => [a.actor, a.result, Buffer.from(a.dedupKey!).toString()])).toEqual([
+      ["user:op@example.com", "ok", seeded[0].key],
+      ["user:op@example.com", "refused_not_found", seeded[0].key],
+    ]);
   });
 
   it("409 with per-claim results when a bulk request meets a changed claim", async () => {

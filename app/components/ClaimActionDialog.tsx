@@ -49,7 +49,10 @@ export function ClaimActionDialog({ action, claims, onClose }: { action: ClaimAc
     setError(null);
     const path = action === "release" ? "/api/claims/release" : "/api/claims/mark-done";
     try {
-      const res = await send<{ results: ActionOutcome[] }>(path, "POST", { claims: claims.map((c) => ({ id: c.id, fence: c.fence })), reason });
+      const res = await send<{ results: ActionOutcome[] }>(path, "POST", {
+        claims: claims.map((c) => ({ id: c.id, fence: c.fence, shown: { consumerGroup: c.consumerGroup, topic: c.topic, tag: c.tag, keyHex: c.keyHex } })),
+        reason,
+      });
       setResults(res.results);
     } catch (err) {
       const details = err instanceof ApiError ? (err.details as { results?: ActionOutcome[] } | undefined) : undefined;

@@ -52,6 +52,25 @@ describe("releaseClaim", () => {
     const refused = await prisma().operatorAction.findMany({ where: { result: { startsWith: "refused" }, reason: opts.reason } });
     expect(refused.length).toBeGreaterThanOrEqual(3);
   });
+
+  it("audits a claim that vanished before the operator acted under the group and key it was shown with", async () => {
+    const group = uniqueName("g");
+    const c = await seedClaim(ctx.db.pool, { group, key: "gone-1", fence: 2 });
+    const shown = { consumerGroup: group, topic: "orders", tag: "", dedupKey: new Uint8Array(Buffer.from("gone-1")) };
+    await prisma().dedupClaim.delete({ where: { id: BigInt(c.id) } }); // a worker released it meanwhile
+    expect((await releaseClaim({ ...ref(c), shown }, opts)).result).toBe("refused_not_found");
+    const [audit] = await auditOf(c.id);
+    expect(audit).toMatchObject({ result: "refused_not_found", consumerGroup: group, topic: "orders", tag: "", fenceSeen: 2n });
+    expect(Buffer.from(audit.dedupKey!).toString()).toBe("gone-1");
+    expect(JSON.parse(audit.detail!)).toMatchObject({ identityFrom: "shown" });
+
+    // The claim's own row wins over what the caller says it was shown.
+    const other = await seedClaim(ctx.db.pool, { group, key: "real-key", fence: 1, leaseExpiredAgoS: -30 });
+    expect((await releaseClaim({ ...ref(other), shown }, opts)).result).toBe("refused_lease_active");
+    const [own] = await auditOf(other.id);
+    expect(Buffer.from(own.dedupKey!).toString()).toBe("real-key");
+    expect(JSON.parse(own.detail!)).toMatchObject({ identityFrom: "claim" });
+  });
 });
 
 describe("markClaimDone", () => {

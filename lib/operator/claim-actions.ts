@@ -22,6 +22,19 @@ export interface ClaimRef {
   id: bigint;
   /** The fence the operator was shown. */
   fence: bigint;
+  /**
+   * Group, topic, tag and key the operator was shown the claim with. Audited only when the claim
+   * no longer exists (its own row says who it was otherwise), so a refusal of a vanished claim is
+   * still found under its group and key.
+   */
+  shown?: ClaimIdentity;
+}
+
+export interface ClaimIdentity {
+  consumerGroup: string;
+  topic: string;
+  tag: string;
+  dedupKey: Uint8Array<ArrayBuffer>;
 }
 
 export interface ActionOptions {
@@ -98,13 +111,14 @@ async function applyInTransaction(action: ClaimAction, claim: ClaimRow, ref: Cla
 }
 
 function auditIdentity(action: ClaimAction, claim: ClaimRow | null, ref: ClaimRef, opts: ActionOptions) {
+  const who: Partial<ClaimIdentity> = claim ?? ref.shown ?? {};
   return {
     actor: opts.actor,
     action,
-    consumerGroup: claim?.consumerGroup,
-    topic: claim?.topic,
-    tag: claim?.tag,
-    dedupKey: claim?.dedupKey,
+    consumerGroup: who.consumerGroup,
+    topic: who.topic,
+    tag: who.tag,
+    dedupKey: who.dedupKey,
     fenceSeen: ref.fence,
     reason: opts.reason,
   };
@@ -125,7 +139,8 @@ export async function applyClaimAction(action: ClaimAction, ref: ClaimRef, opts:
     refusal = explainRefusal(await findClaim(ref.id), ref.fence, new Date());
   }
   const { result, message } = refusal ?? { result: "refused_changed" as const, message: "the claim changed while it was being updated" };
-  await recordAction(prisma(), { ...auditIdentity(action, before, ref, opts), result, detail: { claimId: ref.id, message } });
+  const identityFrom = before ? "claim" : ref.shown ? "shown" : "unknown";
+  await recordAction(prisma(), { ...auditIdentity(action, before, ref, opts), result, detail: { claimId: ref.id, message, identityFrom } });
   return { id: ref.id.toString(), action, result, message };
 }
 

@@ -86,7 +86,7 @@ export async function runRelease(args: ReleaseArgs, actor: string): Promise<{ ex
   }
   const c = claims[0];
   const before = `${c.state}, owner ${c.owner}, fence ${c.fence}, lease until ${c.leaseUntil?.toISOString() ?? "—"}`;
-  const outcome = await applyClaimAction(args.action, { id: c.id, fence: c.fence }, { actor, reason: args.reason });
+  const outcome = await applyClaimAction(args.action, { id: c.id, fence: c.fence, shown: c }, { actor, reason: args.reason });
   return {
     exitCode: outcome.result === "ok" ? 0 : 1,
     lines: [`claim ${c.id} (${args.group} / ${c.topic}${c.tag ? ` / ${c.tag}` : ""} / ${JSON.stringify(shown)}): ${before}`, `${outcome.result === "ok" ? "ok" : outcome.result}: ${outcome.message}`, `audited as ${actor}`],

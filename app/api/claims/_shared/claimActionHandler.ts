@@ -1,6 +1,6 @@
 /**
  * POST /api/claims/release and /api/claims/mark-done: one or many claims, each with the fence
- * it was shown with, and a reason. 200 when every claim was changed; otherwise 409 (404 for a
+ * it was shown with (and optionally the group, topic, tag and key), and a reason. 200 when every claim was changed; otherwise 409 (404 for a
  * single claim that no longer exists) with every claim's own result in `error.details.results`.
  */
 import { z } from "zod";
@@ -9,14 +9,20 @@ import { HttpError } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
 import { parseBody } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
-import { bigintSchema, reasonSchema } from "@/lib/http/schema";
+import { bigintSchema, nameSchema, reasonSchema } from "@/lib/http/schema";
 import { applyClaimActions, type ClaimAction } from "@/lib/operator/claim-actions";
 import { assertAllowed } from "@/lib/permissions/assert";
+import { keyFromHex } from "@/lib/queries/keys";
 import { canReleaseClaim } from "@/lib/permissions/roles";
+
+/** Where the operator saw the claim (optional): audited if the claim is gone by the time it is acted on. */
+const shownSchema = z
+  .object({ consumerGroup: nameSchema, topic: nameSchema, tag: z.string().max(255), keyHex: z.string().max(1024).regex(/^([0-9a-f]{2})+$/i, "hex bytes") })
+  .transform(({ keyHex, ...rest }) => ({ ...rest, dedupKey: keyFromHex(keyHex) }));
 
 const bodySchema = z.object({
   claims: z
-    .array(z.object({ id: bigintSchema, fence: bigintSchema }))
+    .array(z.object({ id: bigintSchema, fence: bigintSchema, shown: shownSchema.optional() }))
     .min(1, "select at least one claim")
     .max(500, "at most 500 claims per request")
     .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, "each claim may appear only once"),
