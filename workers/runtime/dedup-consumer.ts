@@ -110,6 +110,17 @@ export function consumerProcessor(opts: ConsumerOptions, client: { clientId: str
   } as DedupProcessorOptions);
 }
 
+/** Register the worker, then start the client; if the client cannot start, deregister again. */
+export async function startTogether(processor: DedupProcessor, client: { startup(): Promise<unknown> }): Promise<void> {
+  await processor.start();
+  try {
+    await client.startup();
+  } catch (err) {
+    await processor.stop({ graceMs: 0 });
+    throw err;
+  }
+}
+
 export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   const cfg = config();
   const log: Logger = (opts.log ?? rootLog).child({ component: "dedup-consumer", group: opts.group });
@@ -135,13 +146,7 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
     },
     processor,
     async start() {
-      await processor.start();
-      try {
-        await consumer.startup();
-      } catch (err) {
-        await processor.stop({ graceMs: 0 });
-        throw err;
-      }
+      await startTogether(processor, consumer);
       log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
     },
     stop() {

@@ -19,7 +19,7 @@ import type { Verdict } from "../../lib/dedup/types";
 import { log as rootLog, type Logger } from "../../lib/log";
 import { repeatEvery } from "../../lib/repeat";
 import { shutdownSafely } from "../rocketmq/shutdown";
-import { clientOptions, consumerProcessor, processView, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
+import { clientOptions, consumerProcessor, processView, startTogether, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
   /** Messages asked for per receive call (RocketMQ allows up to 32). Default 16. */
@@ -45,6 +45,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   const receiveBatch = Math.max(1, Math.min(32, opts.receiveBatch ?? 16));
   const invisibleMs = (opts.invisibleS ?? 30) * 1000;
   const maxAttempts = opts.maxAttempts ?? 16;
+  const retry = { initialMs: (opts.retryInitialS ?? 1) * 1000, maxMs: (opts.retryMaxS ?? 60) * 1000 };
 
   const consumer = new SimpleConsumer({ ...clientOptions(opts), awaitDuration: (opts.awaitS ?? 5) * 1000 });
   // A SimpleConsumer pops: the broker hands messages to any member, no queue is assigned.
@@ -59,9 +60,8 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   /** Delay before an unacked delivery comes back: grows with the attempt, like the broker's retry policy. */
   function retryDelayMs(verdict: Verdict, attempt: number): number {
     // A copy handed back by a stopping worker should reach another worker soon.
-    if (!verdict.ack && verdict.outcome === "stopping") return (opts.retryInitialS ?? 1) * 1000;
-    const s = Math.min(opts.retryMaxS ?? 60, (opts.retryInitialS ?? 1) * 2 ** Math.max(0, attempt - 1));
-    return s * 1000;
+    if (!verdict.ack && verdict.outcome === "stopping") return retry.initialMs;
+    return Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, attempt - 1));
   }
 
   async function handle(view: MessageView): Promise<void> {
@@ -121,13 +121,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
     },
     processor,
     async start() {
-      await processor.start();
-      try {
-        await consumer.startup();
-      } catch (err) {
-        await processor.stop({ graceMs: 0 });
-        throw err;
-      }
+      await startTogether(processor, consumer);
       receiving = true;
       loop = receiveLoop();
       log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup simple consumer started");
