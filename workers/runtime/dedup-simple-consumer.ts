@@ -19,6 +19,7 @@ import type { Verdict } from "../../lib/dedup/types";
 import { log as rootLog, type Logger } from "../../lib/log";
 import { repeatEvery } from "../../lib/repeat";
 import { shutdownSafely } from "../rocketmq/shutdown";
+import { createInflightGate } from "./inflight-gate";
 import { clientOptions, consumerProcessor, processView, startTogether, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
@@ -52,7 +53,10 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   const processor: DedupProcessor = consumerProcessor(opts, { clientId: consumer.clientId, assignedQueues: () => [] });
 
   const held = new Set<Promise<void>>();
-  let slotFreed: (() => void) | undefined;
+  // The push consumer's flow control: receive only into free room, a little of it at a time only
+  // when nothing more settles within the gate's linger.
+  const gate = createInflightGate(maxInflight);
+  const heldCount = { cachedMessagesCount: () => held.size };
   let receiving = false;
   let loop: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -88,7 +92,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   function hold(view: MessageView): void {
     const task = handle(view).finally(() => {
       held.delete(task);
-      slotFreed?.();
+      gate.wake();
     });
     held.add(task);
   }
@@ -96,14 +100,11 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   async function receiveLoop(): Promise<void> {
     let backoffMs = 0;
     while (receiving) {
-      const room = maxInflight - held.size;
-      if (room <= 0) {
-        await new Promise<void>((r) => (slotFreed = r));
-        slotFreed = undefined;
-        continue;
-      }
+      const room = await gate.acquire(receiveBatch);
+      if (room === 0) continue; // no room within the gate's wait (or stopping): ask again
       try {
-        for (const view of await consumer.receive(Math.min(receiveBatch, room), invisibleMs)) hold(view);
+        for (const view of await consumer.receive(room, invisibleMs)) hold(view);
+        gate.track(heldCount);
         backoffMs = 0;
       } catch (err) {
         if (!receiving) break;
@@ -111,6 +112,8 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
         // Logged when the pause starts growing from its initial value and at its cap, not on every retry.
         if (backoffMs === RECEIVE_BACKOFF_MS.initial || backoffMs === RECEIVE_BACKOFF_MS.max) log.warn({ err, retryInMs: backoffMs }, "receive failed; retrying");
         await new Promise((r) => setTimeout(r, backoffMs));
+      } finally {
+        gate.release(room);
       }
     }
   }
@@ -131,7 +134,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
         // Stop asking for more, let held messages finish (waiting copies are handed back at
         // once), answer them all, then flush, deregister and close the client.
         receiving = false;
-        slotFreed?.();
+        gate.close();
         const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
         // A receive still long-polling may bring more: the stopped processor hands them back.
         await loop;

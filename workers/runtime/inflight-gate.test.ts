@@ -15,7 +15,7 @@ const queue = (n: number) => ({ n, cachedMessagesCount() { return this.n; } });
 
 describe("inflight gate", () => {
   it("hands out the free room, reserves it, and makes the next receive wait for a settle", async () => {
-    const gate = createInflightGate(10, { maxWaitMs: 5_000, recheckMs: 60_000 });
+    const gate = createInflightGate(10, { maxWaitMs: 5_000, recheckMs: 60_000, lingerMs: 0 });
     const q = queue(0);
     expect(await gate.acquire(32)).toBe(10); // a 32-batch shrinks to the room
     q.n = 10;
@@ -34,6 +34,36 @@ describe("inflight gate", () => {
     gate.wake();
     await sleep(10);
     expect(got).toBe(3);
+  });
+
+  it("lingers for fuller batches while messages are held, up to lingerMs; not when nothing is held", async () => {
+    const gate = createInflightGate(10, { maxWaitMs: 5_000, recheckMs: 60_000, lingerMs: 80 });
+    const q = queue(10);
+    gate.track(q);
+    let got: number | undefined;
+    void gate.acquire(8).then((n) => (got = n));
+    q.n = 9; // one acked: room for 1 of the 8 wanted
+    gate.wake();
+    await sleep(30);
+    expect(got).toBeUndefined(); // lingers instead of a receive for one message
+    q.n = 2; // the rest of the batch acked within the linger
+    gate.wake();
+    await sleep(10);
+    expect(got).toBe(8); // room for all it wants: at once
+    q.n = 10;
+    gate.release(8);
+
+    q.n = 9; // one more acked, and nothing else settles
+    const t0 = Date.now();
+    expect(await gate.acquire(8)).toBe(1); // the linger runs out: it takes what there is
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
+    q.n = 10;
+    gate.release(1);
+
+    q.n = 0; // everything settled: nothing to wait for
+    const t1 = Date.now();
+    expect(await gate.acquire(32)).toBe(10);
+    expect(Date.now() - t1).toBeLessThan(50);
   });
 
   it("gives a waiting receive 0 after maxWaitMs, and every waiter 0 on close", async () => {

@@ -16,6 +16,12 @@
  * meant before: received and not yet settled. A waiting receive gives up after `maxWaitMs` with
  * no messages, so the client's loop stays alive (its idle-expiry clock is refreshed) and a
  * dropped queue stops asking.
+ *
+ * A receive that finds room, but less than it asks for while messages are still held, lingers up
+ * to `lingerMs` for more to settle (a consumer's fetch.max.wait): the acks of one committed dedup
+ * batch come a few milliseconds apart, and taking the room ack by ack cost one gRPC receive per
+ * one or two messages — twice the receive calls of the same worker without dedup (measured:
+ * 365 vs 188 calls per 6,000 messages). A slow handler loses at most `lingerMs` per receive.
  */
 
 export interface HeldCounter {
@@ -37,14 +43,18 @@ export interface InflightGate {
   close(): void;
 }
 
-export function createInflightGate(limit: number, opts: { maxWaitMs?: number; recheckMs?: number } = {}): InflightGate {
+export function createInflightGate(limit: number, opts: { maxWaitMs?: number; recheckMs?: number; lingerMs?: number } = {}): InflightGate {
   const maxWaitMs = opts.maxWaitMs ?? 1000;
   const recheckMs = opts.recheckMs ?? 100;
+  const lingerMs = opts.lingerMs ?? 5;
   const queues = new Set<HeldCounter>();
   const waiters: { wanted: number; resolve(n: number): void; until: number }[] = [];
   let reserved = 0;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  /** When the waiter at the head first saw room it could take (the start of its linger). */
+  let roomSince: number | undefined;
   let wakeScheduled = false;
 
   function cached(): number {
@@ -68,7 +78,22 @@ export function createInflightGate(limit: number, opts: { maxWaitMs?: number; re
         w.resolve(0);
         continue;
       }
-      if (free <= 0) break;
+      if (free <= 0) {
+        roomSince = undefined;
+        break;
+      }
+      roomSince ??= now;
+      if (free < w.wanted && free < limit && now - roomSince < lingerMs) {
+        if (!lingerTimer) {
+          lingerTimer = setTimeout(() => {
+            lingerTimer = undefined;
+            serve();
+          }, roomSince + lingerMs - now);
+          lingerTimer.unref();
+        }
+        break;
+      }
+      roomSince = undefined;
       waiters.shift();
       const n = Math.min(w.wanted, free);
       reserved += n;
