@@ -75,12 +75,12 @@ describe("dedup on a SimpleConsumer", () => {
     const started = new Promise<void>((r) => (firstStarted = r));
     const handler: LeaseHandler = async (m) => {
       firstStarted();
-      await sleep(3_000); // three invisible times
+      await sleep(6_000); // three invisible times
       runs.push(m.msgId);
     };
     // One message at a time each: the second copy has to go to the other worker and wait there.
-    const a = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 1, maxInflight: 1 });
-    const b = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 1, maxInflight: 1 });
+    const a = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 2, maxInflight: 1 });
+    const b = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 2, maxInflight: 1 });
     await a.start();
     await b.start();
     const producer = await startProducer(cleanup, broker.endpoint, [topic]);
@@ -88,7 +88,7 @@ describe("dedup on a SimpleConsumer", () => {
     await started;
     const [second] = await sendAll(producer, topic, [{ key: "slow-1", body: Buffer.from("{}") }]);
 
-    await waitUntil("both copies acked", () => broker.admin.groupStats(group, topic).acked === 2, 20_000);
+    await waitUntil("both copies acked", () => broker.admin.groupStats(group, topic).acked === 2, 25_000);
     expect(runs).toEqual([first]);
     // Held for three invisible times, yet delivered exactly twice (once per copy): renewed, never redelivered.
     expect(broker.admin.groupStats(group, topic)).toMatchObject({ delivered: 2, redelivered: 0, dlq: 0 });
@@ -96,6 +96,44 @@ describe("dedup on a SimpleConsumer", () => {
     expect(ev["inflight/waiting"]).toBe(1);
     expect(ev["duplicate/producer_resend/acked_duplicate"]).toBe(1);
     expect(second).not.toBe(first);
+  }, 40_000);
+
+  it("stop() lets a running handler finish and commit, hands a waiting copy back, and loses nothing", async () => {
+    const broker = await startBroker(cleanup);
+    const topic = "simple-stop";
+    const group = "simple-stop-g";
+    const runs: string[] = [];
+    let firstStarted!: () => void;
+    const started = new Promise<void>((r) => (firstStarted = r));
+    const handler: LeaseHandler = async (m) => {
+      firstStarted();
+      await sleep(1_500);
+      runs.push(m.msgId);
+    };
+    const options = { invisibleS: 2, maxInflight: 1, retryInitialS: 1 };
+    const a = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, options);
+    await a.start();
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    const [first] = await sendAll(producer, topic, [{ key: "stop-1", body: Buffer.from("{}") }]);
+    await started; // A runs the first copy
+    const b = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, options);
+    await b.start();
+    await sendAll(producer, topic, [{ key: "stop-1", body: Buffer.from("{}") }]);
+    await waitUntil("B's copy waits", async () => (await eventCounts(ctx.db.pool, group))["inflight/waiting"] === 1, 10_000);
+
+    // Both stop (a deploy): A's handler finishes and commits, B's waiting copy goes back.
+    await Promise.all([a.stop(), b.stop()]);
+    expect(runs).toEqual([first]);
+    expect(broker.admin.groupStats(group, topic)).toMatchObject({ acked: 1, dlq: 0 });
+    const [claim] = await rows(ctx.db.pool, "SELECT state FROM dedup_claim WHERE consumer_group = ?", [group]);
+    expect(claim.state).toBe("DONE");
+
+    // The handed-back copy is still there for the next worker, which acks it as a duplicate.
+    const c = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, options);
+    await c.start();
+    await waitUntil("the second copy acked", () => broker.admin.groupStats(group, topic).acked === 2, 20_000);
+    expect(runs).toEqual([first]);
+    expect((await eventCounts(ctx.db.pool, group))["duplicate/producer_resend/acked_duplicate"]).toBe(1);
   }, 40_000);
 
   it("a failed message comes back after the retry delay with attempt 2 and is applied then", async () => {
