@@ -36,6 +36,19 @@ function simpleConsumer(endpoint: string, group: string, topic: string, mode: { 
   return c;
 }
 
+/** A lease handler that takes `ms`, records the msgIds it ran, and says when the first run started. */
+function slowHandler(ms: number) {
+  const runs: string[] = [];
+  let firstStarted!: () => void;
+  const started = new Promise<void>((r) => (firstStarted = r));
+  const handler: LeaseHandler = async (m) => {
+    firstStarted();
+    await sleep(ms);
+    runs.push(m.msgId);
+  };
+  return { handler, runs, started };
+}
+
 describe("dedup on a SimpleConsumer", () => {
   it("applies each of 400 orders once over 2 workers under 25% producer resends, acks every copy, and deregisters on stop", async () => {
     const broker = await startBroker(cleanup);
@@ -70,14 +83,7 @@ describe("dedup on a SimpleConsumer", () => {
     const broker = await startBroker(cleanup);
     const topic = "simple-slow";
     const group = "simple-slow-g";
-    const runs: string[] = [];
-    let firstStarted!: () => void;
-    const started = new Promise<void>((r) => (firstStarted = r));
-    const handler: LeaseHandler = async (m) => {
-      firstStarted();
-      await sleep(6_000); // three invisible times
-      runs.push(m.msgId);
-    };
+    const { handler, runs, started } = slowHandler(6_000); // three invisible times
     // One message at a time each: the second copy has to go to the other worker and wait there.
     const a = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 2, maxInflight: 1 });
     const b = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, { invisibleS: 2, maxInflight: 1 });
@@ -102,14 +108,7 @@ describe("dedup on a SimpleConsumer", () => {
     const broker = await startBroker(cleanup);
     const topic = "simple-stop";
     const group = "simple-stop-g";
-    const runs: string[] = [];
-    let firstStarted!: () => void;
-    const started = new Promise<void>((r) => (firstStarted = r));
-    const handler: LeaseHandler = async (m) => {
-      firstStarted();
-      await sleep(1_500);
-      runs.push(m.msgId);
-    };
+    const { handler, runs, started } = slowHandler(1_500);
     const options = { invisibleS: 2, maxInflight: 1, retryInitialS: 1 };
     const a = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler }, options);
     await a.start();
