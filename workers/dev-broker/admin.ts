@@ -31,6 +31,11 @@ export interface DevBrokerAdmin {
   /** Retry policy (max attempts, backoff) handed to this group's clients from their next settings sync. */
   setGroupPolicy(group: string, policy: Partial<RetryBackoff>): void;
   createTopic(name: string, queues?: number): void;
+  /**
+   * Corrupt a stored message in transit: its body digest no longer matches, so clients flag every
+   * delivery of it `corrupted` (a damaged body on the wire). False when no such message is stored.
+   */
+  corruptMessage(topic: string, msgId: string): boolean;
   stats(): BrokerStats;
   /** Counters of one group on one topic (zeros when it never consumed). */
   groupStats(group: string, topic: string): GroupTopicStats;
@@ -57,6 +62,11 @@ export function createAdmin(broker: Broker): DevBrokerAdmin {
       broker.groupPolicies.set(group, { ...broker.groupPolicies.get(group), ...policy });
     },
     createTopic: (name, queues) => void broker.store.ensureTopic(name, queues),
+    corruptMessage: (topic, msgId) => {
+      const msg = broker.store.list(topic).find((m) => m.msgId === msgId);
+      if (msg) msg.digest = "0".repeat(msg.digest.length);
+      return msg !== undefined;
+    },
     stats: () => ({
       topics: Object.fromEntries(
         [...broker.store.topics.values()].map((t) => [t.name, { sent: t.sent, stored: t.queues.reduce((n, q) => n + q.messages.length, 0), queues: t.queues.length }]),

@@ -20,7 +20,7 @@ import { log as rootLog, type Logger } from "../../lib/log";
 import { repeatEvery } from "../../lib/repeat";
 import { shutdownSafely } from "../rocketmq/shutdown";
 import { createInflightGate } from "./inflight-gate";
-import { clientOptions, consumerProcessor, processView, startTogether, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
+import { clientOptions, consumerProcessor, processView, startTogether, toDelivery, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
   /** Messages asked for per receive call (RocketMQ allows up to 32). Default 16. */
@@ -69,6 +69,14 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   }
 
   async function handle(view: MessageView): Promise<void> {
+    if (view.corrupted) {
+      // Its body failed the broker's digest: neither claimed nor run (a claim would record the
+      // damaged body's hash). Back to the broker for an intact delivery, as the push consumer does.
+      log.error({ msgId: view.messageId, attempt: view.deliveryAttempt }, "message body corrupted in transit; returned to the broker");
+      if ((view.deliveryAttempt ?? 1) >= maxAttempts) await processor.noteDeadLetter(toDelivery(view, ""), { ack: false, outcome: "error" });
+      await consumer.changeInvisibleDuration(view, retry.initialMs).catch((err) => log.warn({ err, msgId: view.messageId }, "could not return a corrupted message"));
+      return;
+    }
     // Renewals and the final answer go one after another: each call replaces the receipt handle.
     const renewal = repeatEvery(invisibleMs / 3, () => consumer.changeInvisibleDuration(view, invisibleMs), {
       onError: (err) => log.warn({ err, msgId: view.messageId }, "could not renew the invisible time; the message may come back to another worker"),

@@ -135,6 +135,27 @@ describe("dedup on a SimpleConsumer", () => {
     expect((await eventCounts(ctx.db.pool, group))["duplicate/producer_resend/acked_duplicate"]).toBe(1);
   }, 40_000);
 
+  it("never claims or runs a message whose body arrives corrupted: it goes back, and to the DLQ after the last attempt (recorded)", async () => {
+    const broker = await startBroker(cleanup);
+    const topic = "simple-corrupt";
+    const group = "simple-corrupt-g";
+    broker.admin.setGroupPolicy(group, { maxAttempts: 2 });
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    const [damaged] = await sendAll(producer, topic, [{ key: "corrupt-1", body: Buffer.from("{}") }]);
+    expect(broker.admin.corruptMessage(topic, damaged)).toBe(true);
+    await sendAll(producer, topic, [{ key: "intact-1", body: Buffer.from("{}") }]);
+    const ran: string[] = [];
+    const c = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler: async (m) => void ran.push(m.key.toString()) }, { maxAttempts: 2, retryInitialS: 1 });
+    await c.start();
+
+    await waitUntil("the corrupted message dead-lettered", () => broker.admin.groupStats(group, topic).dlq === 1, 20_000);
+    expect(ran).toEqual(["intact-1"]);
+    expect(broker.admin.groupStats(group, topic)).toMatchObject({ acked: 1, delivered: 3 }); // intact once, damaged twice
+    const keys = await rows(ctx.db.pool, "SELECT dedup_key FROM dedup_claim WHERE consumer_group = ?", [group]);
+    expect(keys.map((k) => (k.dedup_key as Buffer).toString())).toEqual(["intact-1"]);
+    expect((await eventCounts(ctx.db.pool, group))["dead_letter/error"]).toBe(1);
+  }, 30_000);
+
   it("a failed message comes back after the retry delay with attempt 2 and is applied then", async () => {
     const broker = await startBroker(cleanup);
     const topic = "simple-retry";
