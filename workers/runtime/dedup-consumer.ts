@@ -67,14 +67,19 @@ export function toDelivery(view: MessageView, queue: string): Delivery {
 }
 
 /**
- * One delivery through the dedup processor. A delivery not acked on the last attempt the group
- * allows is dead-lettered by the broker (%DLQ%group): record it.
+ * A delivery not acked on the last attempt the group allows is dead-lettered by the broker
+ * (%DLQ%group): record it (alerts watch DLQ growth).
  */
+export async function noteIfDeadLettered(processor: DedupProcessor, delivery: Delivery, verdict: Verdict, maxAttempts: number | undefined): Promise<void> {
+  if (!verdict.ack && maxAttempts !== undefined && delivery.deliveryAttempt >= maxAttempts) await processor.noteDeadLetter(delivery, verdict);
+}
+
+/** One delivery through the dedup processor, its dead-lettering recorded. */
 export async function processView(processor: DedupProcessor, view: MessageView, queue: string, maxAttempts: number | undefined, log: Logger): Promise<Verdict> {
   const started = performance.now();
   const delivery = toDelivery(view, queue);
   const verdict = await processor.process(delivery);
-  if (!verdict.ack && maxAttempts !== undefined && delivery.deliveryAttempt >= maxAttempts) await processor.noteDeadLetter(delivery, verdict);
+  await noteIfDeadLettered(processor, delivery, verdict, maxAttempts);
   if (log.isLevelEnabled("debug")) {
     const ms = performance.now() - started;
     log.debug(

@@ -20,7 +20,7 @@ import { log as rootLog, type Logger } from "../../lib/log";
 import { repeatEvery } from "../../lib/repeat";
 import { shutdownSafely } from "../rocketmq/shutdown";
 import { createInflightGate } from "./inflight-gate";
-import { clientOptions, consumerProcessor, processView, startTogether, toDelivery, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
+import { clientOptions, consumerProcessor, noteIfDeadLettered, processView, startTogether, toDelivery, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
   /** Messages asked for per receive call (RocketMQ allows up to 32). Default 16. */
@@ -73,7 +73,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
       // Its body failed the broker's digest: neither claimed nor run (a claim would record the
       // damaged body's hash). Back to the broker for an intact delivery, as the push consumer does.
       log.error({ msgId: view.messageId, attempt: view.deliveryAttempt }, "message body corrupted in transit; returned to the broker");
-      if ((view.deliveryAttempt ?? 1) >= maxAttempts) await processor.noteDeadLetter(toDelivery(view, ""), { ack: false, outcome: "error" });
+      await noteIfDeadLettered(processor, toDelivery(view, ""), { ack: false, outcome: "error" }, maxAttempts);
       await consumer.changeInvisibleDuration(view, retry.initialMs).catch((err) => log.warn({ err, msgId: view.messageId }, "could not return a corrupted message"));
       return;
     }

@@ -1,7 +1,8 @@
 /**
- * POST /api/claims/release and /api/claims/mark-done: one or many claims, each with the fence
- * it was shown with (and optionally the group, topic, tag and key), and a reason. 200 when every claim was changed; otherwise 409 (404 for a
- * single claim that no longer exists) with every claim's own result in `error.details.results`.
+ * POST /api/claims/release and /api/claims/mark-done: one or many claims, each with the fence it
+ * was shown with (and optionally the group, topic, tag and key), and a reason. 200 when every
+ * claim was changed; otherwise 409 (404 for a single claim that no longer exists) with every
+ * claim's own result in `error.details.results`.
  */
 import { z } from "zod";
 import { requireAuth } from "@/lib/auth/authenticate";
