@@ -8,12 +8,12 @@
  * - no_live_worker: the group's only worker leaves (registry row → state 'left').
  * - dlq_growth: a message is dead-lettered (rollup row with dead_lettered = 1).
  */
-import { createTestDatabase } from "../test/helpers/db";
+import { createTestDatabase } from "../test/support/db";
 import { config } from "../lib/config";
 import { runAlerts } from "../lib/alerts/runner";
 import { generateSecret } from "../lib/alerts/signing";
-import { addStats, upsertWorker } from "../lib/alerts/testing/fixtures";
-import { startReceiver, type Receiver } from "../lib/alerts/testing/receiver";
+import { addStats, upsertWorker } from "../test/support/alerts/fixtures";
+import { startReceiver, type Receiver } from "../test/support/alerts/receiver";
 import type { BenchContext, BenchRow } from "./types";
 
 const TARGET_S = 10;

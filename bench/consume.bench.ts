@@ -21,9 +21,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pino from "pino";
 import { Producer } from "rocketmq-client-nodejs";
-import { clientLogger } from "../workers/rocketmq/logger";
-import { shutdownSafely } from "../workers/rocketmq/shutdown";
-import { createTestDatabase } from "../test/helpers/db";
+import { clientLogger } from "@dedup-audit/runtime/rocketmq";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { createTestDatabase } from "../test/support/db";
 import { forkBroker, type BrokerProcess } from "./fixtures/broker-process";
 import type { BenchContext, BenchRow } from "./types";
 

@@ -19,7 +19,7 @@ import { getGroupDetail } from "../lib/queries/getGroupDetail";
 import { getGroupOverview } from "../lib/queries/getGroupOverview";
 import { keyFromText } from "../lib/queries/keys";
 import { listStuckClaims } from "../lib/queries/listStuckClaims";
-import { createTestDatabase } from "../test/helpers/db";
+import { createTestDatabase } from "../test/support/db";
 import { progressBar, seedDashboardData, seedGroupName } from "./seed";
 import type { BenchContext, BenchRow } from "./types";
 

@@ -24,10 +24,10 @@
  */
 import type mysql from "mysql2/promise";
 import pino from "pino";
-import { createPool, type Pool } from "../lib/db/mysql";
-import { createDedupProcessor } from "../lib/dedup/processor";
-import type { Delivery } from "../lib/dedup/types";
-import { createTestDatabase } from "../test/helpers/db";
+import { createPool, type Pool } from "@dedup-audit/runtime/db";
+import { createDedupProcessor } from "@dedup-audit/runtime";
+import type { Delivery } from "@dedup-audit/runtime";
+import { createTestDatabase } from "../test/support/db";
 import type { BenchContext, BenchRow } from "./types";
 
 const BODY = Buffer.from(JSON.stringify({ orderId: "o", sku: "sku-apple", qty: 2, amountCents: 1299 }));

@@ -7,7 +7,7 @@
  *
  *   tsx bench/seed.ts --rows 1000000 [--groups 8] [--database dedup_bench]
  */
-import type { Pool } from "../lib/db/mysql";
+import type { Pool } from "@dedup-audit/runtime/db";
 
 export interface SeedOptions {
   rows: number;
@@ -135,8 +135,8 @@ export function progressBar(label: string): (done: number, total: number) => voi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { createPool } = await import("../lib/db/mysql");
-  const { migrate } = await import("../lib/db/migrate");
+  const { createPool } = await import("@dedup-audit/runtime/db");
+  const { migrate } = await import("@dedup-audit/runtime/db");
   const arg = (name: string, def: string) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : def;

@@ -8,7 +8,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { startDelivery } from "../lib/alerts/delivery";
-import { startReceiver } from "../lib/alerts/testing/receiver";
+import { startReceiver } from "../test/support/alerts/receiver";
 import { expect, signIn, test } from "./fixtures/test";
 import { uniqueName } from "./fixtures/seed";
 

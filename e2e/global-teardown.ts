@@ -1,6 +1,6 @@
 /** Drops the e2e database created for this run. */
 import mysql from "mysql2/promise";
-import { connectionOptions } from "../lib/db/mysql";
+import { connectionOptions } from "@dedup-audit/runtime/db";
 import { e2eDatabaseUrl } from "./fixtures/users";
 
 export default async function globalTeardown(): Promise<void> {

@@ -8,10 +8,10 @@
  * real HTTP stack get 4xx answers in the one error shape.
  */
 import type { Page } from "@playwright/test";
-import type { Pool } from "../lib/db/mysql";
-import { insertClaims } from "../lib/dedup/claim-store";
-import { insertEvents } from "../lib/dedup/events";
-import { hashPayload } from "../lib/dedup/key";
+import type { Pool } from "../workers/runtime/src/db/pool";
+import { insertClaims } from "../workers/runtime/src/sql/claim-store";
+import { insertEvents } from "../workers/runtime/src/sql/events";
+import { hashPayload } from "../workers/runtime/src/claim/key";
 import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test/security/payloads";
 import { expect, test } from "./fixtures/test";
 import { seedStats, uniqueName } from "./fixtures/seed";

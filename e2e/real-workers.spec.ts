@@ -8,8 +8,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RowDataPacket } from "mysql2";
-import type { Pool } from "../lib/db/mysql";
-import { Cleanup, sendAll, spawnWorker, startBroker, startProducer, waitUntil } from "../workers/runtime/test/harness";
+import type { Pool } from "../workers/runtime/src/db/pool";
+import { Cleanup, sendAll, spawnWorker, startBroker, startProducer, waitUntil } from "../test/support/broker-harness";
 import { expect, test } from "./fixtures/test";
 import { e2eDatabaseUrl } from "./fixtures/users";
 

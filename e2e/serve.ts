@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createUser } from "../lib/auth/users";
-import { migrate } from "../lib/db/migrate";
+import { migrate } from "@dedup-audit/runtime/db";
 import { prisma } from "../lib/db/prisma";
 import { E2E_USERS } from "./fixtures/users";
 

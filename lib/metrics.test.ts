@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seedClaim, seedStats, seedWorker, uniqueName } from "../e2e/fixtures/seed";
-import { parseSamples, sampleValue } from "../test/helpers/prometheus";
-import { useDashboardDatabase } from "./http/testing";
+import { parseSamples, sampleValue } from "../test/support/prometheus";
+import { useDashboardDatabase } from "../test/support/http";
 import { renderMetrics } from "./metrics";
 
 const ctx = useDashboardDatabase();

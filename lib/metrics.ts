@@ -4,31 +4,12 @@
  * backwards); gauges from the stuck-claim and worker queries. Labels: consumer_group, topic,
  * cause — never a key or msgId (unbounded cardinality).
  */
+import { causeCounter, COUNTER_METRICS, DUPLICATE_CAUSES, DUPLICATE_HITS_METRIC, fieldName } from "@dedup-audit/runtime/vocabulary";
 import { Counter, Gauge, Registry } from "prom-client";
 import { prisma } from "./db/prisma";
 import type { GroupTotals } from "./generated/prisma/client";
-import { CAUSES } from "./queries/causes";
 import { getStuckSummary } from "./queries/getStuckSummary";
 import { getWorkerCounts } from "./queries/getWorkerCounts";
-
-const counters: { name: string; help: string; column: keyof GroupTotals }[] = [
-  { name: "dedup_messages_consumed_total", help: "Deliveries handled by dedup workers (first copies and duplicates).", column: "consumed" },
-  { name: "dedup_claims_total", help: "Claims inserted (a key seen for the first time, or claimed again after a release).", column: "claims" },
-  { name: "dedup_commits_total", help: "Claims committed DONE after the business effect succeeded.", column: "commits" },
-  { name: "dedup_inflight_waits_total", help: "Deliveries that waited because their key was claimed and in progress.", column: "inflightWaits" },
-  { name: "dedup_releases_total", help: "Claims released by a worker after a business error (the redelivery runs again).", column: "releases" },
-  { name: "dedup_takeovers_total", help: "Expired claims of a dead owner taken over (fence + 1).", column: "takeovers" },
-  { name: "dedup_lease_expiries_total", help: "Claims whose lease ran out before they were committed.", column: "expiries" },
-  { name: "dedup_payload_mismatches_total", help: "Duplicates whose payload hash differs from the first copy's.", column: "payloadMismatches" },
-  { name: "dedup_dead_lettered_total", help: "Messages that went to the dead-letter queue.", column: "deadLettered" },
-];
-
-const causeColumn = {
-  producer_resend: "dupProducerResend",
-  rebalance_replay: "dupRebalanceReplay",
-  redelivery: "dupRedelivery",
-  unknown: "dupUnknown",
-} as const satisfies Record<(typeof CAUSES)[number], keyof GroupTotals>;
 
 export async function renderMetrics(now = new Date()): Promise<{ contentType: string; body: string }> {
   const [totals, stuck, workers] = await Promise.all([
@@ -38,18 +19,14 @@ export async function renderMetrics(now = new Date()): Promise<{ contentType: st
   ]);
   const registry = new Registry();
 
-  for (const c of counters) {
+  const column = (row: GroupTotals, counter: string) => Number(row[fieldName(counter) as keyof GroupTotals]);
+  for (const c of COUNTER_METRICS) {
     const counter = new Counter({ name: c.name, help: c.help, labelNames: ["consumer_group", "topic"], registers: [registry] });
-    for (const row of totals) counter.inc({ consumer_group: row.consumerGroup, topic: row.topic }, Number(row[c.column]));
+    for (const row of totals) counter.inc({ consumer_group: row.consumerGroup, topic: row.topic }, column(row, c.counter));
   }
-  const hits = new Counter({
-    name: "dedup_duplicate_hits_total",
-    help: "Duplicate deliveries by cause: producer_resend, rebalance_replay, redelivery, unknown.",
-    labelNames: ["consumer_group", "topic", "cause"],
-    registers: [registry],
-  });
+  const hits = new Counter({ ...DUPLICATE_HITS_METRIC, labelNames: ["consumer_group", "topic", "cause"], registers: [registry] });
   for (const row of totals) {
-    for (const cause of CAUSES) hits.inc({ consumer_group: row.consumerGroup, topic: row.topic, cause }, Number(row[causeColumn[cause]]));
+    for (const cause of DUPLICATE_CAUSES) hits.inc({ consumer_group: row.consumerGroup, topic: row.topic, cause }, column(row, causeCounter(cause)));
   }
 
   // Gauges for every known group, zeros included: an alert on a missing series never fires.

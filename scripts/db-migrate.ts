@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: apply pending SQL migrations to DATABASE_URL (creating the database). */
 import { config } from "../lib/config";
-import { migrate, MigrationChangedError } from "../lib/db/migrate";
-import { isUnreachable } from "../lib/db/mysql";
+import { migrate, MigrationChangedError } from "@dedup-audit/runtime/db";
+import { isUnreachable } from "@dedup-audit/runtime/db";
 import { exitWithFriendlyError } from "./friendly-errors";
 
 try {

@@ -1,4 +1,5 @@
-// Prepares a fresh `npm ci` checkout: generates the Prisma client, patches the RocketMQ client
+// Prepares a fresh `npm ci` checkout: generates the Prisma client, builds the runtime package,
+// patches the RocketMQ client
 // and lists the API routes' methods. npm 11 skips dependency install scripts, so this runs from
 // prestart/pretest/prebuild instead of relying on postinstall. Idempotent and quick when nothing
 // changed.
@@ -20,6 +21,14 @@ if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== hash) {
     process.exit(r.status ?? 1);
   }
   writeFileSync(stamp, hash);
+}
+
+// The runtime is a workspace package that everything else imports by name, as a user's service
+// would: build it (incremental, seconds when nothing changed).
+const build = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "workers/runtime/tsconfig.build.json"], { encoding: "utf8" });
+if (build.status !== 0) {
+  process.stderr.write(`building @dedup-audit/runtime failed:\n${build.stdout}${build.stderr}`);
+  process.exit(build.status ?? 1);
 }
 
 if (existsSync("scripts/patch-rocketmq-client.mjs")) {

@@ -7,8 +7,8 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { config } from "../lib/config";
-import { migrate } from "../lib/db/migrate";
-import { isUnreachable } from "../lib/db/mysql";
+import { migrate } from "@dedup-audit/runtime/db";
+import { isUnreachable } from "@dedup-audit/runtime/db";
 import { spawnChild, stopChild } from "./children";
 import { exitWithFriendlyError } from "./friendly-errors";
 

@@ -2,9 +2,9 @@ import { appendFile, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMigrations, migrate, MigrationChangedError, MIGRATIONS_DIR, splitStatements } from "../lib/db/migrate";
-import { createPool, type Pool } from "../lib/db/mysql";
-import { createTestDatabase, type TestDatabase } from "./helpers/db";
+import { loadMigrations, migrate, MigrationChangedError, MIGRATIONS_DIR, splitStatements } from "../workers/runtime/src/db/migrate";
+import { createPool, type Pool } from "../workers/runtime/src/db/pool";
+import { createTestDatabase, type TestDatabase } from "./support/db";
 
 let db: TestDatabase;
 let dir: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffSchema, parsePrismaSchema } from "../lib/db/schema-drift";
-import { createTestDatabase, type TestDatabase } from "./helpers/db";
+import { createTestDatabase, type TestDatabase } from "./support/db";
 
 const schema = readFileSync(new URL("../prisma/schema.prisma", import.meta.url), "utf8");
 let db: TestDatabase;

@@ -7,7 +7,7 @@ import { seedIncidentGroup, uniqueName } from "@/e2e/fixtures/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import * as audit from "./audit/route";
 import * as login from "./auth/login/route";
 import * as logout from "./auth/logout/route";

@@ -5,7 +5,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { createPrisma, type PrismaClient } from "../db/prisma";
 import { HttpError } from "../http/errors";
 import { listDeliveries, sendTestNotification } from "./deliveries";
@@ -14,8 +14,8 @@ import { createEndpoint, deleteEndpoint, listEndpoints, rotateEndpointSecret, up
 import { alertmanagerPayloadSchema } from "./payload";
 import { createRule, deleteRule, listRules, ruleCreateSchema, updateRule } from "./rule-store";
 import type { Resolver } from "./ssrf";
-import { startReceiver, type Receiver } from "./testing/receiver";
-import { installSocketGuard, type SocketGuard } from "./testing/socket-guard";
+import { startReceiver, type Receiver } from "../../test/support/alerts/receiver";
+import { installSocketGuard, type SocketGuard } from "../../test/support/alerts/socket-guard";
 
 const resolver: Resolver = async (host) => {
   if (host === "metadata.test") return [{ address: "169.254.169.254", family: 4 }];

@@ -6,7 +6,7 @@
  * stores (rule-store, endpoint-store, deliveries) use Prisma like the rest of the dashboard.
  */
 import type mysql from "mysql2/promise";
-import type { Pool } from "../db/mysql";
+import type { Pool } from "@dedup-audit/runtime/db";
 
 export type { Pool };
 export type Queryable = Pool | mysql.PoolConnection | mysql.Connection;

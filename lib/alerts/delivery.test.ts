@@ -4,14 +4,14 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import type { Row } from "./db";
 import { startDelivery, type DeliveryOptions, type RunningDelivery } from "./delivery";
 import { insertMessage } from "./outbox";
 import { generateSecret } from "./signing";
 import type { Resolver } from "./ssrf";
-import { startReceiver, type Receiver } from "./testing/receiver";
-import { installSocketGuard, type SocketGuard } from "./testing/socket-guard";
+import { startReceiver, type Receiver } from "../../test/support/alerts/receiver";
+import { installSocketGuard, type SocketGuard } from "../../test/support/alerts/socket-guard";
 
 const resolver: Resolver = async (host) => {
   const table: Record<string, string> = { "metadata.test": "169.254.169.254", "internal.test": "10.0.0.1" };

@@ -4,7 +4,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { createPrisma, type PrismaClient } from "../db/prisma";
 import type { Row } from "./db";
 import { createEndpoint } from "./endpoint-store";
@@ -13,8 +13,8 @@ import { createLeadership } from "./leader";
 import { alertmanagerPayloadSchema, slackPayloadSchema, ZERO_TIME, type AlertmanagerPayload } from "./payload";
 import { createRule, updateRule } from "./rule-store";
 import { runAlerts, type RunningAlerts } from "./runner";
-import { addStats, upsertWorker } from "./testing/fixtures";
-import { startReceiver, type Receiver, type ReceivedRequest } from "./testing/receiver";
+import { addStats, upsertWorker } from "../../test/support/alerts/fixtures";
+import { startReceiver, type Receiver, type ReceivedRequest } from "../../test/support/alerts/receiver";
 
 const FAST = { evalIntervalS: 0.2, pollIntervalS: 0.05, guard: { allow: ["loopback" as const] }, defaults: false, baseUrl: "http://dash.test" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

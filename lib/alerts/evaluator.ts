@@ -10,9 +10,9 @@
  */
 import type mysql from "mysql2/promise";
 import { config } from "../config";
-import { sqlErrno } from "../db/mysql";
+import { sqlErrno } from "@dedup-audit/runtime/db";
 import { log } from "../log";
-import { repeatEvery } from "../repeat";
+import { repeatEvery } from "@dedup-audit/runtime";
 import { dbNow, withTransaction, type Pool, type Row } from "./db";
 import { createLeadership, type Leadership } from "./leader";
 import { enqueueForEnabledEndpoints } from "./outbox";

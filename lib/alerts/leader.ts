@@ -5,7 +5,7 @@
  * to trust. The lock name includes the database, so test databases on one server do not contend.
  */
 import mysql from "mysql2/promise";
-import { connectionOptions, databaseName } from "../db/mysql";
+import { connectionOptions, databaseName } from "@dedup-audit/runtime/db";
 import { log } from "../log";
 import type { Row } from "./db";
 

@@ -7,8 +7,8 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cleanup, spawnWorker, startBroker, waitUntil } from "../../workers/runtime/test/harness";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { Cleanup, spawnWorker, startBroker, waitUntil } from "../../test/support/broker-harness";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { resetConfigForTests } from "../config";
 import { createPrisma, type PrismaClient } from "../db/prisma";
 import type { Row } from "./db";
@@ -16,7 +16,7 @@ import { createEndpoint } from "./endpoint-store";
 import { alertmanagerPayloadSchema, ZERO_TIME, type AlertmanagerPayload } from "./payload";
 import { createRule } from "./rule-store";
 import { runAlerts } from "./runner";
-import { startReceiver, type ReceivedRequest, type Receiver } from "./testing/receiver";
+import { startReceiver, type ReceivedRequest, type Receiver } from "../../test/support/alerts/receiver";
 
 const WORKER_TIMEOUT_S = 3;
 const HEARTBEAT_S = 0.5;

@@ -5,7 +5,7 @@
  */
 import type { ResultSetHeader } from "mysql2";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import type { Row } from "./db";
 import { pruneWebhookHistory, startWebhookPruner } from "./retention";
 import { runAlerts, type RunningAlerts } from "./runner";

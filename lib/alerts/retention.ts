@@ -7,9 +7,9 @@
  */
 import type { ResultSetHeader } from "mysql2";
 import { config } from "../config";
-import { deleteInBatches } from "../db/mysql";
+import { deleteInBatches } from "@dedup-audit/runtime/db";
 import { log } from "../log";
-import { repeatEvery } from "../repeat";
+import { repeatEvery } from "@dedup-audit/runtime";
 import { dbNow, type Pool, type Row } from "./db";
 
 export interface PruneOptions {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/db";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { dbNow, type Row } from "./db";
 import { ensureDefaultRules, loadRules, measureRule, type AlertRule } from "./rules";
-import { addClaim, addStats, upsertWorker } from "./testing/fixtures";
+import { addClaim, addStats, upsertWorker } from "../../test/support/alerts/fixtures";
 
 let db: TestDatabase;
 beforeAll(async () => {

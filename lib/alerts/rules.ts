@@ -2,6 +2,7 @@
  * Alert rules: what each kind measures (one SQL per kind, grouped by consumer group) and the
  * default rules created on first start. How threshold and window_s are read: see kinds.ts.
  */
+import { causeCounter, DUPLICATE_CAUSES } from "@dedup-audit/runtime/vocabulary";
 import { log } from "../log";
 import { config } from "../config";
 import type { Pool, Queryable, Row } from "./db";
@@ -70,7 +71,7 @@ async function measureValues(db: Queryable, rule: AlertRule, now: Date): Promise
     case "payload_mismatch": {
       const [rows] = await db.query<Row[]>(
         `SELECT consumer_group, SUM(consumed) AS consumed,
-                SUM(dup_producer_resend + dup_rebalance_replay + dup_redelivery + dup_unknown) AS dups,
+                SUM(${DUPLICATE_CAUSES.map(causeCounter).join(" + ")}) AS dups,
                 SUM(dup_rebalance_replay) AS replays, SUM(dead_lettered) AS dlq, SUM(payload_mismatches) AS mismatches
            FROM group_stats_minute WHERE minute >= ? ${groupFilter(rule)} GROUP BY consumer_group`,
         [windowStart(now, w), ...groupArgs(rule)],

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetConfigForTests } from "../config";
 import { postWebhook } from "./send";
 import { checkWebhookUrl, refuseReason, SsrfRefusedError, type Resolver } from "./ssrf";
-import { startReceiver, type Receiver } from "./testing/receiver";
-import { installSocketGuard, type SocketGuard } from "./testing/socket-guard";
+import { startReceiver, type Receiver } from "../../test/support/alerts/receiver";
+import { installSocketGuard, type SocketGuard } from "../../test/support/alerts/socket-guard";
 
 // Names resolved by a resolver we inject: the system resolver (and the network) is never asked.
 const names: Record<string, string[]> = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { resetConfigForTests } from "../config";
 import { prisma } from "../db/prisma";
 import { HttpError } from "../http/errors";
-import { apiRequest, useDashboardDatabase } from "../http/testing";
+import { apiRequest, useDashboardDatabase } from "../../test/support/http";
 import { authenticate, requireAuth } from "./authenticate";
 import { SESSION_COOKIE } from "./cookies";
 import { ensureFirstAdmin } from "./first-admin";

@@ -7,7 +7,7 @@ import net from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { resetConfigForTests } from "../config";
 import { HttpError } from "../http/errors";
-import { useDashboardDatabase } from "../http/testing";
+import { useDashboardDatabase } from "../../test/support/http";
 import { createUser } from "./users";
 
 useDashboardDatabase();

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as loginRoute from "@/app/api/auth/login/route";
 import { resetConfigForTests } from "../config";
-import { apiRequest, paramsOf, useDashboardDatabase } from "../http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase } from "../../test/support/http";
 import { isSecureRequest } from "./cookies";
 import { clientAddressOf, DIRECT } from "./login";
 import { createUser } from "./users";

@@ -6,7 +6,7 @@
  * The parser understands the subset of the Prisma schema language this project uses (models,
  * enums, @map/@@map, @db.* native types, @id/@@id, @unique/@@unique, @@index with map names).
  */
-import type { Conn } from "./mysql";
+import type { Conn } from "@dedup-audit/runtime/db";
 import type { RowDataPacket } from "mysql2";
 
 export interface ExpectedColumn {

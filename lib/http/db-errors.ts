@@ -3,7 +3,7 @@
  * 503 — never a 500 with a driver stack trace. Prisma (P-codes) and MariaDB errnos both appear:
  * Prisma wraps driver-adapter errors, and scripts may use mysql2 directly.
  */
-import { isUnreachable, sqlErrno } from "../db/mysql";
+import { isUnreachable, sqlErrno } from "@dedup-audit/runtime/db";
 import { HttpError } from "./errors";
 
 function prismaCode(err: unknown): string | undefined {

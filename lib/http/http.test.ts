@@ -3,7 +3,7 @@ import { z } from "zod";
 import { badRequest } from "./errors";
 import { parseBody, parseQuery } from "./parse";
 import { handle, toHttpError } from "./route";
-import { apiRequest } from "./testing";
+import { apiRequest } from "../../test/support/http";
 
 describe("errors", () => {
   it("maps zod, unique-key, deadlock and unreachable errors by code; hides anything else", async () => {

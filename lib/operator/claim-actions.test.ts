@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seedClaim, uniqueName } from "../../e2e/fixtures/seed";
 import { prisma } from "../db/prisma";
-import { useDashboardDatabase } from "../http/testing";
+import { useDashboardDatabase } from "../../test/support/http";
 import { markClaimDone, releaseClaim, releaseClaims } from "./claim-actions";
 
 const ctx = useDashboardDatabase();

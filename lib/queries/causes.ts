@@ -1,20 +1,16 @@
-/** Duplicate causes (DESIGN.md §3) and their rollup columns. Pure: importable from client code. */
-export const CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown"] as const;
-export type Cause = (typeof CAUSES)[number];
+/** Duplicate causes and their per-cause hit counts. The causes themselves come from the runtime's vocabulary. */
+import { CAUSE_LABELS, DUPLICATE_CAUSES, type DuplicateCause } from "@dedup-audit/runtime/vocabulary";
+
+export const CAUSES = DUPLICATE_CAUSES;
+export type Cause = DuplicateCause;
+export { CAUSE_LABELS };
 
 export type HitsByCause = Record<Cause, number>;
 
-export const CAUSE_LABELS: Record<Cause, string> = {
-  producer_resend: "Producer resend",
-  rebalance_replay: "Rebalance replay",
-  redelivery: "Redelivery",
-  unknown: "Unknown",
-};
-
 export function emptyHits(): HitsByCause {
-  return { producer_resend: 0, rebalance_replay: 0, redelivery: 0, unknown: 0 };
+  return Object.fromEntries(CAUSES.map((c) => [c, 0])) as HitsByCause;
 }
 
 export function sumHits(h: HitsByCause): number {
-  return h.producer_resend + h.rebalance_replay + h.redelivery + h.unknown;
+  return CAUSES.reduce((n, c) => n + h[c], 0);
 }

@@ -2,9 +2,10 @@
  * Rollup counters (group_stats_minute, group_stats_hour) summed into the window's buckets, per
  * group. Reads only the rollups, never claims or events: the cost is independent of message volume.
  */
+import { STAT_COUNTERS } from "@dedup-audit/runtime/vocabulary";
 import { Prisma } from "../generated/prisma/client";
 import { prisma } from "../db/prisma";
-import { emptyHits, type HitsByCause } from "./causes";
+import { CAUSES, emptyHits, type HitsByCause } from "./causes";
 import { bucketOrigin, bucketStarts, toNumber, type Window } from "./time";
 
 export interface Counters {
@@ -60,11 +61,9 @@ export function statsSources(w: Window): { hours?: { from: Date; to: Date }; min
   return { hours: { from: new Date(firstHour), to: new Date(currentHour) }, minuteRanges };
 }
 
-const sumColumns = Prisma.sql`SUM(consumed) AS consumed, SUM(claims) AS claims, SUM(commits) AS commits,
-           SUM(dup_producer_resend) AS producer_resend, SUM(dup_rebalance_replay) AS rebalance_replay,
-           SUM(dup_redelivery) AS redelivery, SUM(dup_unknown) AS unknown,
-           SUM(inflight_waits) AS inflight_waits, SUM(releases) AS releases, SUM(takeovers) AS takeovers,
-           SUM(expiries) AS expiries, SUM(payload_mismatches) AS payload_mismatches, SUM(dead_lettered) AS dead_lettered`;
+// Every rollup counter summed; duplicate columns named after their cause (dup_redelivery AS redelivery).
+// The names are the vocabulary's constants, never user input, so Prisma.raw is safe here.
+const sumColumns = Prisma.raw(STAT_COUNTERS.map((c) => `SUM(${c}) AS ${c.replace(/^dup_/, "")}`).join(", "));
 
 /**
  * Map of group → one bucket per step of the window (zeros where nothing was flushed).
@@ -106,12 +105,7 @@ export async function getStatsSeries(w: Window, group?: string): Promise<Map<str
       consumed: toNumber(r.consumed),
       claims: toNumber(r.claims),
       commits: toNumber(r.commits),
-      hits: {
-        producer_resend: toNumber(r.producer_resend),
-        rebalance_replay: toNumber(r.rebalance_replay),
-        redelivery: toNumber(r.redelivery),
-        unknown: toNumber(r.unknown),
-      },
+      hits: Object.fromEntries(CAUSES.map((c) => [c, toNumber(r[c])])) as HitsByCause,
       inflightWaits: toNumber(r.inflight_waits),
       releases: toNumber(r.releases),
       takeovers: toNumber(r.takeovers),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seedClaim, seedEvent, seedIncidentGroup, seedStats, seedWorker, uniqueName } from "../../e2e/fixtures/seed";
-import { useDashboardDatabase } from "../http/testing";
+import { useDashboardDatabase } from "../../test/support/http";
 import { releaseClaim } from "../operator/claim-actions";
 import { findKeyHistory } from "./findKeyHistory";
 import { getGroupDetail } from "./getGroupDetail";

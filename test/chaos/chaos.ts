@@ -10,11 +10,11 @@
  *     (check-counters.ts says what is exact under SIGKILL and why).
  * Returns the summary and the list of violations (empty = the promise held).
  */
-import { rows } from "../../lib/dedup/test/fixtures";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { sampleValue } from "../helpers/prometheus";
+import { rows } from "../support/deliveries";
+import { createTestDatabase, type TestDatabase } from "../support/db";
+import { sampleValue } from "../support/prometheus";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
-import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
+import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkCounters, type CounterRow } from "./check-counters";
 import { checkLeaseEffects, checkStockLedger, type LeaseLedgerResult, type LedgerResult } from "./check-ledger";
 import { createFleet } from "./fleet";

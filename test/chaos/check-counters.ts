@@ -15,11 +15,11 @@
  *    and still catch a counter that runs ahead of its rows or a survivor's counts going missing.
  *  - consumed ≤ deliveries the broker handed out.
  */
-import type { Pool } from "../../lib/db/mysql";
-import { rows } from "../../lib/dedup/test/fixtures";
-import { STAT_COUNTERS } from "../../lib/dedup/stats";
-import type { StatCounter } from "../../lib/dedup/types";
-import { sampleValue, type Sample } from "../helpers/prometheus";
+import type { Pool } from "@dedup-audit/runtime/db";
+import { rows } from "../support/deliveries";
+import { STAT_COUNTERS } from "@dedup-audit/runtime/vocabulary";
+import type { StatCounter } from "@dedup-audit/runtime/vocabulary";
+import { sampleValue, type Sample } from "../support/prometheus";
 
 export interface CounterRow {
   counter: StatCounter;

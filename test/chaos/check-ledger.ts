@@ -3,8 +3,8 @@
  * least once with every extra run explained by a takeover (lease), no key missing, stock never
  * negative, and a DONE claim for every key.
  */
-import type { Pool } from "../../lib/db/mysql";
-import { rows } from "../../lib/dedup/test/fixtures";
+import type { Pool } from "@dedup-audit/runtime/db";
+import { rows } from "../support/deliveries";
 import type { Order } from "../../workers/examples/order";
 
 export interface LedgerResult {

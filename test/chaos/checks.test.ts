@@ -5,11 +5,11 @@
  * or re-run without a takeover. (A check that cannot fail proves nothing.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDedupProcessor } from "../../lib/dedup/processor";
-import { delivery, uniqueName } from "../../lib/dedup/test/fixtures";
+import { createDedupProcessor } from "../../workers/runtime/src/worker/processor";
+import { delivery, uniqueName } from "../support/deliveries";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
 import { createStockHandler } from "../../workers/examples/stock-deduction/stock";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { createTestDatabase, type TestDatabase } from "../support/db";
 import { checkCounters } from "./check-counters";
 import { checkLeaseEffects, checkStockLedger } from "./check-ledger";
 import { scrapeMetrics } from "./metrics-snapshot";

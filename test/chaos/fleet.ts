@@ -2,9 +2,9 @@
  * A fleet of worker processes of one consumer group: start, SIGKILL, replace, stop gracefully,
  * and notice the ones that died on their own (a crash is a finding, not chaos).
  */
-import type { Pool } from "../../lib/db/mysql";
-import { rows } from "../../lib/dedup/test/fixtures";
-import { waitUntil, type Cleanup } from "../../workers/runtime/test/harness";
+import type { Pool } from "@dedup-audit/runtime/db";
+import { rows } from "../support/deliveries";
+import { waitUntil, type Cleanup } from "../support/broker-harness";
 import { spawnTsWorker, type Proc } from "./procs";
 
 export interface Fleet {

@@ -3,7 +3,7 @@
  * replacements a moment later, so the group keeps rebalancing — each kill and each join moves
  * queues in v4 mode and sends the dead worker's in-flight messages to the others.
  */
-import { sleep } from "../../workers/runtime/test/harness";
+import { sleep } from "../support/broker-harness";
 import type { Fleet } from "./fleet";
 import type { Rng } from "./random";
 

@@ -4,9 +4,9 @@
  *   tsx test/chaos/lease-worker.ts
  */
 import { config } from "../../lib/config";
-import { createPool } from "../../lib/db/mysql";
+import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../../lib/log";
-import { createDedupConsumer, runWorker, type DedupConsumer } from "../../workers/runtime";
+import { createDedupConsumer, runWorker, type DedupConsumer } from "@dedup-audit/runtime";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
 import { createSideEffectHandler, ensureSideEffectTable } from "./side-effect-log";
 

@@ -6,7 +6,7 @@
  */
 import { createPrisma, type PrismaClient } from "../../lib/db/prisma";
 import { renderMetrics } from "../../lib/metrics";
-import { parseSamples, type Sample } from "../helpers/prometheus";
+import { parseSamples, type Sample } from "../support/prometheus";
 
 export async function scrapeMetrics(url: string): Promise<Sample[]> {
   const g = globalThis as unknown as { dedupPrisma?: PrismaClient };

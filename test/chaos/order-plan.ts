@@ -6,7 +6,7 @@
  * a double effect shows up as an order that could not be served.
  */
 import type { Producer } from "rocketmq-client-nodejs";
-import type { Pool } from "../../lib/db/mysql";
+import type { Pool } from "@dedup-audit/runtime/db";
 import type { Order } from "../../workers/examples/order";
 import { ensureStockTables } from "../../workers/examples/stock-deduction/stock";
 import type { Rng } from "./random";

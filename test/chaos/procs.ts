@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { Cleanup } from "../../workers/runtime/test/harness";
+import type { Cleanup } from "../support/broker-harness";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 

@@ -12,9 +12,9 @@
  */
 import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
-import type { DedupProcessor } from "../../lib/dedup/processor";
-import { delivery, eventCounts, sleep, uniqueName } from "../../lib/dedup/test/fixtures";
-import { useProcessorTestFile } from "../helpers/processors";
+import type { DedupProcessor } from "../../workers/runtime/src/worker/processor";
+import { delivery, eventCounts, sleep, uniqueName } from "../support/deliveries";
+import { useProcessorTestFile } from "../support/processors";
 
 const ctx = useProcessorTestFile();
 

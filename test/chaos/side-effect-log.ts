@@ -4,8 +4,8 @@
  * fence it ran under and the worker. Nothing deduplicates this table, so a key with two rows is a
  * double effect — and the fences say whether each extra run happened under a takeover.
  */
-import type { Pool } from "../../lib/db/mysql";
-import type { HandlerContext, KeyedDelivery } from "../../lib/dedup/types";
+import type { Pool } from "@dedup-audit/runtime/db";
+import type { HandlerContext, KeyedDelivery } from "@dedup-audit/runtime";
 import { createPaymentHandler } from "../../workers/examples/payment-status/payment";
 
 export async function ensureSideEffectTable(pool: Pool): Promise<void> {

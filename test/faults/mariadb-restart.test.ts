@@ -11,13 +11,13 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectionOptions, createPool } from "../../lib/db/mysql";
-import { migrate } from "../../lib/db/migrate";
-import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
+import { connectionOptions, createPool } from "../../workers/runtime/src/db/pool";
+import { migrate } from "../../workers/runtime/src/db/migrate";
+import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkStockLedger } from "../chaos/check-ledger";
 import { planOrders, seedExactStock, sendPlan } from "../chaos/order-plan";
 import { createRng } from "../chaos/random";
-import { startPrivateMariaDb } from "./private-mariadb";
+import { startPrivateMariaDb } from "../support/private-mariadb";
 import { stockFleet, waitSettled } from "./stock-scenario";
 
 const cleanup = new Cleanup();

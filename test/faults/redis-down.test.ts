@@ -6,13 +6,13 @@
  * Redis on 6379 is not touched.
  */
 import { describe, expect, it } from "vitest";
-import { rows } from "../../lib/dedup/test/fixtures";
-import { useBrokerTestFile } from "../../workers/runtime/test/database";
-import { sleep, startBroker, startProducer, waitUntil } from "../../workers/runtime/test/harness";
+import { rows } from "../support/deliveries";
+import { useBrokerTestFile } from "../support/broker-test-file";
+import { sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkStockLedger } from "../chaos/check-ledger";
 import { planOrders, seedExactStock, sendPlan } from "../chaos/order-plan";
 import { createRng } from "../chaos/random";
-import { startPrivateRedis } from "./private-redis";
+import { startPrivateRedis } from "../support/private-redis";
 import { stockFleet, waitSettled } from "./stock-scenario";
 
 const ctx = useBrokerTestFile({ teardownTimeoutMs: 60_000 });

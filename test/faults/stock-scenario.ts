@@ -4,7 +4,7 @@
  * acked, nothing in flight, visible or undelivered.
  */
 import type { DevBroker } from "../../workers/dev-broker";
-import { waitUntil, type Cleanup } from "../../workers/runtime/test/harness";
+import { waitUntil, type Cleanup } from "../support/broker-harness";
 import { createFleet, type Fleet } from "../chaos/fleet";
 
 export function stockFleet(cleanup: Cleanup, o: { databaseUrl: string; broker: DevBroker; topic: string; group: string; env?: Record<string, string> }): Fleet {

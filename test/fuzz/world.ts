@@ -17,7 +17,7 @@ import { SESSION_COOKIE } from "../../lib/auth/cookies";
 import { resetConfigForTests } from "../../lib/config";
 import { prisma } from "../../lib/db/prisma";
 import type { Role } from "../../lib/permissions/roles";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { createTestDatabase, type TestDatabase } from "../support/db";
 
 export const AUTH_LEVELS = ["anonymous", "viewer", "operator", "admin", "viewer-token", "operator-token", "admin-token"] as const;
 export type AuthLevel = (typeof AUTH_LEVELS)[number];

@@ -13,7 +13,7 @@ import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { useDashboardDatabase } from "@/lib/http/testing";
+import { useDashboardDatabase } from "@/test/support/http";
 
 const ctx = useDashboardDatabase();
 const CLIENT = path.join(import.meta.dirname, "fixtures", "bulk-release-client.ts");

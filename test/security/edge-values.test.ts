@@ -10,8 +10,8 @@ import * as release from "@/app/api/claims/release/route";
 import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
-import { apiRequest, useDashboardDatabase } from "@/lib/http/testing";
-import { errorOf, none, rowCounts } from "./helpers";
+import { apiRequest, useDashboardDatabase } from "@/test/support/http";
+import { errorOf, none, rowCounts } from "../support/security";
 
 const ctx = useDashboardDatabase();
 const BEYOND = ["9223372036854775808", "9999999999999999999"];

@@ -21,11 +21,11 @@ import { createSession } from "@/lib/auth/sessions";
 import { SESSION_COOKIE } from "@/lib/auth/cookies";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { insertClaims } from "@/lib/dedup/claim-store";
-import { insertEvents } from "@/lib/dedup/events";
-import { hashPayload } from "@/lib/dedup/key";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
-import type { Pool } from "@/lib/db/mysql";
+import { insertClaims } from "@/workers/runtime/src/sql/claim-store";
+import { insertEvents } from "@/workers/runtime/src/sql/events";
+import { hashPayload } from "@/workers/runtime/src/claim/key";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
+import type { Pool } from "@dedup-audit/runtime/db";
 import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS, SQL_PAYLOADS } from "./payloads";
 
 const ctx = useDashboardDatabase();

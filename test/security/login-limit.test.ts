@@ -8,8 +8,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as login from "@/app/api/auth/login/route";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, useDashboardDatabase } from "@/lib/http/testing";
-import { errorOf, none } from "./helpers";
+import { apiRequest, useDashboardDatabase } from "@/test/support/http";
+import { errorOf, none } from "../support/security";
 
 // Behind a trusted proxy: X-Forwarded-For tells the clients apart (tested both ways in lib/auth).
 useDashboardDatabase({ TRUST_PROXY: "true" });

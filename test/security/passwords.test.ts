@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
-import { useDashboardDatabase } from "@/lib/http/testing";
+import { useDashboardDatabase } from "@/test/support/http";
 
 const ctx = useDashboardDatabase();
 const PROBE = path.join(import.meta.dirname, "fixtures", "password-probe.ts");

@@ -18,9 +18,9 @@ import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { resetConfigForTests } from "@/lib/config";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, useDashboardDatabase, type As } from "@/test/support/http";
 import { discoverRoutes, pathFor, type DiscoveredRoute } from "../fuzz/discover";
-import { errorOf, none, rowCounts, signIn } from "./helpers";
+import { errorOf, none, rowCounts, signIn } from "../support/security";
 
 const ctx = useDashboardDatabase();
 const root = path.resolve(import.meta.dirname, "../..");

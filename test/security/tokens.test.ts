@@ -17,9 +17,9 @@ import { sha256Hex } from "@/lib/auth/secrets";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser, updateUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import type { Role } from "@/lib/permissions/roles";
-import { errorOf, none, rowCounts, signIn } from "./helpers";
+import { errorOf, none, rowCounts, signIn } from "../support/security";
 
 const ctx = useDashboardDatabase();
 const group = uniqueName("tokens");

@@ -4,7 +4,7 @@
  * cleanly (attempts in flight finish, the lock is released); a second one exits at once.
  */
 import { config } from "../../lib/config";
-import { createPool } from "../../lib/db/mysql";
+import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../../lib/log";
 import { runAlerts } from "../../lib/alerts/runner";
 

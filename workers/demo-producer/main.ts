@@ -6,7 +6,7 @@
 import { Producer } from "rocketmq-client-nodejs";
 import { config } from "../../lib/config";
 import { log } from "../../lib/log";
-import { clientLogger, connectionOptions, shutdownSafely } from "../rocketmq";
+import { clientLogger, connectionOptions, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { sendOrders } from "./orders";
 
 const cfg = config();

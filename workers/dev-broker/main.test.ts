@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect, it } from "vitest";
-import { shutdownSafely } from "../rocketmq/shutdown";
+import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
 import { startProducer } from "./fixtures/clients";
 
 it("runs standalone with fault flags and exits 0 on SIGTERM", async () => {

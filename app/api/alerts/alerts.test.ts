@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDelivery, type RunningDelivery } from "@/lib/alerts/delivery";
-import { startReceiver, type Receiver } from "@/lib/alerts/testing/receiver";
-import { installSocketGuard } from "@/lib/alerts/testing/socket-guard";
+import { startReceiver, type Receiver } from "@/test/support/alerts/receiver";
+import { installSocketGuard } from "@/test/support/alerts/socket-guard";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import * as login from "../auth/login/route";
 import * as deliveries from "./deliveries/route";
 import * as endpoint from "./endpoints/[id]/route";

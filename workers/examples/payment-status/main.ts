@@ -5,9 +5,9 @@
  * DEMO_HANDLER_DELAY_MS, DEMO_FAILURE_RATIO, LEASE_S, HEARTBEAT_S, EXPIRED_LEASE_POLICY, …
  */
 import { config } from "../../../lib/config";
-import { createPool } from "../../../lib/db/mysql";
+import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../../../lib/log";
-import { createDedupConsumer, runWorker } from "../../runtime";
+import { createDedupConsumer, runWorker } from "@dedup-audit/runtime";
 import { createPaymentHandler, ensurePaymentTables } from "./payment";
 
 const cfg = config();

@@ -4,8 +4,8 @@
  * Affected rows say what happened: 1 = this delivery paid the order, 0 = it was already paid.
  * The dedup lease keeps a second copy from even getting here while the first runs.
  */
-import type { Pool } from "../../../lib/db/mysql";
-import type { HandlerContext, KeyedDelivery } from "../../../lib/dedup/types";
+import type { Pool } from "@dedup-audit/runtime/db";
+import type { HandlerContext, KeyedDelivery } from "@dedup-audit/runtime";
 import { parseOrder, simulateWork } from "../order";
 
 export async function ensurePaymentTables(pool: Pool): Promise<void> {

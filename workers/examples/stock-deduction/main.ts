@@ -6,9 +6,9 @@
  * dedup runtime's LEASE_S, HEARTBEAT_S, … (lib/config.ts).
  */
 import { config } from "../../../lib/config";
-import { createPool } from "../../../lib/db/mysql";
+import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../../../lib/log";
-import { createDedupConsumer, runWorker } from "../../runtime";
+import { createDedupConsumer, runWorker } from "@dedup-audit/runtime";
 import { createStockHandler, ensureStockTables } from "./stock";
 
 const cfg = config();

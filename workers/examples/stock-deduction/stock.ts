@@ -3,8 +3,8 @@
  * per order key. The UPDATE runs on the transaction the runtime hands in, so the claim, the
  * decrement and the ledger row commit together — or not at all.
  */
-import type { Pool } from "../../../lib/db/mysql";
-import type { KeyedDelivery, TransactionalContext } from "../../../lib/dedup/types";
+import type { Pool } from "@dedup-audit/runtime/db";
+import type { KeyedDelivery, TransactionalContext } from "@dedup-audit/runtime";
 import { DEMO_SKUS, parseOrder, simulateWork } from "../order";
 
 /** The example's own business tables (not part of the product schema). */

@@ -1,0 +1,293 @@
+/**
+ * The batched SQL behind the claim state machine: what many concurrent deliveries send to
+ * MariaDB together through the adaptive batchers (batcher.ts).
+ *  - lease claims: one INSERT IGNORE … RETURNING, one SELECT for the keys that were taken;
+ *  - lease commits: one fenced UPDATE (claim-store.ts);
+ *  - transactional batches: claims + effects + DONE in one transaction, savepoints per message
+ *    when a handler fails, whole-batch retry on deadlock / lock wait timeout;
+ *  - events, with the duplicate counters on their claim rows, in one transaction.
+ */
+import type { Pool, PoolConnection } from "mysql2/promise";
+import type { Logger } from "../logger.js";
+import { createBatcher } from "./batcher.js";
+import { claimRef, commitClaims, insertClaims, readClaims, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
+import { isDbUnavailable, isLockConflict } from "./db-guard.js";
+import { insertEvents, type DedupEventInput } from "../sql/events.js";
+import { LazyAbort } from "./lazy-abort.js";
+import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } from "../types.js";
+
+export type ClaimResult = { kind: "won"; id: number } | { kind: "exists"; row?: ClaimRow };
+export type TxResult = { kind: "committed"; id: number } | { kind: "failed"; error: unknown } | { kind: "exists"; row?: ClaimRow };
+/** An event, and the claim whose attempts / last msgId it counts (duplicates). */
+export type EventItem = DedupEventInput & { touchClaimId?: number };
+
+export interface BatchWriterOptions {
+  pool: Pool;
+  scope: Scope;
+  workerId: string;
+  transactional?: TransactionalHandler;
+  /** Transactional mode with a batch handler (one call per batch) instead of `transactional`. */
+  transactionalBatch?: TransactionalBatchHandler;
+  log: Logger;
+  isStopping(): boolean;
+  leaseMs: number;
+  retentionMs: number;
+  lockWaitTimeoutS: number;
+  maxBatch: number;
+  maxInflightBatches: number;
+  /** Deliveries currently being processed (sizes the claim batches). */
+  inflight(): number;
+}
+
+export interface BatchWriters {
+  claim(d: KeyedDelivery): Promise<ClaimResult>;
+  commit(claim: FencedClaim): Promise<boolean>;
+  transact(d: KeyedDelivery): Promise<TxResult>;
+  event(e: EventItem): Promise<void>;
+  /** Transactional batches rolled back and run again after a deadlock / lock wait timeout. */
+  lockConflictRetries(): number;
+  /** Abort the signals of running transactional handlers (forced stop). */
+  abortTransactions(reason: string): void;
+}
+
+/** Handler time one transactional batch should take at most; sizes the batches. */
+const TX_BATCH_BUDGET_MS = 25;
+/** Claim batches are split only into parts at least this big: below it, the per-statement cost wins. */
+const MIN_CLAIM_SPLIT = 32;
+/** Transactions one worker runs side by side when handlers are slow. */
+const MAX_TX_INFLIGHT = 16;
+
+/** A handler failed in a batch run without savepoints: run it again with them. */
+class NeedsSavepoints extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
+  const { pool, scope, workerId, log } = o;
+  const txAborts = new Set<LazyAbort>();
+  let lockRetries = 0;
+
+  const batch = { maxBatch: o.maxBatch, maxInflight: o.maxInflightBatches };
+  // A claim batch takes at most half of the deliveries in flight (parts of ≥ MIN_CLAIM_SPLIT):
+  // one cohort in one statement leaves MariaDB's second core idle and serialises claim → commit
+  // → next claim; two halves run side by side, then drift so that one half's claim overlaps the
+  // other's commit, and their fsyncs are group-committed. Measured at 64 in flight: +20 % msgs/s;
+  // at 16 and 256 in flight, unchanged.
+  const claimBatcher = createBatcher(flushClaims, {
+    maxBatch: () => Math.min(o.maxBatch, Math.max(MIN_CLAIM_SPLIT, Math.ceil(o.inflight() / 2))),
+    maxInflight: o.maxInflightBatches,
+  });
+  const commitBatcher = createBatcher((c: FencedClaim[]) => commitClaims(pool, workerId, c), batch);
+  // Transactional handlers run one after another inside their batch's transaction, so a slow
+  // handler would hold a whole batch (and its row locks) for batch × duration. The batch size
+  // follows the measured handler time: fast handlers share one transaction, slow ones get their
+  // own, side by side.
+  let handlerMs = 1;
+  const txBatchSize = () => Math.max(1, Math.min(o.maxBatch, Math.floor(TX_BATCH_BUDGET_MS / handlerMs)));
+  const txBatcher = createBatcher(flushTransactions, {
+    maxBatch: txBatchSize,
+    maxInflight: () => Math.min(MAX_TX_INFLIGHT, o.maxInflightBatches * Math.ceil(o.maxBatch / txBatchSize())),
+  });
+  const eventBatcher = createBatcher(flushEvents, { maxBatch: 256, maxInflight: 1 });
+
+  /** Lease claims: one INSERT IGNORE … RETURNING; one SELECT for the keys that were taken. */
+  async function flushClaims(items: KeyedDelivery[]): Promise<ClaimResult[]> {
+    const won = await insertClaims(pool, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
+    const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
+    const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
+    return items.map((d) => {
+      const ref = claimRef(d.tag, d.key);
+      const id = won.get(ref);
+      return id !== undefined ? { kind: "won", id } : { kind: "exists", row: rows.get(ref) };
+    });
+  }
+
+  /**
+   * Transactional batch: claims + effects + DONE in one transaction. Keys are unique within the
+   * batch (the local in-flight map admits one delivery per key) and inserted in sorted order, so
+   * two batches lock common keys in the same order. A deadlock or lock wait timeout rolls the
+   * whole batch back and runs it again — nothing is acked or failed for it.
+   *
+   * Savepoints: each message's effect gets its own savepoint, so a failing handler rolls back
+   * only its own effect and claim. A SAVEPOINT costs a round trip per message, so a batch first
+   * runs without them; only if a handler fails is the batch rolled back and run again with a
+   * savepoint per message (effects are transactional, so running them again is safe — the same
+   * holds for the deadlock retry).
+   */
+  async function flushTransactions(items: KeyedDelivery[]): Promise<TxResult[]> {
+    const order = items.map((_, i) => i).sort((a, b) => (items[a].tag < items[b].tag ? -1 : items[a].tag > items[b].tag ? 1 : Buffer.compare(items[a].key, items[b].key)));
+    const conn = await pool.getConnection();
+    let broken = false;
+    let savepoints = false;
+    try {
+      await ensureLockWaitTimeout(conn);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runTransactionBatch(conn, items, order, savepoints);
+        } catch (err) {
+          await conn.query("ROLLBACK").catch(() => {});
+          if (err instanceof NeedsSavepoints) {
+            savepoints = true;
+            continue;
+          }
+          if (!isLockConflict(err) || o.isStopping()) throw err;
+          lockRetries++;
+          log.debug({ err, attempt, size: items.length }, "transactional batch hit a lock conflict; retrying");
+          await sleep(Math.min(1000, 5 * 2 ** Math.min(attempt, 8)) * Math.random());
+        }
+      }
+    } catch (err) {
+      broken = isDbUnavailable(err);
+      throw err;
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[], savepoints: boolean): Promise<TxResult[]> {
+    await conn.query("START TRANSACTION");
+    const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
+    const results: TxResult[] = new Array(items.length);
+    const winners: { i: number; id: number }[] = [];
+    for (const i of order) {
+      const id = won.get(claimRef(items[i].tag, items[i].key));
+      if (id === undefined) results[i] = { kind: "exists" };
+      else winners.push({ i, id });
+    }
+    if (!savepoints) {
+      try {
+        await runEffects(conn, winners.map((w) => items[w.i]));
+        for (const w of winners) results[w.i] = { kind: "committed", id: w.id };
+      } catch (err) {
+        // A deadlock has already rolled back the whole transaction; a lost connection too.
+        if (isLockConflict(err) || isDbUnavailable(err)) throw err;
+        if (winners.length > 1) throw new NeedsSavepoints();
+        // The only message of the batch: rolling back the transaction is its savepoint.
+        // (every other message of the batch lost its insert: nothing else to keep).
+        await conn.query("ROLLBACK");
+        results[winners[0].i] = { kind: "failed", error: err };
+        return settleLosers(conn, items, order, results);
+      }
+    } else {
+      for (const w of winners) {
+        await conn.query("SAVEPOINT dedup_msg");
+        try {
+          await runEffects(conn, [items[w.i]]);
+          results[w.i] = { kind: "committed", id: w.id };
+        } catch (err) {
+          if (isLockConflict(err) || isDbUnavailable(err)) throw err;
+          await conn.query("ROLLBACK TO SAVEPOINT dedup_msg");
+          await conn.query("DELETE FROM dedup_claim WHERE id = ?", [w.id]);
+          results[w.i] = { kind: "failed", error: err };
+        }
+      }
+    }
+    await conn.query("COMMIT");
+    return settleLosers(conn, items, order, results);
+  }
+
+  /**
+   * The effects of `ds` inside the open transaction: one call of the batch handler, or the
+   * per-message handler for each in turn (stopping at the first that throws).
+   */
+  async function runEffects(conn: PoolConnection, ds: KeyedDelivery[]): Promise<void> {
+    if (ds.length === 0) return;
+    const abort = new LazyAbort();
+    txAborts.add(abort);
+    const t0 = performance.now();
+    try {
+      if (o.transactionalBatch) {
+        await o.transactionalBatch(ds, { tx: conn, get signal() { return abort.signal; } });
+      } else {
+        for (const d of ds) await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
+      }
+      handlerMs = handlerMs * 0.8 + ((performance.now() - t0) / ds.length) * 0.2;
+    } finally {
+      txAborts.delete(abort);
+    }
+  }
+
+  /**
+   * Keys that were taken: their holders have committed by now (we waited on their row locks).
+   * Read on the batch's own connection — asking the pool for another one while holding this one
+   * could exhaust the pool with batches all waiting for each other.
+   */
+  async function settleLosers(conn: PoolConnection, items: KeyedDelivery[], order: number[], results: TxResult[]): Promise<TxResult[]> {
+    const lost = order.filter((i) => results[i].kind === "exists").map((i) => items[i]);
+    if (lost.length > 0) {
+      const rows = await readClaims(conn, scope, lost);
+      order.forEach((i) => {
+        if (results[i].kind === "exists") results[i] = { kind: "exists", row: rows.get(claimRef(items[i].tag, items[i].key)) };
+      });
+    }
+    return results;
+  }
+
+  const lockWaitSet = new WeakSet<object>();
+  async function ensureLockWaitTimeout(conn: PoolConnection): Promise<void> {
+    // A short session lock wait: a batch stuck behind another batch's keys gives up and retries
+    // instead of holding its own locks for the default 50 s.
+    const core = (conn as unknown as { connection: object }).connection ?? conn;
+    if (lockWaitSet.has(core)) return;
+    await conn.query("SET SESSION innodb_lock_wait_timeout = ?", [Math.max(1, Math.min(5, Math.round(o.lockWaitTimeoutS)))]);
+    lockWaitSet.add(core);
+  }
+
+  /**
+   * Events and their claim-row counters (attempts, last msgId) in one transaction: the UPDATE can
+   * meet a lock conflict with a transactional batch, and a retry must not write the events twice.
+   */
+  async function flushEvents(events: EventItem[]): Promise<void[]> {
+    const touches = new Map<number, { n: number; msgId: string }>();
+    for (const e of events) {
+      if (e.touchClaimId === undefined) continue;
+      const cur = touches.get(e.touchClaimId);
+      touches.set(e.touchClaimId, { n: (cur?.n ?? 0) + 1, msgId: e.msgId });
+    }
+    if (touches.size === 0) {
+      await insertEvents(pool, scope, events);
+      return events.map(() => undefined);
+    }
+    const conn = await pool.getConnection();
+    let broken = false;
+    try {
+      await ensureLockWaitTimeout(conn);
+      await conn.query("START TRANSACTION");
+      await insertEvents(conn, scope, events);
+      const list = [...touches.entries()].sort((a, b) => a[0] - b[0]);
+      await conn.query(
+        "UPDATE dedup_claim c JOIN (" +
+          list.map(() => "SELECT ? AS id, ? AS n, ? AS m").join(" UNION ALL ") +
+          ") t ON t.id = c.id SET c.attempts = c.attempts + t.n, c.last_msg_id = t.m",
+        list.flatMap(([id, v]) => [id, v.n, v.msgId]),
+      );
+      await conn.query("COMMIT");
+    } catch (err) {
+      await conn.query("ROLLBACK").catch(() => {});
+      broken = isDbUnavailable(err);
+      throw err;
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+    return events.map(() => undefined);
+  }
+
+
+  function toInsert(d: KeyedDelivery) {
+    return { tag: d.tag, key: d.key, keySource: d.keySource, msgId: d.msgId, queue: d.queue, payloadHash: d.payloadHash };
+  }
+
+
+  return {
+    claim: (d) => claimBatcher.submit(d),
+    commit: (c) => commitBatcher.submit(c),
+    transact: (d) => txBatcher.submit(d),
+    event: (e) => eventBatcher.submit(e),
+    lockConflictRetries: () => lockRetries,
+    abortTransactions(reason) {
+      for (const a of txAborts) a.abort(new Error(reason));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * clientLogger(): the rocketmq-client-nodejs ILogger on top of our pino logger.
+ *
+ * Always pass it as the client's `logger` option. Without it the client creates an egg-logger
+ * that writes to ~/logs/rocketmq/, whose flush timer keeps the process alive, and whose close()
+ * in BaseClient.shutdown makes the following log call (and so shutdown()) reject.
+ * clientLogger() also installs itself as the client's process-wide default logger (patch
+ * "default-logger", see patches/README.md): the consume services ignore the `logger` option and
+ * would otherwise each open an egg-logger that keeps the process from ever exiting.
+ *
+ * The client logs printf-style ("clientId=%s") and is chatty at info (every queue fetch, every
+ * settings sync), so by default its info goes to our debug and its debug to trace. Warnings and
+ * errors keep their level. There is deliberately no close(): our logger outlives the client.
+ */
+import { format } from "node:util";
+import type { Logger } from "../logger.js";
+import * as rocketmq from "rocketmq-client-nodejs";
+
+export interface ClientLogger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+}
+
+type Level = "trace" | "debug" | "info" | "warn" | "error";
+
+export interface ClientLoggerOptions {
+  /** Where the client's info lines go (default "debug"). */
+  infoAs?: Level;
+}
+
+export function clientLogger(logger: Logger, opts: ClientLoggerOptions = {}): ClientLogger {
+  const child = logger.child({ component: "rocketmq-client" });
+  const forward = (level: Level) => (...args: unknown[]) => {
+    if (!child.isLevelEnabled(level)) return;
+    const [first, ...rest] = args;
+    // The client sometimes logs a bare Error (startup failures): keep it as a serialized `err`.
+    if (first instanceof Error) child[level]({ err: first }, rest.length ? format(...rest) : first.message);
+    else child[level](format(...args));
+  };
+  const adapter: ClientLogger = {
+    info: forward(opts.infoAs ?? "debug"),
+    warn: forward("warn"),
+    error: forward("error"),
+    debug: forward("trace"),
+  };
+  installDefaultLogger(adapter);
+  return adapter;
+}
+
+/** Make `logger` the client's default (last call wins); fails loudly when the patch is missing. */
+export function installDefaultLogger(logger: ClientLogger): void {
+  const set = (rocketmq as { setDefaultLogger?: (l: ClientLogger) => void }).setDefaultLogger;
+  if (typeof set !== "function") {
+    throw new Error("rocketmq-client-nodejs is not patched (setDefaultLogger missing): run `npm run setup`");
+  }
+  set(logger);
+}

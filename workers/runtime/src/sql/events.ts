@@ -1,0 +1,53 @@
+/**
+ * dedup_event rows: written only for what is not the happy path (duplicates, in-flight
+ * sightings, releases, takeovers, expiries, mismatches). Many concurrent deliveries' events go
+ * out in one multi-row INSERT through the adaptive batcher.
+ */
+import type { Db, Scope } from "./claim-store.js";
+import type { DuplicateCause, EventKind } from "../vocabulary.js";
+
+export type { EventKind };
+
+
+export interface DedupEventInput {
+  kind: EventKind;
+  tag: string;
+  key: Buffer;
+  msgId: string;
+  cause?: DuplicateCause;
+  /** What happened to the delivery: acked_duplicate, claimed_after_release, took_over, waiting, deferred, … */
+  outcome?: string;
+  worker?: string;
+  fence?: number;
+  deliveryAttempt?: number;
+  detail?: string;
+}
+
+const MAX_DETAIL = 2000;
+
+/** Append events of one group+topic in one statement; ts from the database clock. */
+export async function insertEvents(db: Db, scope: Scope, events: DedupEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  const params: unknown[] = [];
+  for (const e of events) {
+    params.push(
+      scope.group,
+      scope.topic,
+      e.tag,
+      e.key,
+      e.msgId,
+      e.kind,
+      e.cause ?? null,
+      e.outcome ?? null,
+      e.worker ?? null,
+      e.fence ?? null,
+      e.deliveryAttempt ?? null,
+      e.detail === undefined ? null : e.detail.slice(0, MAX_DETAIL),
+    );
+  }
+  await db.query(
+    "INSERT INTO dedup_event (ts, consumer_group, topic, tag, dedup_key, msg_id, kind, cause, outcome, worker, fence, delivery_attempt, detail) VALUES " +
+      Array(events.length).fill("(UTC_TIMESTAMP(3),?,?,?,?,?,?,?,?,?,?,?,?)").join(","),
+    params,
+  );
+}

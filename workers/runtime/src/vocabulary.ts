@@ -1,0 +1,83 @@
+/**
+ * The words the runtime and the dashboard share, defined once: duplicate causes, event kinds and
+ * the counters rolled up per group (with their table columns and Prometheus names). The writers,
+ * the dashboard's queries, /api/metrics, alert rules and chart colours all read these lists.
+ *
+ * Adding a cause: add it to DUPLICATE_CAUSES below (with label and definition), add its `dup_<cause>`
+ * columns in a migration (group_stats_minute, group_stats_hour, group_totals) and in
+ * prisma/schema.prisma, and give it a colour in app/components/causeColors.ts. Nothing else lists causes.
+ */
+
+/** Why a delivery of a key that was already claimed arrived; each duplicate gets exactly one. */
+export const DUPLICATE_CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown"] as const;
+export type DuplicateCause = (typeof DUPLICATE_CAUSES)[number];
+
+export const CAUSE_LABELS: Record<DuplicateCause, string> = {
+  producer_resend: "Producer resend",
+  rebalance_replay: "Rebalance replay",
+  redelivery: "Redelivery",
+  unknown: "Unknown",
+};
+
+/** One line per cause: how it is decided (the operator guide has the full definitions). */
+export const CAUSE_DEFINITIONS: Record<DuplicateCause, string> = {
+  producer_resend: "same key, a different msgId: the producer sent it again",
+  rebalance_replay: "the worker that claimed it left or died shortly before",
+  redelivery: "the broker delivered the same message again (timeout, nack, lost ack)",
+  unknown: "none of the above matched",
+};
+
+/** Kinds of dedup_event rows: written only off the happy path. */
+export const EVENT_KINDS = [
+  "duplicate",
+  "inflight",
+  "released_on_error",
+  "takeover",
+  "expiry",
+  "manual_release",
+  "manual_done",
+  "payload_mismatch",
+  "dead_letter",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The rollup counters: snake_case names are the columns of group_stats_minute/_hour and group_totals. */
+export const STAT_COUNTERS = [
+  "consumed",
+  "claims",
+  "commits",
+  ...DUPLICATE_CAUSES.map((c) => `dup_${c}` as const),
+  "inflight_waits",
+  "releases",
+  "takeovers",
+  "expiries",
+  "payload_mismatches",
+  "dead_lettered",
+] as const;
+export type StatCounter = (typeof STAT_COUNTERS)[number];
+
+/** The rollup column that counts duplicates of `cause`. */
+export const causeCounter = (cause: DuplicateCause): StatCounter => `dup_${cause}`;
+
+/** A column name as Prisma's client spells the field (snake_case → camelCase). */
+export const fieldName = (column: string): string => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Prometheus counters exported from group_totals (one per non-cause column); duplicate hits are
+ * one counter with a `cause` label, DUPLICATE_HITS_METRIC.
+ */
+export const COUNTER_METRICS: readonly { counter: Exclude<StatCounter, `dup_${DuplicateCause}`>; name: string; help: string }[] = [
+  { counter: "consumed", name: "dedup_messages_consumed_total", help: "Deliveries handled by dedup workers (first copies and duplicates)." },
+  { counter: "claims", name: "dedup_claims_total", help: "Claims inserted (a key seen for the first time, or claimed again after a release)." },
+  { counter: "commits", name: "dedup_commits_total", help: "Claims committed DONE after the business effect succeeded." },
+  { counter: "inflight_waits", name: "dedup_inflight_waits_total", help: "Deliveries that waited because their key was claimed and in progress." },
+  { counter: "releases", name: "dedup_releases_total", help: "Claims released by a worker after a business error (the redelivery runs again)." },
+  { counter: "takeovers", name: "dedup_takeovers_total", help: "Expired claims of a dead owner taken over (fence + 1)." },
+  { counter: "expiries", name: "dedup_lease_expiries_total", help: "Claims whose lease ran out before they were committed." },
+  { counter: "payload_mismatches", name: "dedup_payload_mismatches_total", help: "Duplicates whose payload hash differs from the first copy's." },
+  { counter: "dead_lettered", name: "dedup_dead_lettered_total", help: "Messages that went to the dead-letter queue." },
+];
+export const DUPLICATE_HITS_METRIC = {
+  name: "dedup_duplicate_hits_total",
+  help: `Duplicate deliveries by cause: ${DUPLICATE_CAUSES.join(", ")}.`,
+} as const;

@@ -1,0 +1,261 @@
+/**
+ * The dedup processor: the claim state machine plus everything a worker runs beside it — the
+ * worker registry (join / heartbeat / timeouts / leave), lease heartbeats, rollup flushes and
+ * retention. It knows nothing about RocketMQ: `process(delivery)` returns a verdict (ack or
+ * not), so the push-consumer runtime, the bench and the tests all drive the same code.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { settings } from "../settings.js";
+import { createPool, warmPool, type Pool } from "../db/pool.js";
+import { defaultLogger, type Logger } from "../logger.js";
+import { repeatEvery, type Repeating } from "./repeat.js";
+import { createClaimStateMachine, type ClaimStateMachine } from "../claim/claim-state-machine.js";
+import { keyDelivery, type KeyOf } from "../claim/key.js";
+import { createRedisGuard, type RedisGuard } from "../claim/redis-guard.js";
+import { deregisterWorker, detectWorkerTimeouts, heartbeatWorker, registerWorker, type WorkerInfo } from "./registry.js";
+import { runRetention } from "./retention.js";
+import { createStatsCollector, type StatsCollector } from "./stats.js";
+import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
+
+interface CommonOptions {
+  group: string;
+  topic: string;
+  keyOf?: KeyOf;
+  /** Existing pool (not closed by stop()); otherwise one is created from databaseUrl / DATABASE_URL. */
+  pool?: Pool;
+  databaseUrl?: string;
+  /** Owner token and worker_instance id; unique per process start by default. */
+  workerId?: string;
+  clientId?: string;
+  version?: string;
+  leaseS?: number;
+  heartbeatS?: number;
+  workerTimeoutS?: number;
+  replayWindowS?: number;
+  policy?: ExpiredLeasePolicy;
+  holdWaitS?: number;
+  retentionDays?: number;
+  /** Seconds between retention attempts; 0 = never. */
+  retentionIntervalS?: number;
+  flushIntervalS?: number;
+  failOpen?: boolean;
+  /** Redis URL for the in-flight fast path; unset/false = off (defaults from REDIS_FAST_PATH). */
+  redis?: string | false;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+  /** Messages per batch (default DEDUP_MAX_BATCH for lease, DEDUP_TX_BATCH for transactional). */
+  maxBatch?: number;
+  /** Batches of each kind in flight at once (default DEDUP_BATCHES_INFLIGHT). */
+  maxInflightBatches?: number;
+  lockWaitTimeoutS?: number;
+  /** Register in worker_instance and watch the group (default true). */
+  registry?: boolean;
+  /** Queues the broker currently assigns to this worker (reported with heartbeats). */
+  assignedQueues?: () => string[];
+  log?: Logger;
+}
+
+export type DedupProcessorOptions =
+  | (CommonOptions & { mode: "lease"; handler: LeaseHandler })
+  | (CommonOptions & { mode: "transactional"; handler: TransactionalHandler; batchHandler?: undefined })
+  | (CommonOptions & { mode: "transactional"; batchHandler: TransactionalBatchHandler; handler?: undefined });
+
+export interface DedupProcessor {
+  readonly workerId: string;
+  readonly pool: Pool;
+  readonly mode: DedupMode;
+  /** Register the worker and start the timers. */
+  start(): Promise<void>;
+  /** Handle one delivery; never throws. */
+  process(delivery: Delivery): Promise<Verdict>;
+  /**
+   * The delivery was not acked on its last allowed attempt, so the broker moves it to the DLQ:
+   * record a dead_letter event and count it (alerts watch DLQ growth). Never throws.
+   */
+  noteDeadLetter(delivery: Delivery, verdict: Verdict): Promise<void>;
+  /**
+   * Stop: refuse new deliveries, let running ones finish (abort their signals after
+   * `graceMs`), flush rollups, deregister. Idempotent: a second call returns the same promise.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  flushStats(): Promise<void>;
+  inflight(): number;
+  /** Transactional batches retried after a deadlock (1213) or lock wait timeout (1205). */
+  lockConflictRetries(): number;
+  /** Run one registry heartbeat + timeout scan now (tests; also on the timer). */
+  heartbeatNow(): Promise<void>;
+  /** Extend every held lease now (also on the timer, every LEASE_S / 3). */
+  extendLeasesNow(): Promise<void>;
+  stats: StatsCollector;
+}
+
+const VERSION = (() => {
+  try {
+    return String(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
+  } catch {
+    return "dev";
+  }
+})();
+
+export function newWorkerId(): string {
+  return `${hostname().slice(0, 60)}-${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcessor {
+  const cfg = settings();
+  assertName("group", opts.group);
+  assertName("topic", opts.topic);
+  const workerId = opts.workerId ?? newWorkerId();
+  const log = (opts.log ?? defaultLogger()).child({ group: opts.group, topic: opts.topic, worker: workerId });
+  const ownsPool = !opts.pool;
+  // Lease batches carry two cheap statements per cycle, so one can hold a whole 64-message cohort;
+  // a transactional batch runs its handlers one after another on one connection, so smaller
+  // batches side by side use the database better.
+  const maxBatch = opts.maxBatch ?? (opts.mode === "lease" ? cfg.DEDUP_MAX_BATCH : cfg.DEDUP_TX_BATCH);
+  const maxInflightBatches = opts.maxInflightBatches ?? cfg.DEDUP_BATCHES_INFLIGHT;
+  const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: 4 * maxInflightBatches + 4 });
+  const leaseMs = (opts.leaseS ?? cfg.LEASE_S) * 1000;
+  const heartbeatMs = (opts.heartbeatS ?? cfg.HEARTBEAT_S) * 1000;
+  const workerTimeoutMs = (opts.workerTimeoutS ?? cfg.WORKER_TIMEOUT_S) * 1000;
+  const flushMs = Math.min(5, opts.flushIntervalS ?? cfg.FLUSH_INTERVAL_S) * 1000;
+  const retentionMs = (opts.retentionDays ?? cfg.RETENTION_DAYS) * 86_400_000;
+  const hourRetentionMs = Math.max(retentionMs, cfg.ROLLUP_HOUR_RETENTION_DAYS * 86_400_000);
+  const retentionIntervalMs = (opts.retentionIntervalS ?? cfg.RETENTION_INTERVAL_S) * 1000;
+  const useRegistry = opts.registry ?? true;
+  const redisUrl = opts.redis === false ? undefined : (opts.redis ?? (cfg.REDIS_FAST_PATH && cfg.REDIS_URL ? cfg.REDIS_URL : undefined));
+  const redis: RedisGuard | undefined = redisUrl ? createRedisGuard(redisUrl, log) : undefined;
+  const stats = createStatsCollector(pool);
+  const info: WorkerInfo = {
+    id: workerId,
+    group: opts.group,
+    topic: opts.topic,
+    host: hostname().slice(0, 255),
+    pid: process.pid,
+    version: opts.version ?? VERSION,
+    clientId: opts.clientId ?? "",
+    mode: opts.mode,
+  };
+
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+
+  const sm: ClaimStateMachine = createClaimStateMachine({
+    pool,
+    scope: { group: opts.group, topic: opts.topic },
+    workerId,
+    mode: opts.mode,
+    lease: opts.mode === "lease" ? opts.handler : undefined,
+    transactional: opts.mode === "transactional" ? opts.handler : undefined,
+    transactionalBatch: opts.mode === "transactional" ? opts.batchHandler : undefined,
+    stats,
+    log,
+    isStopping: () => stopping,
+    leaseMs,
+    retentionMs,
+    replayWindowMs: (opts.replayWindowS ?? cfg.REPLAY_WINDOW_S) * 1000,
+    workerTimeoutMs,
+    policy: opts.policy ?? cfg.EXPIRED_LEASE_POLICY,
+    holdWaitMs: (opts.holdWaitS ?? cfg.HOLD_WAIT_S) * 1000,
+    failOpen: opts.failOpen ?? cfg.FAIL_OPEN,
+    pollInitialMs: opts.pollInitialMs ?? 50,
+    pollMaxMs: opts.pollMaxMs ?? 1000,
+    lockWaitTimeoutS: opts.lockWaitTimeoutS ?? cfg.DEDUP_LOCK_WAIT_S,
+    maxBatch,
+    maxInflightBatches,
+    redis,
+  });
+
+  /** Heartbeats, flushes: stopped (and a run in progress awaited) before the final flush. */
+  const loops: Repeating<unknown>[] = [];
+  let retention: Repeating<unknown> | undefined;
+  const every = (ms: number, what: string, task: () => Promise<unknown>) =>
+    repeatEvery(ms, task, { onError: (err) => log.warn({ err, task: what }, "background task failed; will retry") });
+
+  async function heartbeatNow(): Promise<void> {
+    const status = { inflight: sm.inflight(), queues: opts.assignedQueues?.() ?? [], clientId: opts.clientId };
+    if (!(await heartbeatWorker(pool, workerId, status))) {
+      log.warn("worker was declared dead by the group (missed heartbeats); registering again");
+      await registerWorker(pool, info, status.queues);
+    }
+    const dead = await detectWorkerTimeouts(pool, opts.group, workerTimeoutMs);
+    if (dead.length > 0) log.info({ dead }, "worker heartbeat timeout recorded");
+  }
+
+  return {
+    workerId,
+    pool,
+    mode: opts.mode,
+    stats,
+    async start() {
+      // One connection per batch kind that can be in flight at once (claims, commits) plus one
+      // for the timers; the pool still grows on demand beyond that.
+      if (ownsPool) await warmPool(pool, 2 * maxInflightBatches + 1).catch((err) => log.warn({ err }, "could not open the connection pool ahead of time"));
+      await redis?.ready();
+      if (useRegistry) {
+        await registerWorker(pool, info, opts.assignedQueues?.() ?? []);
+        loops.push(every(heartbeatMs, "registry heartbeat", heartbeatNow));
+      }
+      if (opts.mode === "lease") loops.push(every(Math.max(100, leaseMs / 3), "lease heartbeat", () => sm.heartbeatLeases(leaseMs / 3)));
+      loops.push(every(flushMs, "stats flush", () => stats.flush()));
+      retention = every(retentionIntervalMs, "retention", async () => {
+        const r = await runRetention(pool, { retentionMs, hourRetentionMs });
+        if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
+      });
+      log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis) }, "dedup worker started");
+    },
+    async process(delivery) {
+      if (stopping) return { ack: false, outcome: "stopping" };
+      return sm.process(keyDelivery(delivery, opts.keyOf));
+    },
+    async noteDeadLetter(delivery, verdict) {
+      try {
+        await sm.noteDeadLetter(keyDelivery(delivery, opts.keyOf), verdict.outcome);
+      } catch (err) {
+        log.warn({ err, msgId: delivery.msgId }, "could not record a dead-lettered message");
+      }
+    },
+    stop(stopOpts = {}) {
+      stopped ??= (async () => {
+        stopping = true;
+        const graceMs = stopOpts.graceMs ?? 30_000;
+        const deadline = Date.now() + graceMs;
+        while (sm.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        if (sm.inflight() > 0) {
+          log.warn({ inflight: sm.inflight() }, "handlers still running after the grace period; aborting their signals");
+          sm.abortAll("worker stopping");
+          const hard = Date.now() + 2000;
+          while (sm.inflight() > 0 && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+        }
+        // A retention pass in progress is not waited for (it can take a while); ending the pool cuts it.
+        void retention?.stop();
+        await Promise.all(loops.map((l) => l.stop()));
+        // Each cleanup step on its own: one failing must not leak the rest.
+        for (let i = 0; i < 3; i++) {
+          try {
+            await stats.flush();
+            break;
+          } catch (err) {
+            log.warn({ err }, "final rollup flush failed");
+          }
+        }
+        if (useRegistry) await deregisterWorker(pool, info).catch((err) => log.warn({ err }, "deregister failed"));
+        await redis?.close().catch(() => {});
+        if (ownsPool) await pool.end().catch(() => {});
+        log.info("dedup worker stopped");
+      })();
+      return stopped;
+    },
+    flushStats: () => stats.flush(),
+    inflight: () => sm.inflight(),
+    lockConflictRetries: () => sm.lockConflictRetries(),
+    heartbeatNow,
+    extendLeasesNow: () => sm.heartbeatLeases(0),
+  };
+}
+
+function assertName(what: string, value: string): void {
+  // Group and topic columns are ASCII (RocketMQ resource names): refuse anything else up front.
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new Error(`${what} must be 1–255 printable ASCII characters, got ${JSON.stringify(value)}`);
+}
