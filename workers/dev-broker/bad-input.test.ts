@@ -52,8 +52,8 @@ describe("bad input", () => {
     expect(ok.getMessageQueuesList().map((q) => q.getId())).toEqual([0, 1, 2, 3]);
   });
 
-  it("SendMessage: empty batch, empty body, bad tag, unknown topic", async () => {
-    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest()))).toBe(Code.BAD_REQUEST);
+  it("SendMessage: empty batch, empty body, bad tag, unknown topic, no message id", async () => {
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest()))).toBe(Code.MESSAGE_CORRUPTED);
     const msg = (topic: string, body: string, tag?: string) => {
       const sp = new def.SystemProperties().setMessageId("X1");
       if (tag !== undefined) sp.setTag(tag);
@@ -61,12 +61,14 @@ describe("bad input", () => {
     };
     expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "")])))).toBe(Code.MESSAGE_BODY_EMPTY);
     expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "x", "a|b")])))).toBe(Code.ILLEGAL_MESSAGE_TAG);
-    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("nope", "x")])))).toBe(Code.TOPIC_NOT_FOUND);
-    // A message without system properties still gets an id and is stored.
+    // An unknown topic has no message type (UNSPECIFIED), so the type check refuses it first.
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("nope", "x")])))).toBe(Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+    // A message without a message id is refused (the proxy never assigns one).
     const bare = new def.Message().setTopic(resourceOf("known")).setBody(Buffer.from("no props"));
-    const res = await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([bare]));
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([bare])))).toBe(Code.ILLEGAL_MESSAGE_ID);
+    const res = await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "stored")]));
     expect(codeOf(res)).toBe(Code.OK);
-    expect(res.getEntriesList()[0].getMessageId()).toMatch(/^[0-9A-F]{34}$/);
+    expect(res.getEntriesList()[0].getMessageId()).toBe("X1");
     expect(broker.admin.stats().topics.known.sent).toBe(1);
   });
 
@@ -78,18 +80,19 @@ describe("bad input", () => {
     expect(codeOf(await call(svc.AckMessageResponse, client.ackMessage, new svc.AckMessageRequest().setTopic(resourceOf("known"))))).toBe(Code.ILLEGAL_CONSUMER_GROUP);
 
     const change = new svc.ChangeInvisibleDurationRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("x");
-    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.ILLEGAL_INVISIBLE_TIME); // no duration
-    change.setInvisibleDuration(durationOfMs(1000));
+    change.setInvisibleDuration(durationOfMs(13 * 3600 * 1000));
+    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.ILLEGAL_INVISIBLE_TIME); // over 12 h
+    change.setInvisibleDuration(undefined); // absent = 0: accepted
     expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.INVALID_RECEIPT_HANDLE);
 
     const fwd = new svc.ForwardMessageToDeadLetterQueueRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("");
     expect(codeOf(await call(svc.ForwardMessageToDeadLetterQueueResponse, client.forwardMessageToDeadLetterQueue, fwd))).toBe(Code.INVALID_RECEIPT_HANDLE);
   });
 
-  it("ReceiveMessage: missing invisible time, SQL filter, bad batch, unknown queue → one status frame", async () => {
+  it("ReceiveMessage: invisible time over 12 h, SQL filter, bad batch, unknown queue → one status frame", async () => {
     const base = () => new svc.ReceiveMessageRequest().setGroup(resourceOf("g")).setMessageQueue(queue("known")).setBatchSize(1);
     const only = async (req: InstanceType<typeof svc.ReceiveMessageRequest>) => (await receive(req)).map((f) => f.getStatus()?.getCode());
-    expect(await only(base())).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
+    expect(await only(base().setInvisibleDuration(durationOfMs(13 * 3600 * 1000)))).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
     const sql = base().setAutoRenew(true).setFilterExpression(new def.FilterExpression().setType(def.FilterType.SQL).setExpression("a > 1"));
     expect(await only(sql)).toEqual([Code.UNSUPPORTED]);
     expect(await only(base().setAutoRenew(true).setBatchSize(0))).toEqual([Code.BAD_REQUEST]);
