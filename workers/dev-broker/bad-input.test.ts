@@ -98,7 +98,8 @@ describe("bad input", () => {
     expect(await only(base().setAutoRenew(true).setBatchSize(0))).toEqual([Code.BAD_REQUEST]);
     expect(await only(base().setAutoRenew(true).setMessageQueue(queue("known", 99)))).toEqual([Code.BAD_REQUEST]);
     expect(await only(base().setAutoRenew(true).setMessageQueue(queue("nope")))).toEqual([Code.TOPIC_NOT_FOUND]);
-    expect(await only(new svc.ReceiveMessageRequest())).toEqual([Code.ILLEGAL_CONSUMER_GROUP]);
+    expect(await only(new svc.ReceiveMessageRequest())).toEqual([Code.ILLEGAL_TOPIC]); // the topic is checked before the group
+    expect(await only(base().setGroup(undefined))).toEqual([Code.ILLEGAL_CONSUMER_GROUP]);
     const empty = base().setInvisibleDuration(durationOfMs(1000)).setLongPollingTimeout(durationOfMs(50)).setGroup(resourceOf("fresh"));
     const frames = await receive(empty.setMessageQueue(queue("known")));
     // the one stored message is handed out; a second poll is empty (MESSAGE_NOT_FOUND)
