@@ -2,22 +2,19 @@
  * Malformed and hostile requests, sent with a bare gRPC client: every one gets the RocketMQ v2
  * status code a proxy would use, garbage bytes get a gRPC error, and the broker keeps serving.
  */
-import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, def, durationOfMs, grpcPb, resourceOf, svc } from "./proto";
+import { call as rawCall, metadata, rawClient, receive as rawReceive, type RawClient } from "./fixtures/raw";
+import { Code, def, durationOfMs, resourceOf, svc } from "./proto";
 import { startDevBroker, type DevBroker } from "./index";
 
 let broker: DevBroker;
-let client: InstanceType<typeof grpcPb.MessagingServiceClient>;
-const md = () => {
-  const m = new Metadata();
-  m.set("x-mq-client-id", "bad-input-test");
-  return m;
-};
+let client: RawClient;
+const md = () => metadata("bad-input-test");
 
 beforeAll(async () => {
   broker = await startDevBroker({ port: 0, autoCreateTopics: false, topics: ["known"] });
-  client = new grpcPb.MessagingServiceClient(broker.endpoint, credentials.createInsecure());
+  client = rawClient(broker.endpoint);
 });
 afterAll(async () => {
   client.close();
@@ -25,20 +22,8 @@ afterAll(async () => {
 });
 
 type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
-/** Call a unary method; `Res` (the response class) only pins the result type of the overloaded stub. */
-function call<Res>(_Res: new () => Res, fn: unknown, req: unknown): Promise<Res> {
-  const method = fn as Unary<unknown, Res>;
-  return new Promise((resolve, reject) => method.call(client, req, md(), (err, res) => (err ? reject(err) : resolve(res))));
-}
-function receive(req: InstanceType<typeof svc.ReceiveMessageRequest>): Promise<InstanceType<typeof svc.ReceiveMessageResponse>[]> {
-  return new Promise((resolve, reject) => {
-    const frames: InstanceType<typeof svc.ReceiveMessageResponse>[] = [];
-    const stream = client.receiveMessage(req, md());
-    stream.on("data", (f) => frames.push(f));
-    stream.on("end", () => resolve(frames));
-    stream.on("error", reject);
-  });
-}
+const call = <Res>(Res: new () => Res, fn: unknown, req: unknown) => rawCall(client, Res, fn, req, md());
+const receive = (req: InstanceType<typeof svc.ReceiveMessageRequest>) => rawReceive(client, req, md());
 const codeOf = (res: { getStatus(): { getCode(): number } | undefined }) => res.getStatus()?.getCode();
 const queue = (topic: string, id = 0) => new def.MessageQueue().setTopic(resourceOf(topic)).setId(id);
 
