@@ -102,6 +102,7 @@ describe("SimpleConsumer", () => {
 
   it("delayed messages wait for their delivery time; transactional ones for their commit", async () => {
     const topic = "simple-held";
+    broker.admin.createTopic(topic, undefined, "MIXED"); // one topic for both kinds (the type check is on)
     const producer = new Producer({ endpoints: broker.endpoint, namespace: "", logger, topics: [topic], checker: { check: async () => def.TransactionResolution.COMMIT } });
     await producer.startup();
     clients.push(producer);
