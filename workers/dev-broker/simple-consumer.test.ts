@@ -5,7 +5,7 @@
  */
 import { Producer, type MessageView, type SimpleConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { logger, sleep, startProducer, startSimpleConsumer } from "./fixtures/clients";
 import { def } from "./proto";
 import { startDevBroker, type DevBroker } from "./index";
