@@ -1,6 +1,7 @@
 /** The append-only audit log (operator_action): one row per operator attempt, refusals included. */
 import type { PrismaClient } from "../db/prisma";
 import type { Prisma } from "../generated/prisma/client";
+import { redactUrlsIn, redactUrlsInText } from "../redact-url";
 
 export type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -19,6 +20,12 @@ export interface ActionRecord {
   detail?: unknown;
 }
 
+/** As JSON (bigint as a string), with URLs redacted: viewers read the audit log, and webhook URLs carry credentials. */
+function detailText(detail: unknown): string {
+  if (typeof detail === "string") return redactUrlsInText(detail);
+  return JSON.stringify(redactUrlsIn(JSON.parse(JSON.stringify(detail, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))));
+}
+
 export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
   await db.operatorAction.create({
     data: {
@@ -32,7 +39,7 @@ export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
       fenceSeen: a.fenceSeen ?? null,
       reason: a.reason,
       result: a.result,
-      detail: a.detail === undefined ? null : typeof a.detail === "string" ? a.detail : JSON.stringify(a.detail, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      detail: a.detail === undefined ? null : detailText(a.detail),
     },
   });
 }

@@ -1,6 +1,7 @@
 /** The audit log, newest first, filtered; paged by id (`before`) so new rows never shift a page. */
 import { prisma } from "../db/prisma";
 import type { Prisma } from "../generated/prisma/client";
+import { redactUrlsInStoredText } from "../redact-url";
 import { viewKey, type KeyView } from "./keys";
 
 export interface AuditFilter {
@@ -55,7 +56,8 @@ export async function listAuditLog(f: AuditFilter): Promise<{ entries: AuditEntr
     fenceSeen: r.fenceSeen === null ? null : r.fenceSeen.toString(),
     reason: r.reason,
     result: r.result,
-    detail: r.detail,
+    // Rows filed before URLs were redacted on write still hold them.
+    detail: r.detail === null ? null : redactUrlsInStoredText(r.detail),
   }));
   return { entries, nextBefore: rows.length > f.limit ? entries[entries.length - 1].id : null };
 }
