@@ -1,10 +1,11 @@
 /** Route params and caller-dependent views shared by the /api/alerts routes. */
 import { z } from "zod";
 import type { EndpointView } from "@/lib/alerts/endpoint-store";
+import { idSchema } from "@/lib/http/schema";
 import { canManageAlerts, type Caller } from "@/lib/permissions/roles";
 import { redactUrl } from "@/lib/redact-url";
 
-export const idParams = z.object({ id: z.coerce.number().int().positive() });
+export const idParams = z.object({ id: idSchema });
 export type IdContext = { params: Promise<{ id: string }> };
 
 /**
