@@ -43,3 +43,18 @@ export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
     },
   });
 }
+
+/**
+ * True when a row's group, topic, tag and key are what the caller said it was shown, not read
+ * from a claim: the claim was gone when the action was tried, so nothing vouches for them. Such
+ * rows are kept (the attempt is part of the trail) but every view marks them unverified.
+ */
+export function identityGivenByCaller(detail: string | null): boolean {
+  if (!detail) return false;
+  try {
+    const d: unknown = JSON.parse(detail);
+    return typeof d === "object" && d !== null && (d as { identityFrom?: unknown }).identityFrom === "shown";
+  } catch {
+    return false;
+  }
+}
