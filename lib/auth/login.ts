@@ -16,10 +16,10 @@ import { config } from "../config";
 import { rateLimited, unauthenticated } from "../http/errors";
 import { PEER_HEADER } from "../http/peer";
 import { log } from "../log";
-import { getDummyHash, verifyPassword } from "./password";
+import { getDummyHash, needsRehash, verifyPassword } from "./password";
 import { createMemoryRateLimiter, createSharedRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 import { createSession, type SessionUser } from "./sessions";
-import { findUserForLogin, normalizeEmail } from "./users";
+import { findUserForLogin, normalizeEmail, rehashPassword } from "./users";
 
 /** The client address when neither the dashboard server nor a trusted proxy names one. */
 export const DIRECT = "direct";
@@ -63,7 +63,11 @@ export interface LoginResult {
   expiresAt: Date;
 }
 
-export async function login(emailInput: string, password: string, clientAddress: string): Promise<LoginResult> {
+/**
+ * The user behind an email and password, counted against the limits above; throws 429 while
+ * limited and 401 for a wrong pair. A hash with weaker parameters than today's is replaced.
+ */
+export async function verifyCredentials(emailInput: string, password: string, clientAddress: string): Promise<SessionUser> {
   const email = normalizeEmail(emailInput);
   const limiter = loginLimiter();
   const suspect = (await limiter.count(clientKey(email, clientAddress), WINDOW_S)) >= SUSPECT_AFTER;
@@ -86,8 +90,13 @@ export async function login(emailInput: string, password: string, clientAddress:
 
   await limiter.forgive(others.map((l) => l.key), attemptId);
   await limiter.clear([client.key]);
-  const session = await createSession(user.id);
-  return { user: { id: user.id, email: user.email, role: user.role }, ...session };
+  if (needsRehash(user.passwordHash)) await rehashPassword(user.id, user.passwordHash, password);
+  return { id: user.id, email: user.email, role: user.role };
+}
+
+export async function login(email: string, password: string, clientAddress: string): Promise<LoginResult> {
+  const user = await verifyCredentials(email, password, clientAddress);
+  return { user, ...(await createSession(user.id)) };
 }
 
 /**

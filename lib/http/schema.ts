@@ -45,4 +45,8 @@ export const limitSchema = (def: number, max: number) => decimalIntSchema(1, max
 /** A reason an operator must give: said in words, not a single keystroke. */
 export const reasonSchema = z.string().trim().min(3, "give a reason of at least 3 characters").max(1000);
 
-export const passwordSchema = z.string().min(10, "use at least 10 characters").max(200);
+/** Spaces count, but a password must have 10 characters besides them ("          " is none). */
+export const passwordSchema = z
+  .string()
+  .max(200)
+  .refine((p) => p.trim().length >= 10, "use at least 10 characters besides spaces");
