@@ -30,8 +30,9 @@ const server = http.createServer((req, res) => {
   stampPeer(req, trustProxy);
   if (declaredTooLarge(req)) {
     const error = { message: `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`, code: "payload_too_large", status: 413 };
+    // Answer at once and close; what the client still sends is discarded, never buffered.
     res.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close", "x-content-type-options": "nosniff" }).end(JSON.stringify({ error }));
-    req.destroy();
+    req.resume();
     return;
   }
   void handle(req, res);
