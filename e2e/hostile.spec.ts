@@ -1,7 +1,7 @@
 /**
  * Hostile data through the real server and browser: keys, group names, reasons, emails and
  * token names carrying SQL and script payloads are written the way the runtime writes them
- * (lib/dedup claim-store and events SQL) or through the API, then every page that shows them is
+ * (the runtime package's claim and event SQL) or through the API, then every page that shows them is
  * loaded. They must read as the literal text, and nothing may run: no dialog opens and the
  * payloads' window.__pwned flag stays undefined. Also: no release control for a viewer anywhere,
  * an expired or garbled session cookie sends the browser to sign in, and hostile requests to the

@@ -15,8 +15,8 @@ import * as users from "@/app/api/users/route";
 import { PEER_HEADER } from "@/lib/http/peer";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
-import { errorOf, none, signIn } from "./helpers";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
+import { errorOf, none, signIn } from "../support/security";
 
 useDashboardDatabase();
 const DAY_MS = 86_400_000;

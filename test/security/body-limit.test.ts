@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import routesJson from "@/lib/generated/api-routes.json";
 import { createUser } from "@/lib/auth/users";
 import { MAX_BODY_BYTES } from "@/lib/http/body-limit";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import { discoverRoutes, pathFor, type DiscoveredRoute } from "../fuzz/discover";
-import { errorOf, rowCounts, signIn } from "./helpers";
+import { errorOf, rowCounts, signIn } from "../support/security";
 
 useDashboardDatabase();
 const root = path.resolve(import.meta.dirname, "../..");

@@ -11,9 +11,9 @@ import * as release from "@/app/api/claims/release/route";
 import * as keys from "@/app/api/keys/route";
 import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
 import { createUser } from "@/lib/auth/users";
-import { apiRequest, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, useDashboardDatabase, type As } from "@/test/support/http";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
-import { none, signIn } from "./helpers";
+import { none, signIn } from "../support/security";
 
 const ctx = useDashboardDatabase();
 let operator: As;

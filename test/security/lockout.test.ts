@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import * as login from "@/app/api/auth/login/route";
 import { createUser } from "@/lib/auth/users";
 import { PEER_HEADER, stampPeer } from "@/lib/http/peer";
-import { apiRequest, useDashboardDatabase } from "@/lib/http/testing";
-import { none } from "./helpers";
+import { apiRequest, useDashboardDatabase } from "@/test/support/http";
+import { none } from "../support/security";
 
 useDashboardDatabase();
 afterEach(() => vi.useRealTimers());

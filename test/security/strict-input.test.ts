@@ -17,8 +17,8 @@ import * as users from "@/app/api/users/route";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
-import { errorOf, none, rowCounts, signIn } from "./helpers";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
+import { errorOf, none, rowCounts, signIn } from "../support/security";
 
 useDashboardDatabase();
 let admin: As;

@@ -14,11 +14,11 @@ import * as endpoints from "@/app/api/alerts/endpoints/route";
 import * as auditRoute from "@/app/api/audit/route";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/lib/http/testing";
+import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import { logRedaction } from "@/lib/log";
 import { recordAction } from "@/lib/operator/audit";
 import { discoverRoutes, pathFor } from "../fuzz/discover";
-import { none, signIn } from "./helpers";
+import { none, signIn } from "../support/security";
 
 useDashboardDatabase({ WEBHOOK_ALLOW_NETWORKS: "loopback" });
 const root = path.resolve(import.meta.dirname, "../..");
