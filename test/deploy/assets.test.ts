@@ -49,6 +49,9 @@ const grafanaDashboard = z.object({
   templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.string(), definition: z.string().optional() })) }),
 });
 
+/** Debian's `prometheus` package ships it; used when present, never required. */
+const promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find(existsSync);
+
 const yamlOf = (path: string) => parse(readFileSync(path, "utf8"));
 
 let served: Sample[] = [];
@@ -91,7 +94,6 @@ describe("deploy/prometheus/alerts.yml", () => {
   });
 
   it("passes promtool when it is installed", () => {
-    const promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find(existsSync);
     if (!promtool) return;
     expect(execFileSync(promtool, ["check", "rules", "deploy/prometheus/alerts.yml"], { encoding: "utf8" })).toContain("SUCCESS");
   });
@@ -101,6 +103,7 @@ describe("deploy/prometheus/scrape.yml", () => {
   it("scrapes /api/metrics with a bearer token", () => {
     const [job] = scrapeFile.parse(yamlOf("deploy/prometheus/scrape.yml")).scrape_configs;
     expect(job.authorization.credentials_file ?? job.authorization.credentials).toBeTruthy();
+    if (promtool) expect(execFileSync(promtool, ["check", "config", "--syntax-only", "deploy/prometheus/scrape.yml"], { encoding: "utf8" })).toContain("SUCCESS");
   });
 });
 
