@@ -64,7 +64,7 @@ beforeAll(async () => {
   await seedClaim(ctx.db.pool, { group: "assets", key: "k1", msgId: "m1", owner: "gone", leaseExpiredAgoS: 120 });
   const owner = await createUser({ email: "prometheus@example.com", password: "prometheus-password", role: "viewer" });
   const { token } = await createApiToken({ userId: owner.id, name: "prometheus", role: "viewer" });
-  const res = await GET(apiRequest("/api/metrics", { as: { bearer: token } }));
+  const res = await GET(apiRequest("/api/metrics", { as: { bearer: token } }), undefined);
   expect(res.status).toBe(200);
   served = parseSamples(await res.text());
 });
