@@ -28,6 +28,7 @@ test("a firing alert's value prints with its unit and one decimal, not 11.538461
 });
 
 test("rebalances within a minute share one marker with a count; hover lists them, click lists their replays", async ({ page, db }) => {
+  test.setTimeout(120_000);
   const group = uniqueName("busy-group");
   for (let m = 30; m >= 1; m -= 1) await seedStats(db, { group, minutesAgo: m, consumed: 50, rebalanceReplay: m <= 10 ? 2 : 0 });
   const workers = ["w-a", "w-b", "w-c"].map((w) => `${group}-${w}`);
@@ -67,6 +68,7 @@ test("rebalances within a minute share one marker with a count; hover lists them
   await expectNoOverlap(page, ".chart .rebalance-marker text");
 });
 
+// The browser's own favicon request is no page request: only its console error shows it.
 test("the login page loads without a console error or a failed request", async ({ page }) => {
   const problems: string[] = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
@@ -77,18 +79,20 @@ test("the login page loads without a console error or a failed request", async (
   expect(problems).toEqual([]);
 });
 
+/** `polled`: the page refreshes itself, so it is ready once it shows when it last did. */
 const PAGES = [
-  { name: "overview", path: () => "/" },
-  { name: "group", path: (group: string) => `/groups/${group}` },
-  { name: "stuck-claims", path: () => "/claims" },
-  { name: "key-explorer", path: (group: string) => `/keys?key=order-${group}-0` },
-  { name: "alerts", path: () => "/alerts" },
-  { name: "audit-log", path: () => "/audit" },
-  { name: "admin", path: () => "/admin" },
+  { name: "overview", path: () => "/", polled: true },
+  { name: "group", path: (group: string) => `/groups/${group}`, polled: true },
+  { name: "stuck-claims", path: () => "/claims", polled: true },
+  { name: "key-explorer", path: (group: string) => `/keys?key=order-${group}-0`, polled: false },
+  { name: "alerts", path: () => "/alerts", polled: true },
+  { name: "audit-log", path: () => "/audit", polled: false },
+  { name: "admin", path: () => "/admin", polled: false },
 ];
 
 for (const width of [1280, 390]) {
   test(`every page fits ${width} px without horizontal scrolling (screenshots in e2e/artifacts/pages)`, async ({ page, incident }) => {
+    test.setTimeout(180_000);
     await page.setViewportSize({ width, height: width > 800 ? 800 : 844 });
     await page.goto("/login");
     await expectFits(page, `login-${width}`);
@@ -96,7 +100,8 @@ for (const width of [1280, 390]) {
     for (const p of PAGES) {
       await page.goto(p.path(incident.group));
       await expect(page.locator("h1").first()).toBeVisible();
-      await page.waitForLoadState("networkidle");
+      if (p.polled) await expect(page.getByText(/updated \d/).first()).toBeVisible();
+      else await page.waitForLoadState("networkidle");
       await expectFits(page, `${p.name}-${width}`);
     }
   });

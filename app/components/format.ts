@@ -19,10 +19,10 @@ export function fmtQuantity(value: number, unit: string): string {
   return `${fmtNumber(value)} ${value === 1 ? (SINGULAR[unit] ?? unit) : unit}`;
 }
 
+/** A share (0.11538…) as a percentage at the precision of fmtNumber: "11.5 %", "<0.1 %". */
 export function fmtPercent(rate: number): string {
-  if (rate === 0) return "0%";
-  if (rate < 0.001) return "<0.1%";
-  return `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)}%`;
+  if (rate > 0 && rate < 0.001) return "<0.1 %";
+  return fmtQuantity(rate * 100, "%");
 }
 
 /** 45 s, 12 min, 3 h 05 min, 2 d 4 h. */
