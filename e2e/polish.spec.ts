@@ -103,6 +103,7 @@ for (const width of [1280, 390]) {
       if (p.polled) await expect(page.getByText(/updated \d/).first()).toBeVisible();
       else await page.waitForLoadState("networkidle");
       await expectFits(page, `${p.name}-${width}`);
+      if (p.name === "group") await expectNoOverlap(page, ".chart .rebalance-marker text");
     }
   });
 }

@@ -15,8 +15,10 @@ import type { Json } from "./json";
 import { clusterLabel, clusterRebalances, type RebalanceCluster } from "./rebalanceClusters";
 
 const REBALANCE_COLOR: Record<string, string> = { join: "#2b8a3e", leave: "#495057", timeout: "#c92a2a" };
-/** Room one marker label needs on the time axis, in pixels. */
-const LABEL_PX = 110;
+/** Room one marker label needs on the time axis ("timeout " and 10 characters of worker id), in pixels. */
+const LABEL_PX = 120;
+/** The two y axes and margins: what of the chart's width is not the time axis. */
+const AXES_PX = 104;
 
 const colorOf = (c: RebalanceCluster) => (new Set(c.markers.map((m) => m.kind)).size === 1 ? (REBALANCE_COLOR[c.markers[0].kind] ?? "#495057") : "#495057");
 
@@ -39,7 +41,7 @@ export function TimeSeriesChart({
   const rows = series.map((b) => ({ t: b.t, consumed: b.consumed, ...b.hits }));
   const withDate = to - from > 24 * 3600 * 1000 - 1;
   const [box, width] = useWidth();
-  const clusters = clusterRebalances(rebalances, ((to - from) * LABEL_PX) / Math.max(width, 1), to);
+  const clusters = clusterRebalances(rebalances, ((to - from) * LABEL_PX) / Math.max(width - AXES_PX, 1), to);
   const [hovered, setHovered] = useState<{ cluster: RebalanceCluster; x: number } | null>(null);
   return (
     <div className="chart" ref={box} aria-label="Duplicate hits by cause over time, with rebalance markers">
