@@ -1,6 +1,7 @@
-// `npm test`: every suite, one closing line. Runs vitest (unit + integration on real MariaDB,
-// Redis and dev brokers), builds the dashboard once, runs Playwright against `next start`, then
-// sums both reporters' JSON into `N passed, N failed` — the last line printed.
+// `npm test`: every suite, one closing line. Builds the dashboard once (the `npm start` stop tests
+// in vitest and Playwright both serve it), runs vitest (unit + integration on real MariaDB, Redis
+// and dev brokers), runs Playwright against `next start`, then sums both reporters' JSON into
+// `N passed, N failed` — the last line printed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 
@@ -24,6 +25,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
+const built = run("npx", ["next", "build"], { NEXT_TELEMETRY_DISABLED: "1" }) === 0;
+if (!built) failed += 1;
+
 if (want("unit")) {
   const status = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}/vitest.json`]);
   const report = readJson(`${out}/vitest.json`);
@@ -37,9 +41,7 @@ if (want("unit")) {
 }
 
 if (want("e2e")) {
-  if (run("npx", ["next", "build"], { NEXT_TELEMETRY_DISABLED: "1" }) !== 0) {
-    failed += 1;
-  } else {
+  if (built) {
     const status = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${out}/playwright.json`, NEXT_TELEMETRY_DISABLED: "1" });
     const report = readJson(`${out}/playwright.json`);
     if (report?.stats) {

@@ -6,11 +6,11 @@
  * and starts a fresh one. Within a minute the dashboard shows duplicates of every cause, stuck
  * claims waiting for an operator, and rebalances.
  */
-import type { ChildProcess } from "node:child_process";
 import type { Config } from "../lib/config";
 import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
-import { spawnTs, stopChild } from "./children";
+import { spawnTs, stopChild, type Child } from "./children";
+import { complain, say } from "./output";
 
 const KILL_EVERY_MS = 45_000;
 
@@ -18,10 +18,16 @@ interface DemoProcess {
   name: string;
   script: string;
   env: Record<string, string>;
-  child?: ChildProcess;
+  child?: Child;
 }
 
-export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
+/** Stopped in two steps, so the dashboard can stop in between: workers first, the broker last. */
+export interface Demo {
+  stopWorkers(): Promise<void>;
+  stopBroker(): Promise<void>;
+}
+
+export async function startDemo(cfg: Config): Promise<Demo> {
   const broker = cfg.ROCKETMQ_ENDPOINTS
     ? undefined
     : await startDevBroker({
@@ -33,7 +39,7 @@ export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
         logger: log.child({ component: "dev-broker" }, { level: process.env.LOG_LEVEL ?? "warn" }),
       });
   const endpoints = broker ? `127.0.0.1:${broker.port}` : cfg.ROCKETMQ_ENDPOINTS;
-  console.log(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
+  say(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
 
   // Children log warnings and errors only, unless LOG_LEVEL asks for more.
   const common = { ROCKETMQ_ENDPOINTS: endpoints, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", FLUSH_INTERVAL_S: "1" };
@@ -50,29 +56,36 @@ export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
   let stopping = false;
 
   const launch = (p: DemoProcess) => {
-    p.child = spawnTs(p.script, { ...common, ...p.env });
-    p.child.on("exit", (code, signal) => {
+    p.child = spawnTs(p.name, p.script, { ...common, ...p.env });
+    p.child.process.on("exit", (code, signal) => {
       if (stopping || signal === "SIGKILL") return;
-      console.error(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
+      complain(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
       setTimeout(() => !stopping && launch(p), 2000).unref();
     });
   };
   procs.forEach(launch);
-  console.log(`[start] demo: ${procs.map((p) => p.name).join(", ")}`);
+  say(`[start] demo: ${procs.map((p) => p.name).join(", ")}`);
 
   // Rebalances and stuck claims on purpose: kill one payment worker mid-handler, start a new one.
   let victim = 0;
   const monkey = setInterval(() => {
     const p = procs.filter((x) => x.name.startsWith("payment-status"))[victim++ % 2];
-    console.log(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it`);
-    p.child?.kill("SIGKILL");
+    say(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it`);
+    p.child?.process.kill("SIGKILL");
     setTimeout(() => !stopping && launch(p), 3000).unref();
   }, KILL_EVERY_MS);
 
-  return async () => {
-    stopping = true;
-    clearInterval(monkey);
-    await Promise.all(procs.map((p) => stopChild(p.child)));
-    await broker?.close();
+  return {
+    async stopWorkers() {
+      stopping = true;
+      clearInterval(monkey);
+      await Promise.all(procs.map((p) => stopChild(p.child)));
+    },
+    async stopBroker() {
+      if (!broker) return;
+      say("[start] stopping the dev broker");
+      await broker.close();
+      say("[start] dev broker stopped");
+    },
   };
 }

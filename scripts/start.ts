@@ -2,68 +2,89 @@
  * `npm start`: the whole product on one machine — migrate the database, start the dev broker
  * (unless ROCKETMQ_ENDPOINTS points at a real proxy), the demo workers and producer, the alert
  * evaluator and the dashboard (production build), then print the URL and the login.
- * Ctrl-C stops everything cleanly and exits 0.
+ * Ctrl-C, SIGTERM or SIGHUP (to us, to npm or to the whole process group), npm's death or our
+ * output pipe closing all lead to the same ordered stop, then exit 0.
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { config } from "../lib/config";
-import { migrate } from "@dedup-audit/runtime/db";
-import { isUnreachable } from "@dedup-audit/runtime/db";
-import { spawnChild, stopChild } from "./children";
+import { isUnreachable, migrate } from "@dedup-audit/runtime/db";
+import { spawnNode, stopChild, type Child } from "./children";
 import { exitWithFriendlyError } from "./friendly-errors";
+import { complain, onOutputClosed, say } from "./output";
+import type { Demo } from "./start-demo";
+// npm gone (SIGHUP, SIGKILL) re-parents us: stop everything as on SIGTERM.
+import "./parent-guard.mjs";
 
-let dashboard: ChildProcess | undefined;
-let stopDemo: (() => Promise<void>) | undefined;
-let stopping = false;
+let dashboard: Child | undefined;
+let demo: Demo | undefined;
+let stopped: Promise<void> | undefined;
 
-/** Ctrl-C: workers first (they finish and ack in-flight messages), then the dashboard, broker last. */
-async function stop(code = 0): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log("\n[start] stopping (workers finish their in-flight messages first)…");
-  await stopDemo?.().catch(() => {});
-  await stopChild(dashboard);
-  console.log("[start] stopped");
-  process.exit(code);
+/** The dashboard: the production build behind our server (it stamps each request's peer address), on `port`. */
+function spawnDashboard(port: number): Child {
+  return spawnNode("dashboard", ["--import", "tsx", "scripts/dashboard-server.ts", "-p", String(port)], { NEXT_TELEMETRY_DISABLED: "1" });
 }
 
-async function main(): Promise<void> {
+/** Once, whatever asked first: workers first (they finish and ack in-flight messages), then the dashboard, the broker last. */
+function stopEverything(reason: string): Promise<void> {
+  stopped ??= (async () => {
+    say(`\n[start] ${reason}: stopping (workers finish their in-flight messages first)…`);
+    // A start still under way first reaches the point where everything it launched is known.
+    await startup.catch(() => {});
+    await demo?.stopWorkers();
+    await stopChild(dashboard);
+    await demo?.stopBroker().catch((err: unknown) => complain(`[start] dev broker: ${String(err)}`));
+    say("[start] stopped");
+  })();
+  return stopped;
+}
+
+const stopping = () => stopped !== undefined;
+
+async function start(): Promise<void> {
   const cfg = config();
   await migrate(cfg.DATABASE_URL);
+  if (stopping()) return;
 
   if (!existsSync(".next/BUILD_ID")) {
-    console.log("[start] building the dashboard (first start only, a few minutes)…");
+    say("[start] building the dashboard (first start only, a few minutes)…");
     const r = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (r.status !== 0) throw new Error("next build failed");
   }
+  if (stopping()) return;
 
   const { startDemo } = await import("./start-demo");
-  stopDemo = await startDemo(cfg);
+  demo = await startDemo(cfg);
+  if (stopping()) return;
 
-  dashboard = spawnChild(process.execPath, ["--import", "tsx", "scripts/dashboard-server.ts", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
-  dashboard.on("exit", (code, signal) => {
-    if (stopping) return;
-    console.error(`[start] the dashboard exited (${signal ?? code}); stopping everything`);
-    void stop(1);
+  dashboard = spawnDashboard(cfg.PORT);
+  dashboard.process.on("exit", (code, signal) => {
+    if (stopping()) return;
+    complain(`[start] the dashboard exited (${signal ?? code}); stopping everything`);
+    void stopEverything("dashboard exited").then(() => process.exit(1));
   });
-  await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, dashboard);
+}
 
+async function announce(): Promise<void> {
+  const cfg = config();
+  await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, dashboard!);
+  if (stopping()) return;
   const { ensureFirstAdmin } = await import("../lib/auth/first-admin").catch(() => ({ ensureFirstAdmin: undefined }));
   const admin = ensureFirstAdmin ? await ensureFirstAdmin() : undefined;
   const url = cfg.PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;
-  console.log("\n──────────────────────────────────────────────────────────────");
-  console.log(` dedup-audit is running: ${url}`);
+  say("\n──────────────────────────────────────────────────────────────");
+  say(` dedup-audit is running: ${url}`);
   if (admin) {
-    console.log(` login: ${admin.email}`);
-    console.log(admin.password ? ` password: ${admin.password}   (one-time: change it under Users)` : " password: the ADMIN_PASSWORD you set (or the one printed at first start)");
+    say(` login: ${admin.email}`);
+    say(admin.password ? ` password: ${admin.password}   (one-time: change it under Users)` : " password: the ADMIN_PASSWORD you set (or the one printed at first start)");
   }
-  console.log(" Ctrl-C stops everything.");
-  console.log("──────────────────────────────────────────────────────────────\n");
+  say(" Ctrl-C stops everything.");
+  say("──────────────────────────────────────────────────────────────\n");
 }
 
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error("the dashboard exited during start");
+async function waitForHealth(url: string, child: Child): Promise<void> {
+  for (let i = 0; i < 120 && !stopping(); i++) {
+    if (child.process.exitCode !== null) throw new Error("the dashboard exited during start");
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -75,11 +96,14 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`the dashboard did not answer ${url} within 60 s`);
 }
 
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
-main().catch(async (err) => {
-  stopping = true;
-  dashboard?.kill("SIGTERM");
-  await stopDemo?.().catch(() => {});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => void stopEverything(signal).then(() => process.exit(0)));
+}
+onOutputClosed(() => void stopEverything("output closed").then(() => process.exit(0)));
+
+const startup = start();
+startup.then(announce).catch(async (err: unknown) => {
+  if (stopping()) return;
+  await stopEverything("start failed");
   exitWithFriendlyError(err, isUnreachable);
 });

@@ -1,10 +1,28 @@
 /** Display helpers shared by the pages. */
 export const fmtInt = (n: number) => n.toLocaleString("en-US");
 
+/**
+ * A number at the precision a reader needs: integers grouped (1,234), fractions to at most three
+ * significant digits (11.5, 2.35, 0.012) — never 11.538461538461538.
+ */
+export function fmtNumber(n: number): string {
+  if (!Number.isFinite(n) || Number.isInteger(n)) return fmtInt(n);
+  const abs = Math.abs(n);
+  if (abs < 1) return n.toLocaleString("en-US", { maximumSignificantDigits: 2 });
+  return n.toLocaleString("en-US", { maximumFractionDigits: abs >= 100 ? 0 : abs >= 10 ? 1 : 2 });
+}
+
+const SINGULAR: Record<string, string> = { claims: "claim", replays: "replay", workers: "worker", messages: "message", mismatches: "mismatch" };
+
+/** A measured value with its unit: "11.5 %", "1 replay", "1,234 messages". */
+export function fmtQuantity(value: number, unit: string): string {
+  return `${fmtNumber(value)} ${value === 1 ? (SINGULAR[unit] ?? unit) : unit}`;
+}
+
+/** A share (0.11538…) as a percentage at the precision of fmtNumber: "11.5 %", "<0.1 %". */
 export function fmtPercent(rate: number): string {
-  if (rate === 0) return "0%";
-  if (rate < 0.001) return "<0.1%";
-  return `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)}%`;
+  if (rate > 0 && rate < 0.001) return "<0.1 %";
+  return fmtQuantity(rate * 100, "%");
 }
 
 /** 45 s, 12 min, 3 h 05 min, 2 d 4 h. */

@@ -7,7 +7,7 @@ import type { RangeName } from "../http/schema";
 import { emptyCounters, getStatsSeries, sumSeries, type Bucket, type Counters } from "./getStatsSeries";
 import { listGroupWorkers, type GroupWorker } from "./listGroupWorkers";
 import { listRebalanceEvents, type RebalanceMarker } from "./listRebalanceEvents";
-import { listRecentEvents, type EventView } from "./listRecentEvents";
+import { listRecentEvents, type EventView, type ReplayWindow } from "./listRecentEvents";
 import { listStuckClaims, type StuckClaim } from "./listStuckClaims";
 import { bucketStarts, windowFor } from "./time";
 
@@ -24,10 +24,11 @@ export interface GroupDetail {
   workers: GroupWorker[];
   stuck: StuckClaim[];
   stuckTruncated: boolean;
+  /** The newest events, or with `replays` only the rebalance replays inside that window. */
   recentEvents: EventView[];
 }
 
-export async function getGroupDetail(group: string, range: RangeName, now = new Date()): Promise<GroupDetail | null> {
+export async function getGroupDetail(group: string, range: RangeName, now = new Date(), replays?: ReplayWindow): Promise<GroupDetail | null> {
   const w = windowFor(range, now);
   const [topicRows, series, rebalances, workers, stuck, recentEvents] = await Promise.all([
     prisma().groupTotals.findMany({ where: { consumerGroup: group }, select: { topic: true } }),
@@ -35,7 +36,7 @@ export async function getGroupDetail(group: string, range: RangeName, now = new 
     listRebalanceEvents(group, w.from),
     listGroupWorkers(group, w.from, now),
     listStuckClaims({ group, limit: 50 }, now),
-    listRecentEvents(group),
+    listRecentEvents(group, 50, replays),
   ]);
   const buckets = series.get(group);
   const known = topicRows.length > 0 || buckets || workers.length > 0 || stuck.claims.length > 0 || recentEvents.length > 0 || rebalances.length > 0;

@@ -38,7 +38,14 @@ export function viewEvent(e: DedupEvent): EventView {
   };
 }
 
-export async function listRecentEvents(group: string, limit = 50): Promise<EventView[]> {
-  const rows = await prisma().dedupEvent.findMany({ where: { consumerGroup: group }, orderBy: { ts: "desc" }, take: limit });
+/** Only the duplicates a rebalance replayed between `from` and `to` (a chart marker's replays). */
+export interface ReplayWindow {
+  from: Date;
+  to: Date;
+}
+
+export async function listRecentEvents(group: string, limit = 50, replays?: ReplayWindow): Promise<EventView[]> {
+  const where = replays ? { consumerGroup: group, cause: "rebalance_replay" as const, ts: { gte: replays.from, lte: replays.to } } : { consumerGroup: group };
+  const rows = await prisma().dedupEvent.findMany({ where, orderBy: { ts: "desc" }, take: limit });
   return rows.map(viewEvent);
 }

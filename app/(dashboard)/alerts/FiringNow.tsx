@@ -2,7 +2,7 @@
 /** Alerts firing now (one row per rule and group), and the ones that ended recently. */
 import Link from "next/link";
 import { EmptyState } from "@/app/components/EmptyState";
-import { fmtAgo, fmtTime } from "@/app/components/format";
+import { fmtAgo, fmtQuantity, fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { usePolling } from "@/app/components/usePolling";
 import { KINDS } from "@/lib/alerts/kinds";
@@ -64,7 +64,7 @@ export function FiringNow({ states, onRule }: { states: AlertStateRow[] | undefi
                 </td>
                 <td>{KINDS[s.kind].title}</td>
                 <td className="num">
-                  {s.value} {KINDS[s.kind].unit}
+                  {fmtQuantity(s.value, KINDS[s.kind].unit)}
                 </td>
                 <td title={fmtTime(s.startsAt)}>{fmtAgo(s.startsAt)}</td>
                 <td className="small">{s.lastNotifiedAt ? fmtAgo(s.lastNotifiedAt) : "not yet (no enabled webhook?)"}</td>

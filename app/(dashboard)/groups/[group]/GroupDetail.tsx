@@ -1,15 +1,16 @@
 "use client";
 /** One consumer group during an incident: what duplicated and why, who is alive, what is stuck. */
 import Link from "next/link";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { CauseLegend } from "@/app/components/CauseLegend";
 import { ClaimsTable } from "@/app/components/ClaimsTable";
 import { EmptyState } from "@/app/components/EmptyState";
 import { EventsTable } from "@/app/components/EventsTable";
-import { fmtInt, fmtPercent } from "@/app/components/format";
+import { fmtClock, fmtInt, fmtPercent } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
 import { RangePicker } from "@/app/components/RangePicker";
+import type { RebalanceCluster } from "@/app/components/rebalanceClusters";
 import { RebalanceSwatch, TimeSeriesChart } from "@/app/components/TimeSeriesChart";
 import { usePolling } from "@/app/components/usePolling";
 import { WorkersTable } from "@/app/components/WorkersTable";
@@ -19,7 +20,19 @@ import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
 
 export function GroupDetail({ group }: { group: string }) {
   const [range, setRange] = useState<RangeName>("1h");
-  const { data, error, loading, updatedAt, reload } = usePolling<Json<Detail>>(`/api/groups/${encodeURIComponent(group)}?range=${range}`);
+  // A clicked rebalance marker: the events list shows the replays that followed it.
+  const [replays, setReplays] = useState<RebalanceCluster | null>(null);
+  const eventsRef = useRef<HTMLElement>(null);
+  const query = new URLSearchParams({ range });
+  if (replays) {
+    query.set("replaysFrom", new Date(replays.replaysFrom).toISOString());
+    query.set("replaysTo", new Date(replays.replaysTo).toISOString());
+  }
+  const { data, error, loading, updatedAt, reload } = usePolling<Json<Detail>>(`/api/groups/${encodeURIComponent(group)}?${query}`);
+  const showReplays = (c: RebalanceCluster) => {
+    setReplays(c);
+    eventsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+  };
 
   if (error?.status === 404 && !data) {
     return (
@@ -68,7 +81,14 @@ export function GroupDetail({ group }: { group: string }) {
             {hits === 0 && data.rebalances.length === 0 && data.totals.consumed === 0 ? (
               <EmptyState title="Nothing consumed in this range.">Pick a longer range, or check that the group&apos;s workers are running (below).</EmptyState>
             ) : (
-              <TimeSeriesChart series={data.series} rebalances={data.rebalances} from={new Date(data.from).getTime()} to={new Date(data.to).getTime()} bucketS={data.bucketS} />
+              <TimeSeriesChart
+                series={data.series}
+                rebalances={data.rebalances}
+                from={new Date(data.from).getTime()}
+                to={new Date(data.to).getTime()}
+                bucketS={data.bucketS}
+                onSelectRebalances={showReplays}
+              />
             )}
           </section>
 
@@ -90,10 +110,25 @@ export function GroupDetail({ group }: { group: string }) {
             )}
           </section>
 
-          <section>
-            <h2>Recent events</h2>
+          <section ref={eventsRef} aria-label="Events">
+            {replays ? (
+              <div className="section-head">
+                <h2>
+                  Replays after {replays.markers.length === 1 ? "the rebalance" : `${replays.markers.length} rebalances`} at {fmtClock(replays.replaysFrom, false)}
+                </h2>
+                <button type="button" onClick={() => setReplays(null)}>
+                  Show all recent events
+                </button>
+              </div>
+            ) : (
+              <h2>Recent events</h2>
+            )}
             {data.recentEvents.length === 0 ? (
-              <EmptyState title="No events yet.">Events are written only off the happy path: duplicates, takeovers, releases, expiries.</EmptyState>
+              replays ? (
+                <EmptyState title="No rebalance replay recorded after it.">The worker that left had no message in flight, or its messages were settled before the rebalance.</EmptyState>
+              ) : (
+                <EmptyState title="No events yet.">Events are written only off the happy path: duplicates, takeovers, releases, expiries.</EmptyState>
+              )
             ) : (
               <EventsTable events={data.recentEvents} />
             )}

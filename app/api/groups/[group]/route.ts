@@ -12,15 +12,21 @@ import { getGroupDetail } from "@/lib/queries/getGroupDetail";
 export const dynamic = "force-dynamic";
 
 const paramsSchema = z.object({ group: nameSchema });
-const querySchema = z.object({ range: rangeSchema });
+const querySchema = z
+  .object({ range: rangeSchema, replaysFrom: z.iso.datetime().optional(), replaysTo: z.iso.datetime().optional() })
+  .refine((q) => (q.replaysFrom === undefined) === (q.replaysTo === undefined), "give both replaysFrom and replaysTo, or neither");
 
-/** GET /api/groups/:group?range=… — series by cause, rebalances, workers, stuck claims, events. */
+/**
+ * GET /api/groups/:group?range=…[&replaysFrom=…&replaysTo=…] — series by cause, rebalances,
+ * workers, stuck claims, events (with the replays window: only the rebalance replays in it).
+ */
 export const GET = handle(async (req, ctx: { params: Promise<{ group: string }> }) => {
   const auth = await requireAuth(req);
   assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
   const { group } = await parseParams(ctx.params, paramsSchema);
-  const { range } = parseQuery(req, querySchema);
-  const detail = await getGroupDetail(group, range);
+  const { range, replaysFrom, replaysTo } = parseQuery(req, querySchema);
+  const replays = replaysFrom && replaysTo ? { from: new Date(replaysFrom), to: new Date(replaysTo) } : undefined;
+  const detail = await getGroupDetail(group, range, new Date(), replays);
   if (!detail) throw notFound(`no consumer group named ${group} has reported anything yet`);
   return json(detail);
 });

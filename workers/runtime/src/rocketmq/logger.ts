@@ -30,9 +30,26 @@ export interface ClientLoggerOptions {
   infoAs?: Level;
 }
 
+/**
+ * Set when this process starts shutting its clients down (shutdownSafely): from then on a lost
+ * connection is expected — the broker may be stopping too — and its retries are not news.
+ */
+let stopping = false;
+const CONNECTION_LOST = /ECONNREFUSED|ECONNRESET|UNAVAILABLE|CANCELLED|No connection established/;
+
+export function expectConnectionLoss(): void {
+  stopping = true;
+}
+
+function levelOf(level: Level, args: unknown[]): Level {
+  if (!stopping || (level !== "warn" && level !== "error")) return level;
+  return CONNECTION_LOST.test(format(...args)) ? "debug" : level;
+}
+
 export function clientLogger(logger: Logger, opts: ClientLoggerOptions = {}): ClientLogger {
   const child = logger.child({ component: "rocketmq-client" });
-  const forward = (level: Level) => (...args: unknown[]) => {
+  const forward = (asked: Level) => (...args: unknown[]) => {
+    const level = levelOf(asked, args);
     if (!child.isLevelEnabled(level)) return;
     const [first, ...rest] = args;
     // The client sometimes logs a bare Error (startup failures): keep it as a serialized `err`.

@@ -20,6 +20,7 @@
  * Never rejects; idempotent per client (a second call returns the first call's promise).
  */
 import type { Logger } from "../logger.js";
+import { expectConnectionLoss } from "./logger.js";
 
 export interface ShutdownTarget {
   shutdown(): Promise<void>;
@@ -32,6 +33,7 @@ const inProgress = new WeakMap<ShutdownTarget, Promise<ShutdownResult>>();
 export function shutdownSafely(client: ShutdownTarget, opts: { timeoutMs?: number; logger?: Logger; name?: string } = {}): Promise<ShutdownResult> {
   const existing = inProgress.get(client);
   if (existing) return existing;
+  expectConnectionLoss();
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const name = opts.name ?? client.constructor?.name ?? "rocketmq client";
