@@ -2,6 +2,7 @@
  * Lease mode against real MariaDB: claim → run → commit, duplicates with their causes, waiting
  * on in-flight claims, release on error, takeover / hold of expired leases, fences.
  */
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
 import { SQL_DIALECTS } from "../../../test/support/sql-dialects";
@@ -39,6 +40,13 @@ function claimOf(group: string, key: string) {
 
 describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
   const worker = (group: string, handler: LeaseHandler, extra: Partial<DedupProcessorOptions> = {}) => startWorker(group, handler, { sqlDialect, ...extra });
+
+  it("starts on the claim SQL path it was given (RETURNING only for auto on MariaDB)", async () => {
+    const records: { msg?: string; returning?: boolean }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    await worker(uniqueName("g"), async () => {}, { log });
+    expect(records.find((r) => r.msg === "dedup worker started")?.returning).toBe(sqlDialect === "auto");
+  });
 
   it("commits a first delivery with only its claim row and no event", async () => {
     const group = uniqueName("g");
