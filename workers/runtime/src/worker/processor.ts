@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { settings } from "../settings.js";
-import { createPool, warmPool, type Pool } from "../db/pool.js";
+import { createPool, isUnreachable, warmPool, type Pool } from "../db/pool.js";
 import { dialectOnce, type SqlDialectSetting } from "../db/dialect.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { defaultLogger, type Logger } from "../logger.js";
@@ -194,7 +194,13 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
       // for the timers; the pool still grows on demand beyond that.
       if (ownsPool) await warmPool(pool, 2 * maxInflightBatches + 1).catch((err) => log.warn({ err }, "could not open the connection pool ahead of time"));
       await redis?.ready();
-      const sql = await dialect();
+      // The server's dialect is found now, so an unsupported server fails at start; a database
+      // that is away is asked again on first use (fail-open workers run without it).
+      const sql = await dialect().catch((err: unknown) => {
+        if (!isUnreachable(err)) throw err;
+        log.warn({ err }, "database unreachable at start; its SQL dialect will be detected on first use");
+        return undefined;
+      });
       if (useRegistry) {
         await registerWorker(pool, info, opts.assignedQueues?.() ?? []);
         loops.push(every(heartbeatMs, "registry heartbeat", heartbeatNow));
@@ -205,7 +211,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
         const r = await runRetention(pool, { retentionMs, hourRetentionMs });
         if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
       });
-      log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis), server: sql.version, returning: sql.returning }, "dedup worker started");
+      log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis), server: sql?.version, returning: sql?.returning }, "dedup worker started");
     },
     async process(delivery) {
       if (stopping) return { ack: false, outcome: "stopping" };
