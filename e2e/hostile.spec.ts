@@ -1,7 +1,7 @@
 /**
  * Hostile data through the real server and browser: keys, group names, reasons, emails and
  * token names carrying SQL and script payloads are written the way the runtime writes them
- * (the runtime package's claim and event SQL) or through the API, then every page that shows them is
+ * (the runtime's claim and event SQL) or through the API, then every page that shows them is
  * loaded. They must read as the literal text, and nothing may run: no dialog opens and the
  * payloads' window.__pwned flag stays undefined. Also: no release control for a viewer anywhere,
  * an expired or garbled session cookie sends the browser to sign in, and hostile requests to the
@@ -9,8 +9,8 @@
  */
 import type { Page } from "@playwright/test";
 import type { Pool } from "../workers/runtime/src/db/pool";
-import { insertClaims } from "../workers/runtime/src/sql/claim-store";
-import { insertEvents } from "../workers/runtime/src/sql/events";
+import { insertClaims, insertEvents } from "../workers/runtime/src/sql";
+import { detectDialect } from "../workers/runtime/src/db/dialect";
 import { hashPayload } from "../workers/runtime/src/claim/key";
 import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test/security/payloads";
 import { expect, test } from "./fixtures/test";
@@ -43,7 +43,7 @@ async function seedHostileKeys(db: Pool): Promise<string> {
     db,
     scope,
     keys.map((key, i) => ({ tag: "", key, keySource: "key" as const, msgId: `MSG-H-${i}`, queue: "", payloadHash: hashPayload(key) })),
-    { state: "CLAIMED", owner: "worker-gone", leaseMs: -120_000, retentionMs: 86_400_000 },
+    { state: "CLAIMED", owner: "worker-gone", leaseMs: -120_000, retentionMs: 86_400_000, dialect: await detectDialect(db) },
   );
   await insertEvents(db, scope, keys.map((key, i) => ({ kind: "duplicate" as const, tag: "", key, msgId: `MSG-H-${i}-B`, cause: "redelivery" as const, outcome: "deferred", deliveryAttempt: 2 })));
   await seedStats(db, { group, minutesAgo: 3, consumed: 40, redelivery: keys.length });

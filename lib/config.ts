@@ -71,6 +71,8 @@ export const configSchema = z.object({
   DEDUP_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
   /** How often each worker tries to win the retention election; 0 disables retention. */
   RETENTION_INTERVAL_S: z.coerce.number().min(0).default(300),
+  /** Claim SQL: `auto` uses what the server has (INSERT … RETURNING on MariaDB); `portable` forces the MySQL 8 path. */
+  DEDUP_SQL_DIALECT: z.enum(["auto", "portable"]).default("auto"),
 
   // Demo workers and producer (workers/examples, workers/demo-producer)
   DEMO_TOPIC: z.string().regex(/^[\w%|-]{1,255}$/, "must be a RocketMQ topic name").default("orders"),

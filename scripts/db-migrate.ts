@@ -1,6 +1,6 @@
 /** `npm run db:migrate`: apply pending SQL migrations to DATABASE_URL (creating the database). */
 import { config } from "../lib/config";
-import { migrate, MigrationChangedError } from "@dedup-audit/runtime/db";
+import { migrate, MigrationChangedError, SchemaNewerError } from "@dedup-audit/runtime/db";
 import { isUnreachable } from "@dedup-audit/runtime/db";
 import { exitWithFriendlyError } from "./friendly-errors";
 
@@ -10,7 +10,7 @@ try {
   for (const name of applied) console.log(`applied  ${name}`);
   console.log(applied.length === 0 ? `database is up to date (${skipped.length} migrations already applied)` : `${applied.length} migration(s) applied`);
 } catch (err) {
-  if (err instanceof MigrationChangedError) {
+  if (err instanceof MigrationChangedError || err instanceof SchemaNewerError) {
     console.error(`error: ${err.message}`);
     process.exit(1);
   }

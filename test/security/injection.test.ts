@@ -21,8 +21,8 @@ import { createSession } from "@/lib/auth/sessions";
 import { SESSION_COOKIE } from "@/lib/auth/cookies";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
-import { insertClaims } from "@/workers/runtime/src/sql/claim-store";
-import { insertEvents } from "@/workers/runtime/src/sql/events";
+import { insertClaims, insertEvents } from "@/workers/runtime/src/sql";
+import { detectDialect } from "@/workers/runtime/src/db/dialect";
 import { hashPayload } from "@/workers/runtime/src/claim/key";
 import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
 import type { Pool } from "@dedup-audit/runtime/db";
@@ -49,7 +49,7 @@ async function seedKeys(pool: Pool, group: string, payloads: string[]): Promise<
     pool,
     scope,
     payloads.map((p, i) => ({ tag: "", key: Buffer.from(p, "utf8"), keySource: "key" as const, msgId: `MSG-${i}`, queue: "", payloadHash: hashPayload(Buffer.from(p)) })),
-    { state: "CLAIMED", owner: "worker-gone", leaseMs: -60_000, retentionMs: 86_400_000 },
+    { state: "CLAIMED", owner: "worker-gone", leaseMs: -60_000, retentionMs: 86_400_000, dialect: await detectDialect(pool) },
   );
   await insertEvents(
     pool,

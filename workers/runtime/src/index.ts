@@ -10,7 +10,7 @@ export { createDedupSimpleConsumer, type DedupSimpleConsumerOptions } from "./co
 export { runWorker, type RunWorkerOptions } from "./consumer/run-worker.js";
 export { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "./worker/processor.js";
 export { repeatEvery, type Repeating, type RepeatOptions } from "./worker/repeat.js";
-export { migrate, MigrationChangedError, type MigrateResult } from "./db/migrate.js";
+export { migrate, MigrationChangedError, SchemaNewerError, type MigrateResult } from "./db/migrate.js";
 export { createPool, type Pool, type Conn } from "./db/pool.js";
 export { consoleLogger, type Logger } from "./logger.js";
 export { runtimeSettings, RUNTIME_DEFAULTS, SettingsError, type RuntimeSettings } from "./settings.js";

@@ -5,6 +5,8 @@
  * running with a silent default. (Hand-written, not zod: the package keeps its dependencies to
  * the database and broker clients a service already has.)
  */
+import type { SqlDialectSetting } from "./db/dialect.js";
+
 export const RUNTIME_DEFAULTS = {
   DATABASE_URL: "mysql://root@127.0.0.1:3306/dedup_audit",
   REDIS_URL: "redis://127.0.0.1:6379",
@@ -30,6 +32,7 @@ export const RUNTIME_DEFAULTS = {
   DEDUP_LOCK_WAIT_S: 5,
   DEDUP_MAX_INFLIGHT: 64,
   RETENTION_INTERVAL_S: 300,
+  DEDUP_SQL_DIALECT: "auto" as SqlDialectSetting,
   LOG_LEVEL: "info" as LogLevelName,
 };
 
@@ -50,6 +53,7 @@ const BOUNDS: Partial<Record<keyof RuntimeSettings, [number, number]>> = {
 const INTEGERS = new Set<keyof RuntimeSettings>(["DEV_BROKER_PORT", "DEDUP_MAX_BATCH", "DEDUP_TX_BATCH", "DEDUP_BATCHES_INFLIGHT", "DEDUP_LOCK_WAIT_S", "DEDUP_MAX_INFLIGHT"]);
 const CHOICES: Partial<Record<keyof RuntimeSettings, readonly string[]>> = {
   EXPIRED_LEASE_POLICY: ["takeover", "hold"],
+  DEDUP_SQL_DIALECT: ["auto", "portable"],
   LOG_LEVEL: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
 };
 const TRUE = ["true", "1", "yes"];

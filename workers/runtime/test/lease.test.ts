@@ -2,16 +2,18 @@
  * Lease mode against real MariaDB: claim → run → commit, duplicates with their causes, waiting
  * on in-flight claims, release on error, takeover / hold of expired leases, fences.
  */
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
-import { markDoneIfFence, releaseClaimIfFence } from "../src/claim/claim-state-machine";
+import { SQL_DIALECTS } from "../../../test/support/sql-dialects";
+import { markDoneIfFence, releaseClaimIfFence } from "../src/sql";
 import { createDedupProcessor, type DedupProcessorOptions } from "../src/worker/processor";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "../../../test/support/deliveries";
 import type { KeyedDelivery, LeaseHandler } from "../src/types";
 
 const ctx = useProcessorTestFile();
 
-async function worker(group: string, handler: LeaseHandler, extra: Partial<DedupProcessorOptions> = {}) {
+async function startWorker(group: string, handler: LeaseHandler, extra: Partial<DedupProcessorOptions> = {}) {
   return ctx.start({
     group,
     topic: "orders",
@@ -36,7 +38,16 @@ function claimOf(group: string, key: string) {
   return rows(ctx.db.pool, "SELECT * FROM dedup_claim WHERE consumer_group = ? AND dedup_key = ?", [group, Buffer.from(key)]);
 }
 
-describe("lease mode", () => {
+describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
+  const worker = (group: string, handler: LeaseHandler, extra: Partial<DedupProcessorOptions> = {}) => startWorker(group, handler, { sqlDialect, ...extra });
+
+  it("starts on the claim SQL path it was given (RETURNING only for auto on MariaDB)", async () => {
+    const records: { msg?: string; returning?: boolean }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    await worker(uniqueName("g"), async () => {}, { log });
+    expect(records.find((r) => r.msg === "dedup worker started")?.returning).toBe(sqlDialect === "auto");
+  });
+
   it("commits a first delivery with only its claim row and no event", async () => {
     const group = uniqueName("g");
     const seen: string[] = [];
@@ -284,7 +295,7 @@ describe("lease mode", () => {
     const { createPool } = await import("../src/db/pool");
     const deadPool = createPool("mysql://root@127.0.0.1:1/nowhere", { connectionLimit: 2 });
     let ran = 0;
-    const w = createDedupProcessor({ group, topic: "orders", mode: "lease", handler: async () => void ran++, pool: deadPool, registry: false, retentionIntervalS: 0, redis: false });
+    const w = createDedupProcessor({ group, topic: "orders", mode: "lease", handler: async () => void ran++, pool: deadPool, registry: false, retentionIntervalS: 0, redis: false, sqlDialect });
     let settled = false;
     const p = w.process(delivery({ key: "order-12" })).finally(() => (settled = true));
     await sleep(400);
@@ -293,7 +304,7 @@ describe("lease mode", () => {
     expect(await p).toEqual({ ack: false, outcome: "stopping" });
     expect(ran).toBe(0);
 
-    const open = createDedupProcessor({ group, topic: "orders", mode: "lease", handler: async () => void ran++, pool: deadPool, registry: false, retentionIntervalS: 0, redis: false, failOpen: true });
+    const open = createDedupProcessor({ group, topic: "orders", mode: "lease", handler: async () => void ran++, pool: deadPool, registry: false, retentionIntervalS: 0, redis: false, failOpen: true, sqlDialect });
     expect(await open.process(delivery({ key: "order-13" }))).toEqual({ ack: true, outcome: "fail_open" });
     expect(ran).toBe(1);
     await open.stop({ graceMs: 0 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db";
-import { deregisterWorker, detectWorkerTimeouts, heartbeatWorker, readReplayFacts, registerWorker, type WorkerInfo } from "../src/worker/registry";
+import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "../src/worker/registry";
+import { heartbeatWorker, readReplayFacts } from "../src/sql";
 import { rows, sleep, uniqueName } from "../../../test/support/deliveries";
 
 let db: TestDatabase;

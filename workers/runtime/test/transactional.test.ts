@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
+import { SQL_DIALECTS } from "../../../test/support/sql-dialects";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "../../../test/support/deliveries";
 import type { TransactionalHandler } from "../src/types";
 
@@ -14,7 +15,7 @@ const ctx = useProcessorTestFile({
   },
 });
 
-async function worker(group: string, handler: TransactionalHandler, extra: Record<string, unknown> = {}) {
+async function startWorker(group: string, handler: TransactionalHandler, extra: Record<string, unknown> = {}) {
   return ctx.start({
     group,
     topic: "orders",
@@ -42,7 +43,9 @@ async function ledgerCounts(group: string): Promise<Map<string, number>> {
   return new Map(r.map((x) => [(x.k as Buffer).toString(), Number(x.n)]));
 }
 
-describe("transactional mode", () => {
+describe.each(SQL_DIALECTS)("transactional mode, %s claim SQL", (sqlDialect) => {
+  const worker = (group: string, handler: TransactionalHandler, extra: Record<string, unknown> = {}) => startWorker(group, handler, { sqlDialect, ...extra });
+
   it("commits claim and effect together; a duplicate sees DONE and is acked without a second effect", async () => {
     const group = uniqueName("t");
     const w = await worker(group, ledger(group));

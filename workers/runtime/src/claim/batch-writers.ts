@@ -2,7 +2,7 @@
  * The batched SQL behind the claim state machine: what many concurrent deliveries send to
  * MariaDB together through the adaptive batchers (batcher.ts).
  *  - lease claims: one INSERT IGNORE … RETURNING, one SELECT for the keys that were taken;
- *  - lease commits: one fenced UPDATE (claim-store.ts);
+ *  - lease commits: one fenced UPDATE (sql/commit-claims.ts);
  *  - transactional batches: claims + effects + DONE in one transaction, savepoints per message
  *    when a handler fails, whole-batch retry on deadlock / lock wait timeout;
  *  - events, with the duplicate counters on their claim rows, in one transaction.
@@ -10,9 +10,9 @@
 import type { Pool, PoolConnection } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatcher } from "./batcher.js";
-import { claimRef, commitClaims, insertClaims, readClaims, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
+import { claimRef, commitClaims, insertClaims, insertEvents, readClaims, touchClaims, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
+import type { Dialect } from "../db/dialect.js";
 import { isDbUnavailable, isLockConflict } from "./db-guard.js";
-import { insertEvents, type DedupEventInput } from "../sql/events.js";
 import { LazyAbort } from "./lazy-abort.js";
 import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } from "../types.js";
 
@@ -25,6 +25,8 @@ export interface BatchWriterOptions {
   pool: Pool;
   scope: Scope;
   workerId: string;
+  /** The server's SQL dialect, detected on first use. */
+  dialect: () => Promise<Dialect>;
   transactional?: TransactionalHandler;
   /** Transactional mode with a batch handler (one call per batch) instead of `transactional`. */
   transactionalBatch?: TransactionalBatchHandler;
@@ -92,7 +94,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
 
   /** Lease claims: one INSERT IGNORE … RETURNING; one SELECT for the keys that were taken. */
   async function flushClaims(items: KeyedDelivery[]): Promise<ClaimResult[]> {
-    const won = await insertClaims(pool, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
+    const won = await insertClaims(pool, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() });
     const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
     const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
     return items.map((d) => {
@@ -147,7 +149,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
 
   async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[], savepoints: boolean): Promise<TxResult[]> {
     await conn.query("START TRANSACTION");
-    const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
+    const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() });
     const results: TxResult[] = new Array(items.length);
     const winners: { i: number; id: number }[] = [];
     for (const i of order) {
@@ -255,13 +257,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       await ensureLockWaitTimeout(conn);
       await conn.query("START TRANSACTION");
       await insertEvents(conn, scope, events);
-      const list = [...touches.entries()].sort((a, b) => a[0] - b[0]);
-      await conn.query(
-        "UPDATE dedup_claim c JOIN (" +
-          list.map(() => "SELECT ? AS id, ? AS n, ? AS m").join(" UNION ALL ") +
-          ") t ON t.id = c.id SET c.attempts = c.attempts + t.n, c.last_msg_id = t.m",
-        list.flatMap(([id, v]) => [id, v.n, v.msgId]),
-      );
+      await touchClaims(conn, [...touches].map(([id, v]) => ({ id, n: v.n, msgId: v.msgId })));
       await conn.query("COMMIT");
     } catch (err) {
       await conn.query("ROLLBACK").catch(() => {});

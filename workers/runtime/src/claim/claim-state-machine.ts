@@ -17,18 +17,17 @@
  * Happy-path writes per message: the claim row (and its commit). Events are written only off the
  * happy path; counters go to the in-memory rollups (stats.ts). The SQL that many deliveries
  * share — batched claims, commits, transactions, events — is in batch-writers.ts; single-row
- * SQL in claim-store.ts.
+ * SQL in src/sql/.
  */
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
-import { claimRef, extendLeases, readClaims, reclaimOwnClaim, releaseClaim, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
+import { claimRef, extendLeases, readClaims, readReplayFacts, reclaimOwnClaim, releaseClaim, takeoverClaim, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
+import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
-import type { DedupEventInput } from "../sql/events.js";
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
-import { readReplayFacts } from "../worker/registry.js";
 import type { StatsCollector } from "../worker/stats.js";
 import type {
   DedupMode,
@@ -42,13 +41,15 @@ import type {
   Verdict,
 } from "../types.js";
 
-export { releaseClaimIfFence, markDoneIfFence, readClaimById } from "../sql/claim-store.js";
+export { releaseClaimIfFence, markDoneIfFence, readClaimById } from "../sql/index.js";
 
 export interface StateMachineOptions {
   pool: Pool;
   scope: Scope;
   /** Owner token written into claims: the worker_instance id. */
   workerId: string;
+  /** The server's SQL dialect, detected on first use. */
+  dialect: () => Promise<Dialect>;
   mode: DedupMode;
   lease?: LeaseHandler;
   transactional?: TransactionalHandler;
@@ -142,6 +143,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     pool,
     scope,
     workerId,
+    dialect: o.dialect,
     transactional: o.transactional,
     transactionalBatch: o.transactionalBatch,
     log,

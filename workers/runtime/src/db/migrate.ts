@@ -1,16 +1,22 @@
 /**
  * Our migration runner. `prisma migrate` needs a schema engine that cannot be downloaded here,
- * so migrations are plain SQL in Prisma's layout (prisma/migrations/<timestamp>_<name>/migration.sql)
- * applied in name order. Each applied file is recorded with its sha256; a changed file that was
- * already applied is refused, never re-run. Safe to run from several processes at once
- * (GET_LOCK), and it creates the database if it is missing.
+ * so migrations are plain SQL in Prisma's layout (migrations/<timestamp>_<name>/migration.sql,
+ * shipped with the package) applied in name order. Each applied file is recorded with its
+ * sha256; a changed file that was already applied is refused, never re-run, and so is a database
+ * that records a migration this package does not ship (a newer schema). MariaDB-only tokens are
+ * translated for the server as a file is applied (db/dialect.ts), so the file and its checksum
+ * stay the same everywhere. Safe to run from several processes at once (a named lock), and
+ * given a URL it creates the database if it is missing.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
-import { connectionOptions, databaseName } from "./pool.js";
+import { connectionOptions, databaseName, type Conn, type Pool } from "./pool.js";
+import { detectDialect, translateMigration } from "./dialect.js";
+import { withNamedLock } from "../sql/with-named-lock.js";
+import { PACKAGE_VERSION } from "../version.js";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
 export const MIGRATIONS_TABLE = "schema_migrations";
@@ -28,6 +34,17 @@ export class MigrationChangedError extends Error {
         `Applied migrations are immutable: revert the edit and add a new migration instead.`,
     );
     this.name = "MigrationChangedError";
+  }
+}
+
+export class SchemaNewerError extends Error {
+  constructor(readonly migrations: string[], readonly packageVersion = PACKAGE_VERSION) {
+    super(
+      `the database's schema is newer than @dedup-audit/runtime ${packageVersion}: it records migration ${migrations.join(", ")}, ` +
+        `which this version does not ship. Run a version of the package that has it (or newer); ` +
+        `nothing was changed.`,
+    );
+    this.name = "SchemaNewerError";
   }
 }
 
@@ -57,47 +74,78 @@ export interface MigrateResult {
   skipped: string[];
 }
 
-/** Apply every pending migration to the database named in `url`, creating it if missing. */
-export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
-  const db = databaseName(url);
-  const server = await mysql.createConnection({ ...connectionOptions(url, { noDatabase: true }) });
-  try {
-    await server.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await server.end();
-  }
+/** Seconds a migration run waits for another one to finish. */
+const LOCK_WAIT_S = 60;
 
-  const conn = await mysql.createConnection({ ...connectionOptions(url) });
+/**
+ * Apply every pending migration. Given a mysql:// URL, the database is created if missing and a
+ * connection of its own is used; given a pool, one of its connections (the database must exist).
+ */
+export async function migrate(target: string | Pool, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+  if (typeof target !== "string") {
+    const conn = await target.getConnection();
+    try {
+      return await migrateOn(conn, dir);
+    } finally {
+      conn.release();
+    }
+  }
+  await createDatabaseIfMissing(target);
+  const conn = await mysql.createConnection({ ...connectionOptions(target) });
   try {
     await conn.query("SET time_zone = '+00:00'");
-    const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 60) AS got", [`dedup_audit.migrate.${db}`]);
-    if (lock?.got !== 1) throw new Error(`could not take the migration lock on ${db} within 60 s`);
-    await conn.query(
-      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
-         name VARCHAR(255) NOT NULL PRIMARY KEY,
-         checksum CHAR(64) NOT NULL,
-         applied_at DATETIME(3) NOT NULL
-       ) ENGINE=InnoDB`,
-    );
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT name, checksum FROM ${MIGRATIONS_TABLE}`);
-    const done = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
-    const result: MigrateResult = { applied: [], skipped: [] };
-    for (const m of await loadMigrations(dir)) {
-      const seen = done.get(m.name);
-      if (seen !== undefined) {
-        if (seen !== m.checksum) throw new MigrationChangedError(m.name);
-        result.skipped.push(m.name);
-        continue;
-      }
-      // MariaDB commits DDL implicitly, so a migration is not atomic; it is recorded only after
-      // every statement succeeded, and a half-applied one fails loudly on the next run.
-      for (const statement of splitStatements(m.sql)) await conn.query(statement);
-      await conn.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
-      result.applied.push(m.name);
-    }
-    await conn.query("DO RELEASE_LOCK(?)", [`dedup_audit.migrate.${db}`]);
-    return result;
+    return await migrateOn(conn, dir);
   } finally {
     await conn.end();
   }
+}
+
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const server = await mysql.createConnection({ ...connectionOptions(url, { noDatabase: true }) });
+  try {
+    await server.query(`CREATE DATABASE IF NOT EXISTS \`${databaseName(url)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await server.end();
+  }
+}
+
+async function migrateOn(conn: Conn, dir: string): Promise<MigrateResult> {
+  const [[current]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
+  if (!current?.name) throw new Error("migrate: the connection has no database selected (put it in the URL or the pool's options)");
+  const run = await withNamedLock(conn, `dedup_audit.migrate.${String(current.name)}`, LOCK_WAIT_S, () => applyPending(conn, dir));
+  if (!run.got) throw new Error(`could not take the migration lock on ${String(current.name)} within ${LOCK_WAIT_S} s`);
+  return run.value;
+}
+
+/** Under the migration lock: refuse a newer or edited schema, then apply what is missing in order. */
+async function applyPending(conn: Conn, dir: string): Promise<MigrateResult> {
+  await conn.query(
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+       name VARCHAR(255) NOT NULL PRIMARY KEY,
+       checksum CHAR(64) NOT NULL,
+       applied_at DATETIME(3) NOT NULL
+     ) ENGINE=InnoDB`,
+  );
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY name`);
+  const done = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
+  const migrations = await loadMigrations(dir);
+  const shipped = new Set(migrations.map((m) => m.name));
+  const unknown = [...done.keys()].filter((name) => !shipped.has(name));
+  if (unknown.length > 0) throw new SchemaNewerError(unknown);
+  const dialect = await detectDialect(conn);
+  const result: MigrateResult = { applied: [], skipped: [] };
+  for (const m of migrations) {
+    const seen = done.get(m.name);
+    if (seen !== undefined) {
+      if (seen !== m.checksum) throw new MigrationChangedError(m.name);
+      result.skipped.push(m.name);
+      continue;
+    }
+    // DDL commits implicitly, so a migration is not atomic; it is recorded only after every
+    // statement succeeded, and a half-applied one fails loudly on the next run.
+    for (const statement of splitStatements(translateMigration(m.sql, dialect))) await conn.query(statement);
+    await conn.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
+    result.applied.push(m.name);
+  }
+  return result;
 }

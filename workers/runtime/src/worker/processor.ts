@@ -5,16 +5,18 @@
  * not), so the push-consumer runtime, the bench and the tests all drive the same code.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { settings } from "../settings.js";
-import { createPool, warmPool, type Pool } from "../db/pool.js";
+import { createPool, isUnreachable, warmPool, type Pool } from "../db/pool.js";
+import { dialectOnce, type SqlDialectSetting } from "../db/dialect.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { defaultLogger, type Logger } from "../logger.js";
 import { repeatEvery, type Repeating } from "./repeat.js";
 import { createClaimStateMachine, type ClaimStateMachine } from "../claim/claim-state-machine.js";
 import { keyDelivery, type KeyOf } from "../claim/key.js";
 import { createRedisGuard, type RedisGuard } from "../claim/redis-guard.js";
-import { deregisterWorker, detectWorkerTimeouts, heartbeatWorker, registerWorker, type WorkerInfo } from "./registry.js";
+import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "./registry.js";
+import { heartbeatWorker } from "../sql/index.js";
 import { runRetention } from "./retention.js";
 import { createStatsCollector, type StatsCollector } from "./stats.js";
 import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
@@ -50,6 +52,11 @@ interface CommonOptions {
   /** Batches of each kind in flight at once (default DEDUP_BATCHES_INFLIGHT). */
   maxInflightBatches?: number;
   lockWaitTimeoutS?: number;
+  /**
+   * `auto` (default DEDUP_SQL_DIALECT): use what the server has (INSERT … RETURNING on MariaDB);
+   * `portable`: the MySQL 8 path on any server.
+   */
+  sqlDialect?: SqlDialectSetting;
   /** Register in worker_instance and watch the group (default true). */
   registry?: boolean;
   /** Queues the broker currently assigns to this worker (reported with heartbeats). */
@@ -91,14 +98,6 @@ export interface DedupProcessor {
   stats: StatsCollector;
 }
 
-const VERSION = (() => {
-  try {
-    return String(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
-  } catch {
-    return "dev";
-  }
-})();
-
 export function newWorkerId(): string {
   return `${hostname().slice(0, 60)}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
@@ -127,13 +126,14 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   const redisUrl = opts.redis === false ? undefined : (opts.redis ?? (cfg.REDIS_FAST_PATH && cfg.REDIS_URL ? cfg.REDIS_URL : undefined));
   const redis: RedisGuard | undefined = redisUrl ? createRedisGuard(redisUrl, log) : undefined;
   const stats = createStatsCollector(pool);
+  const dialect = dialectOnce(pool, opts.sqlDialect ?? cfg.DEDUP_SQL_DIALECT);
   const info: WorkerInfo = {
     id: workerId,
     group: opts.group,
     topic: opts.topic,
     host: hostname().slice(0, 255),
     pid: process.pid,
-    version: opts.version ?? VERSION,
+    version: opts.version ?? PACKAGE_VERSION,
     clientId: opts.clientId ?? "",
     mode: opts.mode,
   };
@@ -145,6 +145,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     pool,
     scope: { group: opts.group, topic: opts.topic },
     workerId,
+    dialect,
     mode: opts.mode,
     lease: opts.mode === "lease" ? opts.handler : undefined,
     transactional: opts.mode === "transactional" ? opts.handler : undefined,
@@ -193,6 +194,13 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
       // for the timers; the pool still grows on demand beyond that.
       if (ownsPool) await warmPool(pool, 2 * maxInflightBatches + 1).catch((err) => log.warn({ err }, "could not open the connection pool ahead of time"));
       await redis?.ready();
+      // The server's dialect is found now, so an unsupported server fails at start; a database
+      // that is away is asked again on first use (fail-open workers run without it).
+      const sql = await dialect().catch((err: unknown) => {
+        if (!isUnreachable(err)) throw err;
+        log.warn({ err }, "database unreachable at start; its SQL dialect will be detected on first use");
+        return undefined;
+      });
       if (useRegistry) {
         await registerWorker(pool, info, opts.assignedQueues?.() ?? []);
         loops.push(every(heartbeatMs, "registry heartbeat", heartbeatNow));
@@ -203,7 +211,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
         const r = await runRetention(pool, { retentionMs, hourRetentionMs });
         if (r.elected && r.claims + r.events + r.minutes + r.hours + r.rebalances > 0) log.info(r, "retention pass");
       });
-      log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis) }, "dedup worker started");
+      log.info({ mode: opts.mode, leaseMs, redis: Boolean(redis), server: sql?.version, returning: sql?.returning }, "dedup worker started");
     },
     async process(delivery) {
       if (stopping) return { ack: false, outcome: "stopping" };

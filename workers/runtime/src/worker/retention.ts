@@ -1,11 +1,10 @@
 /**
- * Retention: DONE claims past expire_at, and events, minute rollups and rebalance events older
- * than the window, hour rollups older than their own (longer) window, deleted in bounded batches (short transactions, a pause between them) so
- * consumers are never blocked. One instance at a time does it: the holder of a GET_LOCK named
- * after the database. Totals are never pruned.
+ * Retention: one instance at a time prunes expired rows (sql/prune-expired.ts) — the holder of a
+ * named lock after the database, tried without waiting, so the others skip this round.
  */
 import type mysql from "mysql2/promise";
-import { deleteInBatches, intervalMicros, type Pool } from "../db/pool.js";
+import type { Pool } from "../db/pool.js";
+import { pruneExpired, withNamedLock, type PruneCounts } from "../sql/index.js";
 
 export interface RetentionOptions {
   /** Events, rollups and rebalance events older than this go (DONE claims use their expire_at). */
@@ -19,39 +18,21 @@ export interface RetentionOptions {
   maxRowsPerTable?: number;
 }
 
-export interface RetentionResult {
+export interface RetentionResult extends PruneCounts {
   /** False when another instance holds the retention lock. */
   elected: boolean;
-  claims: number;
-  events: number;
-  minutes: number;
-  hours: number;
-  rebalances: number;
 }
 
 /** Run one retention pass if this instance wins the election; otherwise do nothing. */
 export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<RetentionResult> {
-  const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
-  const micros = intervalMicros(opts.retentionMs);
+  const batches = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
   // Hour rows outlive minute rows: the long dashboard ranges read them.
-  const hourMicros = intervalMicros(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000));
+  const windows = { retentionMs: opts.retentionMs, hourRetentionMs: Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000) };
   const conn = await pool.getConnection();
   try {
     const [[db]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
-    const lockName = `dedup_audit.retention.${String(db?.name)}`;
-    // GET_LOCK is held by this connection: if the process dies, the server frees it.
-    const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 0) AS got", [lockName]);
-    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
-    try {
-      const claims = await deleteInBatches(conn, "DELETE FROM dedup_claim WHERE expire_at < UTC_TIMESTAMP(3) AND state = 'DONE' ORDER BY expire_at", [], o);
-      const events = await deleteInBatches(conn, "DELETE FROM dedup_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
-      const minutes = await deleteInBatches(conn, "DELETE FROM group_stats_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY minute", [micros], o);
-      const hours = await deleteInBatches(conn, "DELETE FROM group_stats_hour WHERE hour < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY hour", [hourMicros], o);
-      const rebalances = await deleteInBatches(conn, "DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
-      return { elected: true, claims, events, minutes, hours, rebalances };
-    } finally {
-      await conn.query("DO RELEASE_LOCK(?)", [lockName]);
-    }
+    const pass = await withNamedLock(conn, `dedup_audit.retention.${String(db?.name)}`, 0, () => pruneExpired(conn, windows, batches));
+    return pass.got ? { elected: true, ...pass.value } : { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
   } finally {
     conn.release();
   }

@@ -6,12 +6,10 @@
  * A failed flush puts its counts back, so totals are never lost or counted twice by a retry.
  */
 import type { Pool } from "../db/pool.js";
+import { upsertRollups, type Counts } from "../sql/index.js";
 import { STAT_COUNTERS, type StatCounter } from "../vocabulary.js";
 
 export { STAT_COUNTERS };
-
-
-type Counts = Partial<Record<StatCounter, number>>;
 
 interface Bucket {
   group: string;
@@ -27,6 +25,13 @@ export interface StatsCollector {
   flush(): Promise<void>;
   /** Counts not yet flushed (tests, metrics). */
   pendingCount(): number;
+}
+
+/** Add `counts` to the entry `id` of `into`, made by `fresh` when missing. */
+function sumInto<T extends { counts: Counts }>(into: Map<string, T>, id: string, fresh: () => T, counts: Counts): void {
+  let t = into.get(id);
+  if (!t) into.set(id, (t = fresh()));
+  for (const c of STAT_COUNTERS) t.counts[c] = (t.counts[c] ?? 0) + (counts[c] ?? 0);
 }
 
 export function createStatsCollector(pool: Pool, now: () => number = Date.now): StatsCollector {
@@ -49,57 +54,20 @@ export function createStatsCollector(pool: Pool, now: () => number = Date.now): 
     b.counts[counter] = (b.counts[counter] ?? 0) + n;
   }
 
-  async function writeBuckets(taken: Bucket[]): Promise<void> {
-    const cols = STAT_COUNTERS.join(", ");
-    const upd = STAT_COUNTERS.map((c) => `${c} = ${c} + VALUES(${c})`).join(", ");
-    const minuteRows = taken.map((b) => [b.group, b.topic, new Date(b.minute), ...STAT_COUNTERS.map((c) => b.counts[c] ?? 0)]);
+  /** Minute buckets as rollup rows: the minutes themselves, summed per hour and per group/topic. */
+  function writeBuckets(taken: Bucket[]): Promise<void> {
+    const hours = new Map<string, { group: string; topic: string; hour: Date; counts: Counts }>();
     const totals = new Map<string, { group: string; topic: string; counts: Counts }>();
     for (const b of taken) {
-      const id = `${b.group}\u0000${b.topic}`;
-      const t = totals.get(id) ?? { group: b.group, topic: b.topic, counts: {} };
-      for (const c of STAT_COUNTERS) t.counts[c] = (t.counts[c] ?? 0) + (b.counts[c] ?? 0);
-      totals.set(id, t);
-    }
-    const totalRows = [...totals.values()].map((t) => [t.group, t.topic, ...STAT_COUNTERS.map((c) => t.counts[c] ?? 0)]);
-    const hours = new Map<string, { group: string; topic: string; hour: number; counts: Counts }>();
-    for (const b of taken) {
       const hour = Math.floor(b.minute / 3_600_000) * 3_600_000;
-      const id = `${b.group}\u0000${b.topic}\u0000${hour}`;
-      const h = hours.get(id) ?? { group: b.group, topic: b.topic, hour, counts: {} };
-      for (const c of STAT_COUNTERS) h.counts[c] = (h.counts[c] ?? 0) + (b.counts[c] ?? 0);
-      hours.set(id, h);
+      sumInto(hours, `${b.group}\u0000${b.topic}\u0000${hour}`, () => ({ group: b.group, topic: b.topic, hour: new Date(hour), counts: {} }), b.counts);
+      sumInto(totals, `${b.group}\u0000${b.topic}`, () => ({ group: b.group, topic: b.topic, counts: {} }), b.counts);
     }
-    const hourRows = [...hours.values()].map((h) => [h.group, h.topic, new Date(h.hour), ...STAT_COUNTERS.map((c) => h.counts[c] ?? 0)]);
-    const placeholders = (n: number, extra = "") => `(${Array(n).fill("?").join(",")}${extra})`;
-    const conn = await pool.getConnection();
-    try {
-      // Minute rollups, hour rollups and totals in one transaction, so the three never disagree.
-      await conn.beginTransaction();
-      await conn.query(
-        `INSERT INTO group_stats_minute (consumer_group, topic, minute, ${cols}) VALUES ` +
-          minuteRows.map((r) => placeholders(r.length)).join(",") +
-          ` ON DUPLICATE KEY UPDATE ${upd}`,
-        minuteRows.flat(),
-      );
-      await conn.query(
-        `INSERT INTO group_stats_hour (consumer_group, topic, hour, ${cols}) VALUES ` +
-          hourRows.map((r) => placeholders(r.length)).join(",") +
-          ` ON DUPLICATE KEY UPDATE ${upd}`,
-        hourRows.flat(),
-      );
-      await conn.query(
-        `INSERT INTO group_totals (consumer_group, topic, ${cols}, updated_at) VALUES ` +
-          totalRows.map((r) => placeholders(r.length, ",UTC_TIMESTAMP(3)")).join(",") +
-          ` ON DUPLICATE KEY UPDATE ${upd}, updated_at = VALUES(updated_at)`,
-        totalRows.flat(),
-      );
-      await conn.commit();
-    } catch (err) {
-      await conn.rollback().catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
-    }
+    return upsertRollups(pool, {
+      minutes: taken.map((b) => ({ group: b.group, topic: b.topic, minute: new Date(b.minute), counts: b.counts })),
+      hours: [...hours.values()],
+      totals: [...totals.values()],
+    });
   }
 
   async function flushOnce(): Promise<void> {

@@ -3,7 +3,7 @@
  * sightings, releases, takeovers, expiries, mismatches). Many concurrent deliveries' events go
  * out in one multi-row INSERT through the adaptive batcher.
  */
-import type { Db, Scope } from "./claim-store.js";
+import type { Db, Scope } from "./common.js";
 import type { DuplicateCause, EventKind } from "../vocabulary.js";
 
 export type { EventKind };

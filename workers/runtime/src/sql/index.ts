@@ -1,0 +1,26 @@
+/** The runtime's SQL, one file per operation (common.ts: the types and helpers they share). */
+export { claimRef, type ClaimInsert, type ClaimRow, type Db, type FencedClaim, type Scope } from "./common.js";
+export { insertClaims, type InsertClaimsOptions } from "./insert-claims.js";
+export { readClaims } from "./read-claims.js";
+export { readClaimById } from "./read-claim-by-id.js";
+export { commitClaims } from "./commit-claims.js";
+export { extendLeases } from "./extend-leases.js";
+export { releaseClaim } from "./release-claim.js";
+export { takeoverClaim } from "./takeover-claim.js";
+export { reclaimOwnClaim } from "./reclaim-own-claim.js";
+export { touchClaim } from "./touch-claim.js";
+export { touchClaims, type ClaimTouch } from "./touch-claims.js";
+export { releaseClaimIfFence } from "./release-claim-if-fence.js";
+export { markDoneIfFence } from "./mark-done-if-fence.js";
+export { insertEvents, type DedupEventInput, type EventKind } from "./insert-events.js";
+export { upsertLiveWorker, type WorkerInfo } from "./upsert-live-worker.js";
+export { listLiveMembers, type LiveMember } from "./list-live-members.js";
+export { insertRebalanceEvent, type RebalanceKind } from "./insert-rebalance-event.js";
+export { heartbeatWorker } from "./heartbeat-worker.js";
+export { markWorkerLeft } from "./mark-worker-left.js";
+export { findStaleWorkers } from "./find-stale-workers.js";
+export { markWorkerDead } from "./mark-worker-dead.js";
+export { readReplayFacts, type ReplayFacts } from "./read-replay-facts.js";
+export { upsertRollups, type Counts, type RollupRows } from "./upsert-rollups.js";
+export { pruneExpired, type PruneCounts, type PruneWindows } from "./prune-expired.js";
+export { withNamedLock } from "./with-named-lock.js";
