@@ -49,7 +49,7 @@ const METRIC: Record<StatCounter, { name: string; cause?: string }> = {
   dead_lettered: { name: "dedup_dead_lettered_total" },
 };
 
-/** The event rows each counter counts (see claim-state-machine.ts: write the event, then count). */
+/** The event rows each counter counts (see workers/runtime/src/claim/executor.ts: write the event, then count). */
 const EVENT_SOURCE: Partial<Record<StatCounter, (e: { kind: string; cause: string | null; outcome: string | null }) => boolean>> = {
   dup_producer_resend: (e) => e.kind === "duplicate" && e.cause === "producer_resend",
   dup_rebalance_replay: (e) => e.kind === "duplicate" && e.cause === "rebalance_replay",

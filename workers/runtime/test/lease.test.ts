@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
-import { markDoneIfFence, releaseClaimIfFence } from "../src/claim/claim-state-machine";
+import { markDoneIfFence, releaseClaimIfFence } from "../src/operator";
 import { createDedupProcessor, type DedupProcessorOptions } from "../src/worker/processor";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "../../../test/support/deliveries";
 import type { KeyedDelivery, LeaseHandler } from "../src/types";

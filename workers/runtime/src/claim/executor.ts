@@ -1,18 +1,14 @@
 /**
- * The claim state machine (DESIGN §2–§3), readable top to bottom:
+ * The executor of the claim state machine: it asks `decide()` (decide.ts) what to do with a
+ * delivery and does it — the SQL, the events, the counters, the pauses — until a step ends the
+ * delivery with a verdict (ack or not). It decides nothing itself beyond how to perform a step:
  *
- *   1. one delivery per key at a time inside this process (local in-flight map)
- *   2. optional Redis in-flight guard (may make us wait, never acks)
- *   3. claim: INSERT IGNORE of the claim row — a unique-key clash means "already seen"
- *        transactional: claim + effect + DONE in one transaction (batched, savepoint per message)
- *        lease:         claim committed with owner, fence, lease_until; handler runs; commit or
- *                       release only where owner and fence still match
- *   4. the key already has a row:
- *        DONE                  → ack as a duplicate, with its cause
- *        CLAIMED, lease valid  → wait (poll with backoff); never ack, never bounce
- *        CLAIMED, lease expired→ takeover (fence + 1) or hold (wait, then defer), per group policy
- *        gone (released)       → claim it and run
- *   5. the cause of a duplicate, decided in DESIGN §3 order
+ *   - one delivery per key at a time in this process (local in-flight map);
+ *   - the optional Redis in-flight guard in front of MariaDB (may make us wait, never acks);
+ *   - claim and run: lease mode claims (owner, fence, lease_until), runs the handler and commits
+ *     or releases only where owner and fence still match; transactional mode writes claim +
+ *     effect + DONE in one transaction (batched, savepoint per message on failure);
+ *   - everything else a decision names: duplicate acks, waiting, takeover, hold, deferral.
  *
  * Happy-path writes per message: the claim row (and its commit). Events are written only off the
  * happy path; counters go to the in-memory rollups (stats.ts). The SQL that many deliveries
@@ -24,6 +20,7 @@ import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
 import { claimRef, extendLeases, readClaims, reclaimOwnClaim, releaseClaim, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
+import { decide, type Decision, type DeliveryFacts, type GroupPolicy } from "./decide.js";
 import type { DedupEventInput } from "../sql/events.js";
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
@@ -42,9 +39,7 @@ import type {
   Verdict,
 } from "../types.js";
 
-export { releaseClaimIfFence, markDoneIfFence, readClaimById } from "../sql/claim-store.js";
-
-export interface StateMachineOptions {
+export interface ExecutorOptions {
   pool: Pool;
   scope: Scope;
   /** Owner token written into claims: the worker_instance id. */
@@ -74,7 +69,7 @@ export interface StateMachineOptions {
   redis?: RedisGuard;
 }
 
-export interface ClaimStateMachine {
+export interface ClaimExecutor {
   /** Decide and carry out one delivery. Never throws; the verdict says ack or not. */
   process(d: KeyedDelivery): Promise<Verdict>;
   /** Extend the leases of claims held longer than `olderThanMs`; abort handlers that lost theirs. */
@@ -90,19 +85,14 @@ export interface ClaimStateMachine {
   guard: DbGuard;
 }
 
-/** Per-delivery memory of what was already recorded, so each fact is written once. */
-interface Trace {
-  /** The last claim row this delivery saw for its key (someone else's). */
-  lastRow?: ClaimRow;
-  sighted: boolean;
-  mismatch: boolean;
-  expiryNoted: boolean;
+/** The facts `decide()` reads, plus what only the executor needs: the hold start and poll delay. */
+interface Trace extends DeliveryFacts {
   holdSince?: number;
   pollDelay: number;
-  /** Cause fixed when the delivery took over or claimed after a release. */
-  dupCause?: DuplicateCause;
-  dupOutcome?: "claimed_after_release" | "took_over";
 }
+
+/** A claim step ends the delivery with a verdict, or finds the key taken (row, or gone again). */
+type ClaimStep = { verdict: Verdict } | { row: ClaimRow | undefined };
 
 interface HeldLease {
   claim: FencedClaim;
@@ -130,9 +120,10 @@ class KeySlot {
   }
 }
 
-export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachine {
+export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   const { pool, scope, workerId, stats, log } = o;
   const guard = createDbGuard({ log, isStopping: o.isStopping });
+  const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs };
   const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;
@@ -154,23 +145,40 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     inflight: () => inflightCount,
   });
 
-  // ---- 1. one delivery per key at a time in this process ----------------------------------
+  const next = (row: ClaimRow | undefined, t: Trace): Decision => decide(row, t, policy, { now: Date.now(), holdSince: t.holdSince });
+
+  function newTrace(d: KeyedDelivery): Trace {
+    return {
+      msgId: d.msgId,
+      attempt: d.deliveryAttempt,
+      payloadHash: d.payloadHash,
+      worker: workerId,
+      runningHere: false,
+      heldElsewhere: false,
+      noted: { sighting: false, mismatch: false, expiry: false },
+      pollDelay: o.pollInitialMs,
+    };
+  }
+
+  // ---- one delivery per key at a time in this process -------------------------------------
 
   async function process(d: KeyedDelivery): Promise<Verdict> {
     inflightCount++;
-    const t: Trace = { sighted: false, mismatch: false, expiryNoted: false, pollDelay: o.pollInitialMs };
+    const t = newTrace(d);
     const ref = claimRef(d.tag, d.key);
     try {
       // A second copy of a key this process is already working on waits for the first in memory:
       // no database round trip, and no two claims of one key from one worker.
       for (let other = localInflight.get(ref); other; other = localInflight.get(ref)) {
-        await noteSighting(d, t, "waiting");
-        await other.released();
+        t.runningHere = true;
+        if (next(undefined, t).do === "note-sighting") await noteSighting(d, t);
+        else await other.released();
       }
+      t.runningHere = false;
       const slot = new KeySlot();
       localInflight.set(ref, slot);
       try {
-        return await (o.redis ? withRedisGuard(o.redis, d, t) : claimAndRun(d, t));
+        return await (o.redis ? withRedisGuard(o.redis, d, t) : settle(d, t));
       } finally {
         localInflight.delete(ref);
         slot.release();
@@ -185,64 +193,121 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     }
   }
 
-  // ---- 2. optional Redis in-flight guard --------------------------------------------------
+  // ---- optional Redis in-flight guard -------------------------------------------------------
 
   async function withRedisGuard(redis: RedisGuard, d: KeyedDelivery, t: Trace): Promise<Verdict> {
     const name = redisGuardName(scope.group, scope.topic, d.tag, d.key);
     for (;;) {
       const r = await redis.acquire(name, workerId, o.leaseMs);
-      if (r === "unavailable") return claimAndRun(d, t); // MariaDB alone still deduplicates
+      if (r === "unavailable") return settle(d, t); // MariaDB alone still deduplicates
       if (r === "acquired") {
         try {
-          return await claimAndRun(d, t);
+          return await settle(d, t);
         } finally {
           await redis.release(name, workerId);
         }
       }
-      // Held elsewhere: wait. A row in MariaDB means the normal duplicate path can take over.
-      const rows = await guard.run("read claim", () => readClaims(pool, scope, [d]));
-      if (rows.has(claimRef(d.tag, d.key))) return claimAndRun(d, t);
-      await noteSighting(d, t, "waiting");
+      // Held elsewhere. A row in MariaDB says what to do without the guard.
+      const row = await readRow(d);
+      if (row) return settle(d, t, row);
+      t.heldElsewhere = true;
+      if (next(undefined, t).do === "note-sighting") await noteSighting(d, t);
+      t.heldElsewhere = false;
       await pollPause(t);
     }
   }
 
-  // ---- 3. claim, run, commit ----------------------------------------------------------------
+  // ---- the decision loop ----------------------------------------------------------------------
 
-  async function claimAndRun(d: KeyedDelivery, t: Trace): Promise<Verdict> {
+  /** Perform decisions for `d`, starting from the claim row already seen (none: claim first). */
+  async function settle(d: KeyedDelivery, t: Trace, first?: ClaimRow): Promise<Verdict> {
+    let row = first;
     for (;;) {
-      if (o.mode === "transactional") {
-        const r = await guard.run("transactional batch", () => writers.transact(d));
-        if (r.kind === "committed") {
-          count("claims");
-          count("commits");
-          await recordDuplicateHit(d, t, r.id);
-          return { ack: true, outcome: "committed" };
+      if (row && row.owner !== workerId) t.othersRow = row;
+      const step = next(row, t);
+      switch (step.do) {
+        case "claim": {
+          if (step.hit) t.hit = step.hit;
+          const r = await claimAndRun(d, t);
+          if ("verdict" in r) return r.verdict;
+          row = r.row;
+          continue;
         }
-        if (r.kind === "failed") {
-          count("claims");
-          await releasedOnError(d, 1, r.error);
-          return { ack: false, outcome: "released" };
-        }
-        const next = await onExistingRow(d, t, r.row);
-        if (next !== "claim-again") return next;
-        continue;
+        case "read-replay-facts":
+          t.replay = { owner: step.row.owner, claimedAt: step.row.claimedAt.getTime(), facts: await readReplay(step.row) };
+          continue;
+        case "note-sighting":
+          await noteSighting(d, t);
+          continue;
+        case "note-mismatch":
+          await noteMismatch(d, t, step.row);
+          continue;
+        case "note-expiry":
+          await noteExpiry(d, t, step.row);
+          continue;
+        case "ack-duplicate":
+          return ackDuplicate(d, step.row, step.cause);
+        case "defer":
+          // Defer with a real delay (the consumer's nack backoff), not a hot loop.
+          await writeEvent({ ...eventBase(d), kind: "inflight", outcome: "deferred", fence: step.row.fence });
+          return { ack: false, outcome: "deferred" };
+        case "reclaim-own":
+          if (await guard.run("reclaim", () => reclaimOwnClaim(pool, step.row, workerId, d.msgId, o.leaseMs))) {
+            return runClaimed(d, t, { id: step.row.id, fence: step.fence });
+          }
+          break;
+        case "takeover":
+          if (await takeOver(d, t, step)) return runClaimed(d, t, { id: step.row.id, fence: step.fence });
+          break;
+        case "wait":
+        case "wait-here":
+          break;
       }
-
-      let r: ClaimResult;
-      try {
-        r = o.failOpen ? await writers.claim(d) : await guard.run("claim", () => writers.claim(d));
-      } catch (err) {
-        if (o.failOpen && isDbUnavailable(err)) return runFailOpen(d);
-        throw err;
-      }
-      if (r.kind === "won") {
-        count("claims");
-        return runLease(d, t, { id: r.id, fence: 1 });
-      }
-      const next = await onExistingRow(d, t, r.row);
-      if (next !== "claim-again") return next;
+      // Waiting, or a fenced write lost to someone faster: look at the row again after a pause.
+      if (o.isStopping()) throw new StoppingError();
+      await pollPause(t);
+      row = await readRow(d);
     }
+  }
+
+  // ---- claim, run, commit ----------------------------------------------------------------------
+
+  async function claimAndRun(d: KeyedDelivery, t: Trace): Promise<ClaimStep> {
+    if (o.mode === "transactional") {
+      const r = await guard.run("transactional batch", () => writers.transact(d));
+      if (r.kind === "committed") {
+        count("claims");
+        count("commits");
+        await recordDuplicateHit(d, t, r.id);
+        return { verdict: { ack: true, outcome: "committed" } };
+      }
+      if (r.kind === "failed") {
+        count("claims");
+        await releasedOnError(d, 1, r.error);
+        return { verdict: { ack: false, outcome: "released" } };
+      }
+      return { row: r.row };
+    }
+
+    let r: ClaimResult;
+    try {
+      r = o.failOpen ? await writers.claim(d) : await guard.run("claim", () => writers.claim(d));
+    } catch (err) {
+      if (o.failOpen && isDbUnavailable(err)) return { verdict: await runFailOpen(d) };
+      throw err;
+    }
+    if (r.kind === "exists") return { row: r.row };
+    count("claims");
+    return { verdict: await runLease(d, t, { id: r.id, fence: 1 }) };
+  }
+
+  /** A claim won by reclaim or takeover. */
+  async function runClaimed(d: KeyedDelivery, t: Trace, claim: FencedClaim): Promise<Verdict> {
+    if (o.mode === "lease") return runLease(d, t, claim);
+    // Transactional groups never leave CLAIMED rows of their own; one seen here came from an
+    // operator or a lease-mode worker. Hand it back by releasing, then claim transactionally.
+    await guard.run("release", () => releaseClaim(pool, workerId, claim));
+    return settle(d, t);
   }
 
   /** Lease path: the handler runs while the heartbeat keeps the lease; commit/release fenced. */
@@ -284,80 +349,18 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     }
   }
 
-  // ---- 4. the key already has a row -------------------------------------------------------
+  // ---- the steps decisions name ------------------------------------------------------------------
 
-  /**
-   * Loop until the delivery has a final answer: an ack as duplicate, a deferral, a claim of our
-   * own (returned as a verdict after running the handler), or "claim-again" when the row is gone.
-   */
-  async function onExistingRow(d: KeyedDelivery, t: Trace, first: ClaimRow | undefined): Promise<Verdict | "claim-again"> {
-    let row = first;
-    for (;;) {
-      if (!row) {
-        // Released meanwhile (first copy failed, or an operator): claim it and run. If we had seen
-        // someone else's claim, this delivery is still a duplicate hit, counted when it commits.
-        if (t.lastRow && !t.dupOutcome) {
-          t.dupOutcome = "claimed_after_release";
-          t.dupCause = await decideCause(d, t.lastRow);
-        }
-        return "claim-again";
-      }
-      if (row.owner !== workerId) t.lastRow = row;
-      if (!t.mismatch && !row.payloadHash.equals(d.payloadHash)) {
-        t.mismatch = true;
-        await writeEvent({ ...eventBase(d), kind: "payload_mismatch", fence: row.fence, detail: `first msgId ${row.firstMsgId}` });
-        count("payload_mismatches");
-      }
-
-      if (row.state === "DONE") return ackDuplicate(d, t, row);
-
-      if (row.owner === workerId) {
-        // Our token, but this process is not running it (we hold the local in-flight slot for this
-        // key): a claim whose release failed earlier. Nobody works on it; pick it up, new fence.
-        const won = await guard.run("reclaim", () => reclaimOwnClaim(pool, row!, workerId, d.msgId, o.leaseMs));
-        if (won) return runClaimed(d, t, { id: row.id, fence: row.fence + 1 });
-      } else if (!row.expired) {
-        await noteSighting(d, t, "waiting");
-      } else if (o.policy === "takeover") {
-        const cause = await decideCause(d, row);
-        const won = await guard.run("takeover", () => takeoverClaim(pool, row!, workerId, d.msgId, o.leaseMs));
-        if (won) {
-          await writeEvent({ ...eventBase(d), kind: "takeover", cause, fence: row.fence + 1, detail: `from ${row.owner} fence ${row.fence}` });
-          count("takeovers");
-          t.dupCause = cause;
-          t.dupOutcome = "took_over";
-          return runClaimed(d, t, { id: row.id, fence: row.fence + 1 });
-        }
-      } else {
-        // hold: leave the claim for an operator (release → we run it; mark done → we ack it).
-        if (!t.expiryNoted) {
-          t.expiryNoted = true;
-          await writeEvent({ ...eventBase(d), kind: "expiry", outcome: "held", fence: row.fence, detail: `owner ${row.owner}` });
-          count("expiries");
-        }
-        t.holdSince ??= Date.now();
-        if (Date.now() - t.holdSince >= o.holdWaitMs) {
-          // Defer with a real delay (the patched client's nack backoff), not a hot loop.
-          await writeEvent({ ...eventBase(d), kind: "inflight", outcome: "deferred", fence: row.fence });
-          return { ack: false, outcome: "deferred" };
-        }
-      }
-      if (o.isStopping()) throw new StoppingError();
-      await pollPause(t);
-      row = (await guard.run("read claim", () => readClaims(pool, scope, [d]))).get(claimRef(d.tag, d.key));
-    }
+  async function takeOver(d: KeyedDelivery, t: Trace, step: Extract<Decision, { do: "takeover" }>): Promise<boolean> {
+    const { row } = step;
+    if (!(await guard.run("takeover", () => takeoverClaim(pool, row, workerId, d.msgId, o.leaseMs)))) return false;
+    await writeEvent({ ...eventBase(d), kind: "takeover", cause: step.cause, fence: step.fence, detail: `from ${row.owner} fence ${row.fence}` });
+    count("takeovers");
+    t.hit = { cause: step.cause, outcome: "took_over" };
+    return true;
   }
 
-  async function runClaimed(d: KeyedDelivery, t: Trace, claim: FencedClaim): Promise<Verdict> {
-    if (o.mode === "lease") return runLease(d, t, claim);
-    // Transactional groups never leave CLAIMED rows of their own; one seen here came from an
-    // operator or a lease-mode worker. Hand it back by releasing, then claim transactionally.
-    await guard.run("release", () => releaseClaim(pool, workerId, claim));
-    return claimAndRun(d, t);
-  }
-
-  async function ackDuplicate(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<Verdict> {
-    const cause = await decideCause(d, row);
+  async function ackDuplicate(d: KeyedDelivery, row: ClaimRow, cause: DuplicateCause): Promise<Verdict> {
     await writeEvent({ ...eventBase(d), kind: "duplicate", cause, outcome: "acked_duplicate", fence: row.fence, touchClaimId: row.id });
     count(`dup_${cause}`);
     return { ack: true, outcome: "duplicate" };
@@ -365,16 +368,30 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
 
   /** A delivery that found the key taken and ended up running it counts as one hit, here. */
   async function recordDuplicateHit(d: KeyedDelivery, t: Trace, claimId: number): Promise<void> {
-    if (!t.dupOutcome || !t.dupCause) return;
-    await writeEvent({ ...eventBase(d), kind: "duplicate", cause: t.dupCause, outcome: t.dupOutcome, touchClaimId: t.dupOutcome === "claimed_after_release" ? claimId : undefined });
-    count(`dup_${t.dupCause}`);
+    if (!t.hit) return;
+    const { cause, outcome } = t.hit;
+    await writeEvent({ ...eventBase(d), kind: "duplicate", cause, outcome, touchClaimId: outcome === "claimed_after_release" ? claimId : undefined });
+    count(`dup_${cause}`);
   }
 
-  async function noteSighting(d: KeyedDelivery, t: Trace, outcome: string): Promise<void> {
-    if (t.sighted) return;
-    t.sighted = true;
-    await writeEvent({ ...eventBase(d), kind: "inflight", outcome });
+  async function noteSighting(d: KeyedDelivery, t: Trace): Promise<void> {
+    t.noted.sighting = true;
+    await writeEvent({ ...eventBase(d), kind: "inflight", outcome: "waiting" });
     count("inflight_waits");
+  }
+
+  async function noteMismatch(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<void> {
+    t.noted.mismatch = true;
+    await writeEvent({ ...eventBase(d), kind: "payload_mismatch", fence: row.fence, detail: `first msgId ${row.firstMsgId}` });
+    count("payload_mismatches");
+  }
+
+  /** Hold: the claim is left for an operator (release → we run it; mark done → we ack it). */
+  async function noteExpiry(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<void> {
+    t.noted.expiry = true;
+    t.holdSince = Date.now();
+    await writeEvent({ ...eventBase(d), kind: "expiry", outcome: "held", fence: row.fence, detail: `owner ${row.owner}` });
+    count("expiries");
   }
 
   async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string): Promise<void> {
@@ -384,28 +401,19 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, "handler failed; claim released, message goes back to the broker");
   }
 
+  function readReplay(row: ClaimRow) {
+    return guard.run("replay facts", () =>
+      readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, asker: workerId }),
+    );
+  }
+
+  async function readRow(d: KeyedDelivery): Promise<ClaimRow | undefined> {
+    return (await guard.run("read claim", () => readClaims(pool, scope, [d]))).get(claimRef(d.tag, d.key));
+  }
+
   async function pollPause(t: Trace): Promise<void> {
     await sleep(t.pollDelay * (0.75 + Math.random() / 2));
     t.pollDelay = Math.min(o.pollMaxMs, t.pollDelay * 1.5);
-  }
-
-  // ---- 5. the cause of a duplicate (DESIGN §3, in this order) ------------------------------
-
-  async function decideCause(d: KeyedDelivery, row: ClaimRow): Promise<DuplicateCause> {
-    if (d.msgId !== row.firstMsgId) return "producer_resend";
-    const ours = row.owner === workerId;
-    if (!ours || d.deliveryAttempt <= 1) {
-      const facts = await guard.run("replay facts", () =>
-        readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, asker: workerId }),
-      );
-      if (!ours && facts.ownerGone) return "rebalance_replay";
-      // RocketMQ 4-style replay: a queue moved after a rebalance and an already-acked offset came
-      // again (a broker redelivery would carry attempt > 1). That includes our own claims: the
-      // queue can move away and back to us, replaying what we acked ourselves.
-      if (facts.rebalanced && d.deliveryAttempt <= 1) return "rebalance_replay";
-    }
-    if (d.deliveryAttempt > 1) return "redelivery";
-    return "unknown";
   }
 
   async function writeEvent(e: EventItem): Promise<void> {
