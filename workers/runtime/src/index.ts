@@ -3,7 +3,8 @@
  *
  * The consumer API is here; sub-paths hold the rest: `/db` (pools, migrations),
  * `/rocketmq` (client plumbing: logger adapter, endpoints, safe shutdown), `/vocabulary`
- * (duplicate causes, event kinds and counters, shared with the dashboard).
+ * (duplicate causes, event kinds and counters, shared with the dashboard), `/operator` (the
+ * fence-checked release / mark-done writes an operator acts through).
  */
 export { createDedupConsumer, toDelivery, type ConsumerOptions, type DedupConsumer, type DedupConsumerOptions } from "./consumer/dedup-consumer.js";
 export { createDedupSimpleConsumer, type DedupSimpleConsumerOptions } from "./consumer/dedup-simple-consumer.js";

@@ -3,4 +3,4 @@
  * (release to re-run, mark done to skip). The dashboard and `npm run release` use exactly these,
  * so an operator and the workers decide on the same row with the same SQL and the same clock.
  */
-export { markDoneIfFence, readClaimById, releaseClaimIfFence, type ClaimRow } from "./sql/claim-store.js";
+export { markDoneIfFence, readClaimById, releaseClaimIfFence, type ClaimRow, type OperatorDb } from "./sql/claim-store.js";

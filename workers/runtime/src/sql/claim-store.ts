@@ -257,30 +257,46 @@ export async function touchClaim(db: Db, id: number, msgId: string): Promise<voi
   await db.query("UPDATE dedup_claim SET attempts = attempts + 1, last_msg_id = ? WHERE id = ?", [msgId, id]);
 }
 
-// ---- Fence-checked primitives for operators (lib/operator uses these) ----------------------
+// ---- Fence-checked primitives for operators (the dashboard and `npm run release` use these) --
 
 /**
- * Operator "release" (re-run): delete the claim only if it is still CLAIMED under the fence the
- * operator saw. A waiting duplicate then claims it and runs the handler.
+ * What an operator write runs on: a mysql2 pool or connection, or Prisma's client or
+ * interactive transaction (its `$executeRawUnsafe`), so the dashboard writes its audit row in
+ * the same transaction as the claim while the statement stays this one.
  */
-export async function releaseClaimIfFence(db: Db, id: number, fenceSeen: number): Promise<boolean> {
-  const [res] = await db.query<mysql.ResultSetHeader>(
-    "DELETE FROM dedup_claim WHERE id = ? AND fence = ? AND state = 'CLAIMED'",
-    [id, fenceSeen],
-  );
-  return res.affectedRows === 1;
+export type OperatorDb = Db | { $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number> };
+
+// A property test, not `in`: Prisma's transaction client is a proxy.
+const isPrismaLike = (db: OperatorDb): db is Exclude<OperatorDb, Db> => typeof (db as { $executeRawUnsafe?: unknown }).$executeRawUnsafe === "function";
+
+async function affectedRows(db: OperatorDb, sql: string, params: unknown[]): Promise<number> {
+  if (isPrismaLike(db)) return db.$executeRawUnsafe(sql, ...params);
+  const [res] = await db.query<mysql.ResultSetHeader>(sql, params);
+  return res.affectedRows;
 }
 
 /**
- * Operator "mark done" (skip): CLAIMED → DONE only under the fence the operator saw; fence + 1 so
- * a still-running owner cannot commit or release over the operator's decision. Waiting
+ * The claim is what the operator saw: same fence, still CLAIMED, and its lease run out by the
+ * database clock (an owner that renewed its lease is still working on it).
+ */
+const SEEN_AND_EXPIRED = "id = ? AND fence = ? AND state = 'CLAIMED' AND (lease_until IS NULL OR lease_until < UTC_TIMESTAMP(3))";
+
+/**
+ * Operator "release" (re-run): delete the claim only if it is still what the operator saw. A
+ * waiting duplicate then claims it and runs the handler.
+ */
+export async function releaseClaimIfFence(db: OperatorDb, id: number | bigint, fenceSeen: number | bigint): Promise<boolean> {
+  return (await affectedRows(db, `DELETE FROM dedup_claim WHERE ${SEEN_AND_EXPIRED}`, [id, fenceSeen])) === 1;
+}
+
+/**
+ * Operator "mark done" (skip): CLAIMED → DONE only if it is still what the operator saw; fence + 1
+ * so a still-running owner cannot commit or release over the operator's decision. Waiting
  * duplicates then ack as duplicates.
  */
-export async function markDoneIfFence(db: Db, id: number, fenceSeen: number, retentionMs: number): Promise<boolean> {
-  const [res] = await db.query<mysql.ResultSetHeader>(
+export async function markDoneIfFence(db: OperatorDb, id: number | bigint, fenceSeen: number | bigint, retentionMs: number): Promise<boolean> {
+  const sql =
     `UPDATE dedup_claim SET state = 'DONE', fence = fence + 1, done_at = UTC_TIMESTAMP(3), lease_until = NULL,` +
-      ` expire_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ? AND fence = ? AND state = 'CLAIMED'`,
-    [intervalMicros(retentionMs), id, fenceSeen],
-  );
-  return res.affectedRows === 1;
+    ` expire_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE ${SEEN_AND_EXPIRED}`;
+  return (await affectedRows(db, sql, [intervalMicros(retentionMs), id, fenceSeen])) === 1;
 }
