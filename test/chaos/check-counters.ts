@@ -47,6 +47,7 @@ const METRIC: Record<StatCounter, { name: string; cause?: string }> = {
   expiries: { name: "dedup_lease_expiries_total" },
   payload_mismatches: { name: "dedup_payload_mismatches_total" },
   dead_lettered: { name: "dedup_dead_lettered_total" },
+  rejected: { name: "dedup_rejected_total" },
 };
 
 /** The event rows each counter counts (see workers/runtime/src/claim/executor.ts: write the event, then count). */
@@ -61,6 +62,7 @@ const EVENT_SOURCE: Partial<Record<StatCounter, (e: { kind: string; cause: strin
   expiries: (e) => e.kind === "expiry",
   payload_mismatches: (e) => e.kind === "payload_mismatch",
   dead_lettered: (e) => e.kind === "dead_letter",
+  rejected: (e) => e.kind === "rejected",
 };
 
 export async function checkCounters(

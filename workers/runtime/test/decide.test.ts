@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { classifyCause, needsReplayFacts, type CauseFacts } from "../src/claim/cause";
-import { decide, type Clock, type Decision, type DeliveryFacts, type GroupPolicy } from "../src/claim/decide";
+import { afterRun, decide, type Clock, type Decision, type DeliveryFacts, type GroupPolicy } from "../src/claim/decide";
+import { UnrecoverableError } from "../src/index";
 import type { ClaimRow } from "../src/sql/claim-store";
 
 const ME = "worker-me";
@@ -204,6 +205,23 @@ describe("decide(claimRow, delivery, policy, clock)", () => {
     expect([...kinds].sort()).toEqual(
       ["ack-duplicate", "claim", "defer", "note-expiry", "note-mismatch", "note-sighting", "read-replay-facts", "reclaim-own", "takeover", "wait", "wait-here"].sort(),
     );
+  });
+});
+
+describe("afterRun(handler result)", () => {
+  const busy = new Error("connection reset");
+  class OutOfStock extends UnrecoverableError {}
+  // A second copy of the package has its own class: recognised by name.
+  const foreign = Object.assign(new Error("order cancelled"), { name: "UnrecoverableError" });
+  it.each([
+    ["handler returned → commit", { ok: true as const }, { do: "commit" }],
+    ["handler threw → release (the redelivery runs again)", { ok: false as const, error: busy }, { do: "release", error: busy }],
+    ["handler threw a non-Error → release", { ok: false as const, error: "boom" }, { do: "release", error: "boom" }],
+    ["handler threw UnrecoverableError → reject with its message", { ok: false as const, error: new UnrecoverableError("out of stock") }, { do: "reject", reason: "out of stock" }],
+    ["a subclass of UnrecoverableError → reject", { ok: false as const, error: new OutOfStock("sku 7 sold out") }, { do: "reject", reason: "sku 7 sold out" }],
+    ["an UnrecoverableError of another copy of the package → reject", { ok: false as const, error: foreign }, { do: "reject", reason: "order cancelled" }],
+  ])("%s", (_name, result, expected) => {
+    expect(afterRun(result)).toEqual(expected);
   });
 });
 

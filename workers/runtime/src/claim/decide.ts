@@ -18,10 +18,12 @@
  *                                                    the hold wait is over
  *
  * A cause that depends on the worker registry first asks for those facts (read-replay-facts).
+ * After the handler ran, `afterRun()` says commit, release or reject.
  */
 import type { ClaimRow } from "../sql/claim-store.js";
 import type { DuplicateCause } from "../vocabulary.js";
 import type { ExpiredLeasePolicy } from "../types.js";
+import { isUnrecoverable } from "../errors.js";
 import { classifyCause, needsReplayFacts, type CauseFacts, type ReplayFacts } from "./cause.js";
 
 /** What is known about one delivery; the executor updates it as it performs decisions. */
@@ -128,4 +130,23 @@ function withCause(row: ClaimRow, d: DeliveryFacts, then: (cause: DuplicateCause
   const r = d.replay;
   if (!r || r.owner !== row.owner || r.claimedAt !== row.claimedAt.getTime()) return { do: "read-replay-facts", row };
   return then(classifyCause({ ...facts, replay: r.facts }));
+}
+
+/** How the handler ended. */
+export type RunResult = { ok: true } | { ok: false; error: unknown };
+
+export type AfterRun =
+  /** The effect happened: commit the claim (fenced). */
+  | { do: "commit" }
+  /** A failure that may pass: release the claim so the redelivery runs it again. */
+  | { do: "release"; error: unknown }
+  /** The message can never succeed (UnrecoverableError): close the claim as rejected, ack. */
+  | { do: "reject"; reason: string };
+
+const COMMIT: AfterRun = { do: "commit" };
+
+export function afterRun(r: RunResult): AfterRun {
+  if (r.ok) return COMMIT;
+  if (isUnrecoverable(r.error)) return { do: "reject", reason: r.error.message };
+  return { do: "release", error: r.error };
 }

@@ -8,7 +8,8 @@
  *   - claim and run: lease mode claims (owner, fence, lease_until), runs the handler and commits
  *     or releases only where owner and fence still match; transactional mode writes claim +
  *     effect + DONE in one transaction (batched, savepoint per message on failure);
- *   - everything else a decision names: duplicate acks, waiting, takeover, hold, deferral.
+ *   - everything else a decision names: duplicate acks, waiting, takeover, hold, deferral, and
+ *     after the handler: commit, release, or reject (UnrecoverableError: claim closed, acked).
  *
  * Happy-path writes per message: the claim row (and its commit). Events are written only off the
  * happy path; counters go to the in-memory rollups (stats.ts). The SQL that many deliveries
@@ -18,9 +19,9 @@
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
-import { claimRef, extendLeases, readClaims, reclaimOwnClaim, releaseClaim, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
+import { claimRef, extendLeases, readClaims, reclaimOwnClaim, rejectClaim, releaseClaim, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/claim-store.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
-import { decide, type Decision, type DeliveryFacts, type GroupPolicy } from "./decide.js";
+import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RunResult } from "./decide.js";
 import type { DedupEventInput } from "../sql/events.js";
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
@@ -101,6 +102,7 @@ interface HeldLease {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const RAN_OK: RunResult = { ok: true };
 
 /**
  * A key this process is working on. A later copy of the key waits for `released()`; the promise
@@ -286,6 +288,10 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
         await releasedOnError(d, 1, r.error);
         return { verdict: { ack: false, outcome: "released" } };
       }
+      if (r.kind === "rejected") {
+        count("claims");
+        return { verdict: await recordRejection(d, t, r.id, 1, r.reason) };
+      }
       return { row: r.row };
     }
 
@@ -310,33 +316,62 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     return settle(d, t);
   }
 
-  /** Lease path: the handler runs while the heartbeat keeps the lease; commit/release fenced. */
+  /** Lease path: the handler runs while the heartbeat keeps the lease; commit/release/reject fenced. */
   async function runLease(d: KeyedDelivery, t: Trace, claim: FencedClaim): Promise<Verdict> {
     const abort = new LazyAbort();
     held.set(claim.id, { claim, since: Date.now(), abort });
     try {
-      try {
-        await o.lease!(d, { key: d.key, keySource: d.keySource, fence: claim.fence, get signal() { return abort.signal; } });
-      } catch (err) {
-        // Release so the redelivery can claim again; a lost fence means it is not ours to release.
-        const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
-        await releasedOnError(d, claim.fence, err, released ? undefined : "claim no longer ours (fence moved)");
-        return { ack: false, outcome: "released" };
-      }
-      // The effect happened: keep trying to record it even while stopping.
-      const committed = await guard.run("commit", () => writers.commit(claim), { untilStopped: false });
-      if (!committed) {
-        // Someone took the claim over (or an operator released it) while we ran. Their fence wins;
-        // our effect did happen, so the message is acked, and the log says so.
-        log.warn({ key: displayKey(d.key), msgId: d.msgId, fence: claim.fence }, "commit refused: fence moved while the handler ran");
-        return { ack: true, outcome: "committed_fence_lost" };
-      }
-      count("commits");
-      await recordDuplicateHit(d, t, claim.id);
-      return { ack: true, outcome: "committed" };
+      const step = afterRun(await runHandler(d, claim, abort));
+      if (step.do === "commit") return await commitLease(d, t, claim);
+      if (step.do === "reject") return await rejectLease(d, t, claim, step.reason);
+      // Release so the redelivery can claim again; a lost fence means it is not ours to release.
+      const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
+      await releasedOnError(d, claim.fence, step.error, released ? undefined : "claim no longer ours (fence moved)");
+      return { ack: false, outcome: "released" };
     } finally {
       held.delete(claim.id);
     }
+  }
+
+  async function runHandler(d: KeyedDelivery, claim: FencedClaim, abort: LazyAbort): Promise<RunResult> {
+    try {
+      await o.lease!(d, { key: d.key, keySource: d.keySource, fence: claim.fence, get signal() { return abort.signal; } });
+      return RAN_OK;
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  async function commitLease(d: KeyedDelivery, t: Trace, claim: FencedClaim): Promise<Verdict> {
+    // The effect happened: keep trying to record it even while stopping.
+    const committed = await guard.run("commit", () => writers.commit(claim), { untilStopped: false });
+    if (!committed) {
+      // Someone took the claim over (or an operator released it) while we ran. Their fence wins;
+      // our effect did happen, so the message is acked, and the log says so.
+      log.warn({ key: displayKey(d.key), msgId: d.msgId, fence: claim.fence }, "commit refused: fence moved while the handler ran");
+      return { ack: true, outcome: "committed_fence_lost" };
+    }
+    count("commits");
+    await recordDuplicateHit(d, t, claim.id);
+    return { ack: true, outcome: "committed" };
+  }
+
+  async function rejectLease(d: KeyedDelivery, t: Trace, claim: FencedClaim, reason: string): Promise<Verdict> {
+    const closed = await guard.run("reject", () => rejectClaim(pool, workerId, claim, reason), { untilStopped: false });
+    if (closed) return recordRejection(d, t, claim.id, claim.fence, reason);
+    // The claim moved on while we ran: the rejection is not ours to record. The redelivery finds
+    // the new owner's claim (or none, and runs again).
+    await releasedOnError(d, claim.fence, new Error(reason), "claim no longer ours (fence moved): not rejected");
+    return { ack: false, outcome: "released" };
+  }
+
+  /** A rejected message: its claim is closed (DONE, with the reason); it is acked, never retried. */
+  async function recordRejection(d: KeyedDelivery, t: Trace, claimId: number, fence: number, reason: string): Promise<Verdict> {
+    await writeEvent({ ...eventBase(d), kind: "rejected", outcome: "rejected", fence, detail: reason });
+    count("rejected");
+    await recordDuplicateHit(d, t, claimId);
+    log.info({ key: displayKey(d.key), msgId: d.msgId, reason }, "handler rejected the message (UnrecoverableError); claim closed, message acked");
+    return { ack: true, outcome: "rejected" };
   }
 
   async function runFailOpen(d: KeyedDelivery): Promise<Verdict> {

@@ -224,6 +224,26 @@ export async function releaseClaim(db: Db, owner: string, claim: FencedClaim): P
   return res.affectedRows === 1;
 }
 
+/** reject_reason is VARCHAR(512). */
+const MAX_REJECT_REASON = 512;
+
+/**
+ * The handler rejected the message (UnrecoverableError): CLAIMED → DONE with the reason, only
+ * where owner and fence still match. Duplicates of the key are then acked; nothing runs it again.
+ */
+export async function rejectClaim(db: Db, owner: string, claim: FencedClaim, reason: string): Promise<boolean> {
+  const [res] = await db.query<mysql.ResultSetHeader>(
+    "UPDATE dedup_claim SET state = 'DONE', done_at = UTC_TIMESTAMP(3), reject_reason = ? WHERE id = ? AND fence = ? AND owner = ? AND state = 'CLAIMED'",
+    [reason.slice(0, MAX_REJECT_REASON), claim.id, claim.fence, owner],
+  );
+  return res.affectedRows === 1;
+}
+
+/** Transactional path: the claim was inserted DONE in the open transaction; say why it has no effect. */
+export async function setRejectReason(db: Db, id: number, reason: string): Promise<void> {
+  await db.query("UPDATE dedup_claim SET reject_reason = ? WHERE id = ?", [reason.slice(0, MAX_REJECT_REASON), id]);
+}
+
 /**
  * Take over an expired claim: fence + 1 so the previous owner's commit/release no longer match.
  * Succeeds only if the row is still the one we looked at (same fence) and still expired.
