@@ -321,7 +321,13 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     const abort = new LazyAbort();
     held.set(claim.id, { claim, since: Date.now(), abort });
     try {
-      const step = afterRun(await runHandler(d, claim, abort));
+      let ran = RAN_OK;
+      try {
+        await o.lease!(d, { key: d.key, keySource: d.keySource, fence: claim.fence, get signal() { return abort.signal; } });
+      } catch (error) {
+        ran = { ok: false, error };
+      }
+      const step = afterRun(ran);
       if (step.do === "commit") return await commitLease(d, t, claim);
       if (step.do === "reject") return await rejectLease(d, t, claim, step.reason);
       // Release so the redelivery can claim again; a lost fence means it is not ours to release.
@@ -330,15 +336,6 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       return { ack: false, outcome: "released" };
     } finally {
       held.delete(claim.id);
-    }
-  }
-
-  async function runHandler(d: KeyedDelivery, claim: FencedClaim, abort: LazyAbort): Promise<RunResult> {
-    try {
-      await o.lease!(d, { key: d.key, keySource: d.keySource, fence: claim.fence, get signal() { return abort.signal; } });
-      return RAN_OK;
-    } catch (error) {
-      return { ok: false, error };
     }
   }
 
