@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
-import { delivery, eventCounts, rows, uniqueName } from "../../../test/support/deliveries";
+import { delivery, eventCounts, rows, sleep, uniqueName } from "../../../test/support/deliveries";
 import { UnrecoverableError } from "../src/index";
 import type { DedupProcessorOptions } from "../src/worker/processor";
 import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } from "../src/types";
@@ -80,6 +80,33 @@ describe("UnrecoverableError, lease mode", () => {
     expect(await rejectedCounts(group)).toEqual([1, 1, 1]);
     const [s] = await rows(ctx.db.pool, "SELECT claims, commits, releases FROM group_totals WHERE consumer_group = ?", [group]);
     expect([Number(s.claims), Number(s.commits), Number(s.releases)]).toEqual([1, 0, 0]);
+  });
+
+  it("does not reject over a claim that was taken over meanwhile: the message goes back, the new owner's outcome stands", async () => {
+    const group = uniqueName("r");
+    let release!: () => void;
+    const slowDone = new Promise<void>((r) => (release = r));
+    const slow = await start({
+      group,
+      mode: "lease",
+      leaseS: 30,
+      handler: async () => {
+        await slowDone;
+        throw new UnrecoverableError("too late to say");
+      },
+    });
+    const d = delivery({ key: "order-44" });
+    const pSlow = slow.process(d);
+    await sleep(100);
+    await ctx.db.pool.query("UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE consumer_group = ?", [group]);
+    const b = await start({ group, mode: "lease", handler: async () => {} });
+    expect(await b.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "committed" });
+    release();
+    expect(await pSlow).toEqual({ ack: false, outcome: "released" });
+    expect(await claims(group)).toEqual([["order-44", "DONE", null]]);
+    const ev = await eventCounts(ctx.db.pool, group);
+    expect(ev["rejected/rejected"]).toBeUndefined();
+    expect(ev["released_on_error/released"]).toBe(1);
   });
 
   it("still releases (and redelivers) on any other error", async () => {
