@@ -43,6 +43,9 @@ export function Overview() {
               <th className="num">Stuck claims</th>
               <th className="num">Orphaned</th>
               <th className="num">Rebalance replays</th>
+              <th className="num" title="Messages a handler rejected as never able to succeed (UnrecoverableError): acked, not retried">
+                Rejected
+              </th>
               <th className="num">Workers live / seen</th>
               <th>Last rebalance</th>
               <th>Trend</th>
@@ -73,6 +76,7 @@ export function Overview() {
                 </td>
                 <td className={`num ${g.stuck.orphaned > 0 ? "bad" : "muted"}`}>{fmtInt(g.stuck.orphaned)}</td>
                 <td className="num">{fmtInt(g.replays)}</td>
+                <td className={`num ${g.rejected > 0 ? "warn" : "muted"}`}>{fmtInt(g.rejected)}</td>
                 <td className={`num ${g.workers.live === 0 ? "bad" : ""}`}>
                   {g.workers.live} / {g.workers.total}
                 </td>

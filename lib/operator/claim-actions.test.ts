@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { markDoneIfFence, releaseClaimIfFence } from "@dedup-audit/runtime/operator";
 import { seedClaim, uniqueName } from "../../e2e/fixtures/seed";
 import { prisma } from "../db/prisma";
 import { useDashboardDatabase } from "../../test/support/http";
@@ -86,6 +87,23 @@ describe("markClaimDone", () => {
     expect((await prisma().dedupEvent.findFirstOrThrow({ where: { consumerGroup: group } })).kind).toBe("manual_done");
     // Acting again on what was shown is refused: it is DONE now.
     expect((await markClaimDone(ref(c), opts)).result).toBe("refused_done");
+  });
+});
+
+describe("the runtime's fenced primitives, which these actions write through", () => {
+  it("refuse a claim whose lease is still running by the database clock, on mysql2 and on a Prisma transaction alike", async () => {
+    const group = uniqueName("g");
+    const live = await seedClaim(ctx.db.pool, { group, key: "live", leaseExpiredAgoS: -30 });
+    const stale = await seedClaim(ctx.db.pool, { group, key: "stale", fence: 2 });
+    // Move the live claim's lease to 2 s ahead of the database's own clock, whatever this process's clock says.
+    await ctx.db.pool.query("UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) + INTERVAL 2 SECOND WHERE id = ?", [live.id]);
+    expect(await releaseClaimIfFence(ctx.db.pool, BigInt(live.id), 1n)).toBe(false);
+    expect(await prisma().$transaction((tx) => markDoneIfFence(tx, BigInt(live.id), 1n, 86_400_000))).toBe(false);
+    expect(await prisma().$transaction((tx) => markDoneIfFence(tx, BigInt(stale.id), 1n, 86_400_000))).toBe(false); // stale fence
+    expect(await prisma().$transaction((tx) => markDoneIfFence(tx, BigInt(stale.id), 2n, 86_400_000))).toBe(true);
+    const row = await prisma().dedupClaim.findUniqueOrThrow({ where: { id: BigInt(stale.id) } });
+    expect([row.state, row.fence, row.leaseUntil]).toEqual(["DONE", 3n, null]);
+    expect(await prisma().dedupClaim.count({ where: { consumerGroup: group, state: "CLAIMED" } })).toBe(1);
   });
 });
 

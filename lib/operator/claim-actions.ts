@@ -6,10 +6,14 @@
  *               are acked as duplicates: for when the effect is known to have happened.
  *
  * Both act only if the claim is exactly what the operator saw: same id and fence, still CLAIMED,
- * lease still expired. The write carries all of these in its WHERE clause, so two operators (or
- * an operator and a worker taking over) cannot both win; the loser gets a refusal saying why.
- * Every attempt — done or refused — leaves an operator_action row; a done one also a dedup_event.
+ * lease still expired. The write is the runtime's own fence-checked statement
+ * (`@dedup-audit/runtime/operator`), which carries all of these in its WHERE clause and compares
+ * the lease with the database clock, as the workers do: two operators (or an operator and a
+ * worker taking over) cannot both win; the loser gets a refusal saying why. Every attempt — done
+ * or refused — leaves an operator_action row; a done one also a dedup_event, in the same
+ * transaction as the claim write.
  */
+import { markDoneIfFence, releaseClaimIfFence } from "@dedup-audit/runtime/operator";
 import { config } from "../config";
 import { prisma } from "../db/prisma";
 import type { DedupClaim } from "../generated/prisma/client";
@@ -69,24 +73,20 @@ export function explainRefusal(claim: ClaimRow | null, fenceSeen: bigint, now: D
   return null;
 }
 
+/** The database clock: leases are written in it, so "expired" means the same to workers and operators. */
+async function databaseNow(): Promise<Date> {
+  const [row] = await prisma().$queryRaw<{ now: Date }[]>`SELECT UTC_TIMESTAMP(3) AS now`;
+  return new Date(row.now);
+}
+
 /** The guarded write; true when it changed exactly the claim the operator saw. */
 async function applyInTransaction(action: ClaimAction, claim: ClaimRow, ref: ClaimRef, opts: ActionOptions, now: Date): Promise<boolean> {
   return prisma().$transaction(async (tx) => {
-    const seen = { id: ref.id, fence: ref.fence, state: "CLAIMED" as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const { count } =
+    const written =
       action === "release"
-        ? await tx.dedupClaim.deleteMany({ where: seen })
-        : await tx.dedupClaim.updateMany({
-            where: seen,
-            data: {
-              state: "DONE",
-              fence: { increment: 1 },
-              doneAt: now,
-              leaseUntil: null,
-              expireAt: new Date(now.getTime() + config().RETENTION_DAYS * 86_400_000),
-            },
-          });
-    if (count !== 1) return false;
+        ? await releaseClaimIfFence(tx, ref.id, ref.fence)
+        : await markDoneIfFence(tx, ref.id, ref.fence, config().RETENTION_DAYS * 86_400_000);
+    if (!written) return false;
     await tx.dedupEvent.create({
       data: {
         ts: now,
@@ -126,7 +126,7 @@ function auditIdentity(action: ClaimAction, claim: ClaimRow | null, ref: ClaimRe
 
 /** One claim; never throws for a refusal (it is an outcome), only for database failures. */
 export async function applyClaimAction(action: ClaimAction, ref: ClaimRef, opts: ActionOptions): Promise<ActionOutcome> {
-  const now = new Date();
+  const now = await databaseNow();
   const before = await findClaim(ref.id);
   let refusal = explainRefusal(before, ref.fence, now);
   if (!refusal && before) {
@@ -136,7 +136,7 @@ export async function applyClaimAction(action: ClaimAction, ref: ClaimRef, opts:
     }
     // Lost a race between the read and the write: read again (outside the transaction, so the
     // read is fresh) to say what changed.
-    refusal = explainRefusal(await findClaim(ref.id), ref.fence, new Date());
+    refusal = explainRefusal(await findClaim(ref.id), ref.fence, await databaseNow());
   }
   const { result, message } = refusal ?? { result: "refused_changed" as const, message: "the claim changed while it was being updated" };
   const identityFrom = before ? "claim" : ref.shown ? "shown" : "unknown";

@@ -1,6 +1,7 @@
 /**
  * The overview: one row per consumer group over a time range — consumed, duplicate hits by cause,
- * duplicate rate, stuck/orphaned claims, rebalance replays, workers, last rebalance, sparkline.
+ * duplicate rate, stuck/orphaned claims, rebalance replays, rejected messages, workers, last
+ * rebalance, sparkline.
  * Five small queries over rollups and indexes, run in parallel. `bucketS` is the sparkline's step:
  * the range's own step, or one hour for ranges of a day or more (see overviewWindow).
  */
@@ -22,6 +23,8 @@ export interface GroupOverviewRow {
   dupRate: number;
   stuck: StuckSummary;
   replays: number;
+  /** Messages a handler rejected as never able to succeed (UnrecoverableError). */
+  rejected: number;
   workers: WorkerCounts;
   lastRebalanceAt: Date | null;
   spark: { t: number; consumed: number; hits: HitsByCause }[];
@@ -76,6 +79,7 @@ export async function getGroupOverview(range: RangeName, now = new Date()): Prom
       dupRate: sum.consumed > 0 ? hitsTotal / sum.consumed : 0,
       stuck: stuck.get(name) ?? noStuck,
       replays: sum.hits.rebalance_replay,
+      rejected: sum.rejected,
       workers: workers.get(name) ?? { live: 0, total: 0 },
       lastRebalanceAt: lastRebalance.get(name) ?? null,
       spark: buckets.map((b) => ({ t: b.t, consumed: b.consumed, hits: b.hits })),

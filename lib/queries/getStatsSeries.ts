@@ -19,6 +19,8 @@ export interface Counters {
   expiries: number;
   payloadMismatches: number;
   deadLettered: number;
+  /** Messages a handler rejected (UnrecoverableError): claim closed, acked, not retried. */
+  rejected: number;
 }
 
 export interface Bucket extends Counters {
@@ -27,11 +29,11 @@ export interface Bucket extends Counters {
 }
 
 export function emptyCounters(): Counters {
-  return { consumed: 0, claims: 0, commits: 0, hits: emptyHits(), inflightWaits: 0, releases: 0, takeovers: 0, expiries: 0, payloadMismatches: 0, deadLettered: 0 };
+  return { consumed: 0, claims: 0, commits: 0, hits: emptyHits(), inflightWaits: 0, releases: 0, takeovers: 0, expiries: 0, payloadMismatches: 0, deadLettered: 0, rejected: 0 };
 }
 
 export function addCounters(into: Counters, c: Counters): Counters {
-  for (const k of ["consumed", "claims", "commits", "inflightWaits", "releases", "takeovers", "expiries", "payloadMismatches", "deadLettered"] as const) into[k] += c[k];
+  for (const k of ["consumed", "claims", "commits", "inflightWaits", "releases", "takeovers", "expiries", "payloadMismatches", "deadLettered", "rejected"] as const) into[k] += c[k];
   for (const cause of Object.keys(into.hits) as (keyof HitsByCause)[]) into.hits[cause] += c.hits[cause];
   return into;
 }
@@ -112,6 +114,7 @@ export async function getStatsSeries(w: Window, group?: string): Promise<Map<str
       expiries: toNumber(r.expiries),
       payloadMismatches: toNumber(r.payload_mismatches),
       deadLettered: toNumber(r.dead_lettered),
+      rejected: toNumber(r.rejected),
     });
   }
   return out;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createDedupProcessor, UnrecoverableError } from "@dedup-audit/runtime";
 import { seedClaim, seedEvent, seedIncidentGroup, seedStats, seedWorker, uniqueName } from "../../e2e/fixtures/seed";
 import { useDashboardDatabase } from "../../test/support/http";
 import { releaseClaim } from "../operator/claim-actions";
@@ -93,6 +94,37 @@ describe("hour rollups for long ranges", () => {
     expect(detailWeek.totals.consumed).toBe(11_111);
     expect(detailWeek.totals.hits).toEqual({ producer_resend: 7, rebalance_replay: 0, redelivery: 1, unknown: 3 });
     expect(detailWeek.series.reduce((n, b) => n + b.consumed, 0)).toBe(11_111);
+  });
+});
+
+describe("rejected messages per group", () => {
+  it("shows what a worker's handler rejected (UnrecoverableError) on the overview and the group page", async () => {
+    const group = uniqueName("rej");
+    const w = createDedupProcessor({
+      group,
+      topic: "orders",
+      mode: "lease",
+      pool: ctx.db.pool,
+      registry: false,
+      retentionIntervalS: 0,
+      redis: false,
+      handler: async (m) => {
+        if (m.keys[0].startsWith("gone")) throw new UnrecoverableError("order no longer exists");
+      },
+    });
+    await w.start();
+    try {
+      for (const key of ["gone-1", "gone-2", "kept-1"]) {
+        await w.process({ msgId: `M-${key}`, topic: "orders", tag: "", keys: [key], body: Buffer.from(key), deliveryAttempt: 1, queue: "" });
+      }
+    } finally {
+      await w.stop();
+    }
+    const row = (await getGroupOverview("1h")).groups.find((g) => g.consumerGroup === group)!;
+    expect([row.consumed, row.rejected]).toEqual([3, 2]);
+    const detail = (await getGroupDetail(group, "1h"))!;
+    expect([detail.totals.commits, detail.totals.rejected]).toEqual([1, 2]);
+    expect(detail.recentEvents.filter((e) => e.kind === "rejected")).toHaveLength(2);
   });
 });
 

@@ -47,9 +47,10 @@ const METRIC: Record<StatCounter, { name: string; cause?: string }> = {
   expiries: { name: "dedup_lease_expiries_total" },
   payload_mismatches: { name: "dedup_payload_mismatches_total" },
   dead_lettered: { name: "dedup_dead_lettered_total" },
+  rejected: { name: "dedup_rejected_total" },
 };
 
-/** The event rows each counter counts (see claim-state-machine.ts: write the event, then count). */
+/** The event rows each counter counts (see workers/runtime/src/claim/executor.ts: write the event, then count). */
 const EVENT_SOURCE: Partial<Record<StatCounter, (e: { kind: string; cause: string | null; outcome: string | null }) => boolean>> = {
   dup_producer_resend: (e) => e.kind === "duplicate" && e.cause === "producer_resend",
   dup_rebalance_replay: (e) => e.kind === "duplicate" && e.cause === "rebalance_replay",
@@ -61,6 +62,7 @@ const EVENT_SOURCE: Partial<Record<StatCounter, (e: { kind: string; cause: strin
   expiries: (e) => e.kind === "expiry",
   payload_mismatches: (e) => e.kind === "payload_mismatch",
   dead_lettered: (e) => e.kind === "dead_letter",
+  rejected: (e) => e.kind === "rejected",
 };
 
 export async function checkCounters(

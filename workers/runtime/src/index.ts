@@ -3,11 +3,13 @@
  *
  * The consumer API is here; sub-paths hold the rest: `/db` (pools, migrations),
  * `/rocketmq` (client plumbing: logger adapter, endpoints, safe shutdown), `/vocabulary`
- * (duplicate causes, event kinds and counters, shared with the dashboard).
+ * (duplicate causes, event kinds and counters, shared with the dashboard), `/operator` (the
+ * fence-checked release / mark-done writes an operator acts through).
  */
 export { createDedupConsumer, toDelivery, type ConsumerOptions, type DedupConsumer, type DedupConsumerOptions } from "./consumer/dedup-consumer.js";
 export { createDedupSimpleConsumer, type DedupSimpleConsumerOptions } from "./consumer/dedup-simple-consumer.js";
 export { runWorker, type RunWorkerOptions } from "./consumer/run-worker.js";
+export { UnrecoverableError, isUnrecoverable } from "./errors.js";
 export { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "./worker/processor.js";
 export { repeatEvery, type Repeating, type RepeatOptions } from "./worker/repeat.js";
 export { migrate, MigrationChangedError, SchemaNewerError, type MigrateResult } from "./db/migrate.js";

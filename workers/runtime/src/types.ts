@@ -67,6 +67,6 @@ export type TransactionalBatchHandler = (messages: KeyedDelivery[], ctx: Transac
 
 /** What the listener tells the broker: ack, or let it come back (nack / redelivery). */
 export type Verdict =
-  | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" }
+  | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" | "rejected" }
   | { ack: false; outcome: "released" | "deferred" | "stopping" | "error" };
 

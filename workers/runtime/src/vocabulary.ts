@@ -38,6 +38,7 @@ export const EVENT_KINDS = [
   "manual_done",
   "payload_mismatch",
   "dead_letter",
+  "rejected",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -53,6 +54,7 @@ export const STAT_COUNTERS = [
   "expiries",
   "payload_mismatches",
   "dead_lettered",
+  "rejected",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
@@ -76,6 +78,7 @@ export const COUNTER_METRICS: readonly { counter: Exclude<StatCounter, `dup_${Du
   { counter: "expiries", name: "dedup_lease_expiries_total", help: "Claims whose lease ran out before they were committed." },
   { counter: "payload_mismatches", name: "dedup_payload_mismatches_total", help: "Duplicates whose payload hash differs from the first copy's." },
   { counter: "dead_lettered", name: "dedup_dead_lettered_total", help: "Messages that went to the dead-letter queue." },
+  { counter: "rejected", name: "dedup_rejected_total", help: "Messages a handler rejected as never able to succeed (UnrecoverableError): claim closed, acked, not retried." },
 ];
 export const DUPLICATE_HITS_METRIC = {
   name: "dedup_duplicate_hits_total",

@@ -8,7 +8,7 @@
  *    then the waiting copy completes.
  */
 import { describe, expect, it } from "vitest";
-import { releaseClaimIfFence } from "../src/sql";
+import { releaseClaimIfFence } from "../src/operator";
 import { eventCounts, rows } from "../../../test/support/deliveries";
 import { createPaymentHandler, ensurePaymentTables } from "../../examples/payment-status/payment";
 import { createDedupConsumer } from "../src/index";

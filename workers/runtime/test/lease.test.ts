@@ -6,7 +6,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { useProcessorTestFile } from "../../../test/support/processors";
 import { SQL_DIALECTS } from "../../../test/support/sql-dialects";
-import { markDoneIfFence, releaseClaimIfFence } from "../src/sql";
+import { markDoneIfFence, releaseClaimIfFence } from "../src/operator";
 import { createDedupProcessor, type DedupProcessorOptions } from "../src/worker/processor";
 import { delivery, eventCounts, rows, sleep, uniqueName } from "../../../test/support/deliveries";
 import type { KeyedDelivery, LeaseHandler } from "../src/types";

@@ -68,6 +68,7 @@ export function GroupDetail({ group }: { group: string }) {
             <Stat label="Workers alive" value={`${live} / ${data.workers.length}`} bad={live === 0} />
             <Stat label="Takeovers" value={fmtInt(data.totals.takeovers)} />
             <Stat label="Dead-lettered" value={fmtInt(data.totals.deadLettered)} bad={data.totals.deadLettered > 0} />
+            <Stat label="Rejected" value={fmtInt(data.totals.rejected)} bad={data.totals.rejected > 0} />
           </div>
 
           <section>

@@ -10,14 +10,20 @@
 import type { Pool, PoolConnection } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatcher } from "./batcher.js";
-import { claimRef, commitClaims, insertClaims, insertEvents, readClaims, touchClaims, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
+import { claimRef, commitClaims, insertClaims, insertEvents, readClaims, setRejectReason, touchClaims, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
+import { isUnrecoverable } from "../errors.js";
 import { isDbUnavailable, isLockConflict } from "./db-guard.js";
 import { LazyAbort } from "./lazy-abort.js";
 import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } from "../types.js";
 
 export type ClaimResult = { kind: "won"; id: number } | { kind: "exists"; row?: ClaimRow };
-export type TxResult = { kind: "committed"; id: number } | { kind: "failed"; error: unknown } | { kind: "exists"; row?: ClaimRow };
+export type TxResult =
+  | { kind: "committed"; id: number }
+  | { kind: "failed"; error: unknown }
+  /** The handler threw UnrecoverableError: its effect rolled back, its claim committed DONE with the reason. */
+  | { kind: "rejected"; id: number; reason: string }
+  | { kind: "exists"; row?: ClaimRow };
 /** An event, and the claim whose attempts / last msgId it counts (duplicates). */
 export type EventItem = DedupEventInput & { touchClaimId?: number };
 
@@ -164,7 +170,8 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       } catch (err) {
         // A deadlock has already rolled back the whole transaction; a lost connection too.
         if (isLockConflict(err) || isDbUnavailable(err)) throw err;
-        if (winners.length > 1) throw new NeedsSavepoints();
+        // A rejection keeps its claim while its effect goes: that takes a savepoint too.
+        if (winners.length > 1 || isUnrecoverable(err)) throw new NeedsSavepoints();
         // The only message of the batch: rolling back the transaction is its savepoint.
         // (every other message of the batch lost its insert: nothing else to keep).
         await conn.query("ROLLBACK");
@@ -180,8 +187,13 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
         } catch (err) {
           if (isLockConflict(err) || isDbUnavailable(err)) throw err;
           await conn.query("ROLLBACK TO SAVEPOINT dedup_msg");
-          await conn.query("DELETE FROM dedup_claim WHERE id = ?", [w.id]);
-          results[w.i] = { kind: "failed", error: err };
+          if (isUnrecoverable(err)) {
+            await setRejectReason(conn, w.id, err.message);
+            results[w.i] = { kind: "rejected", id: w.id, reason: err.message };
+          } else {
+            await conn.query("DELETE FROM dedup_claim WHERE id = ?", [w.id]);
+            results[w.i] = { kind: "failed", error: err };
+          }
         }
       }
     }

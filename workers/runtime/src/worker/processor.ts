@@ -1,5 +1,5 @@
 /**
- * The dedup processor: the claim state machine plus everything a worker runs beside it — the
+ * The dedup processor: the claim executor plus everything a worker runs beside it — the
  * worker registry (join / heartbeat / timeouts / leave), lease heartbeats, rollup flushes and
  * retention. It knows nothing about RocketMQ: `process(delivery)` returns a verdict (ack or
  * not), so the push-consumer runtime, the bench and the tests all drive the same code.
@@ -12,7 +12,7 @@ import { dialectOnce, type SqlDialectSetting } from "../db/dialect.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { defaultLogger, type Logger } from "../logger.js";
 import { repeatEvery, type Repeating } from "./repeat.js";
-import { createClaimStateMachine, type ClaimStateMachine } from "../claim/claim-state-machine.js";
+import { createClaimExecutor, type ClaimExecutor } from "../claim/executor.js";
 import { keyDelivery, type KeyOf } from "../claim/key.js";
 import { createRedisGuard, type RedisGuard } from "../claim/redis-guard.js";
 import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "./registry.js";
@@ -141,7 +141,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
-  const sm: ClaimStateMachine = createClaimStateMachine({
+  const sm: ClaimExecutor = createClaimExecutor({
     pool,
     scope: { group: opts.group, topic: opts.topic },
     workerId,

@@ -1,0 +1,152 @@
+/**
+ * The claim state machine as one pure function. `decide()` looks at the claim row of a key (or
+ * its absence) and what is known about the delivery, and names the next step; it does no I/O
+ * and keeps no state. The executor (executor.ts) performs the step — SQL, an event, a counter,
+ * a pause — records what it learnt in the delivery's facts, and asks again until a step ends
+ * the delivery. Every transition, in the order they are checked:
+ *
+ *   another copy of the key runs in this process  → note the sighting once, wait for it here
+ *   no row, Redis guard held by another worker     → note the sighting once, wait
+ *   no row                                         → claim (a duplicate hit, claimed after
+ *                                                    release, if someone else's claim was seen)
+ *   payload differs from the first copy's          → note the mismatch once
+ *   DONE                                           → ack as a duplicate, with its cause
+ *   CLAIMED with our token (not running here)      → reclaim it (fence + 1), run
+ *   CLAIMED, lease valid                           → note the sighting once, wait
+ *   CLAIMED, lease expired, policy takeover        → take over (fence + 1), run
+ *   CLAIMED, lease expired, policy hold            → note the expiry once; wait; defer once
+ *                                                    the hold wait is over
+ *
+ * A cause that depends on the worker registry first asks for those facts (read-replay-facts).
+ * After the handler ran, `afterRun()` says commit, release or reject.
+ */
+import type { ClaimRow } from "../sql/index.js";
+import type { DuplicateCause } from "../vocabulary.js";
+import type { ExpiredLeasePolicy } from "../types.js";
+import { isUnrecoverable } from "../errors.js";
+import { classifyCause, needsReplayFacts, type CauseFacts, type ReplayFacts } from "./cause.js";
+
+/** What is known about one delivery; the executor updates it as it performs decisions. */
+export interface DeliveryFacts {
+  msgId: string;
+  /** 1 for the first delivery. */
+  attempt: number;
+  payloadHash: Buffer;
+  /** The worker deciding: a claim with this owner token is ours. */
+  worker: string;
+  /** Another copy of this key is being processed in this process right now. */
+  runningHere: boolean;
+  /** The Redis in-flight guard of this key is held by another worker. */
+  heldElsewhere: boolean;
+  /** The last claim row of another owner this delivery saw. */
+  othersRow?: ClaimRow;
+  /** Registry facts read for one claim (its owner and claim time) after read-replay-facts. */
+  replay?: ReplayFactsOf;
+  /** Facts already recorded for this delivery: each is written once. */
+  noted: { sighting: boolean; mismatch: boolean; expiry: boolean };
+  /** Fixed once the delivery took over or claimed after a release: the hit counted when it ends. */
+  hit?: DuplicateHit;
+}
+
+export interface ReplayFactsOf {
+  owner: string;
+  claimedAt: number;
+  facts: ReplayFacts;
+}
+
+export interface DuplicateHit {
+  cause: DuplicateCause;
+  outcome: "claimed_after_release" | "took_over";
+}
+
+export interface GroupPolicy {
+  expiredLease: ExpiredLeasePolicy;
+  /** How long a held duplicate waits for an operator before it is deferred. */
+  holdWaitMs: number;
+}
+
+export interface Clock {
+  now: number;
+  /** When this delivery began holding for an expired claim (set with note-expiry). */
+  holdSince?: number;
+}
+
+export type Decision =
+  /** Another copy runs in this process: wait for it in memory, then decide again. */
+  | { do: "wait-here" }
+  /** Record once that this delivery found its key in progress (event inflight/waiting). */
+  | { do: "note-sighting" }
+  /** No claim row: insert ours and run the handler. `hit`: fix this duplicate hit first. */
+  | { do: "claim"; hit?: DuplicateHit }
+  /** Poll the claim row again after a pause. */
+  | { do: "wait" }
+  /** The cause of a duplicate of `row` depends on the worker registry: read it, decide again. */
+  | { do: "read-replay-facts"; row: ClaimRow }
+  /** Record once that the payload differs from the first copy's. */
+  | { do: "note-mismatch"; row: ClaimRow }
+  /** The key is done: ack this delivery as a duplicate. */
+  | { do: "ack-duplicate"; row: ClaimRow; cause: DuplicateCause }
+  /** Our token on a claim nobody here runs (its release failed): pick it up under `fence`. */
+  | { do: "reclaim-own"; row: ClaimRow; fence: number }
+  /** Take the expired claim over under `fence`; the delivery is a duplicate hit of `cause`. */
+  | { do: "takeover"; row: ClaimRow; fence: number; cause: DuplicateCause }
+  /** Record once that the claim's lease expired and is held for an operator; the hold starts. */
+  | { do: "note-expiry"; row: ClaimRow }
+  /** Held long enough: give the delivery back to the broker with its delay. */
+  | { do: "defer"; row: ClaimRow };
+
+const WAIT_HERE: Decision = { do: "wait-here" };
+const WAIT: Decision = { do: "wait" };
+const NOTE_SIGHTING: Decision = { do: "note-sighting" };
+const CLAIM: Decision = { do: "claim" };
+
+export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: GroupPolicy, clock: Clock): Decision {
+  if (d.runningHere) return d.noted.sighting ? WAIT_HERE : NOTE_SIGHTING;
+  if (!row) {
+    if (d.heldElsewhere) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
+    return claimAfterRelease(d);
+  }
+  if (!d.noted.mismatch && !row.payloadHash.equals(d.payloadHash)) return { do: "note-mismatch", row };
+  if (row.state === "DONE") return withCause(row, d, (cause) => ({ do: "ack-duplicate", row, cause }));
+  if (row.owner === d.worker) return { do: "reclaim-own", row, fence: row.fence + 1 };
+  if (!row.expired) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
+  if (policy.expiredLease === "takeover") return withCause(row, d, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
+  if (!d.noted.expiry) return { do: "note-expiry", row };
+  return clock.now - (clock.holdSince ?? clock.now) >= policy.holdWaitMs ? { do: "defer", row } : WAIT;
+}
+
+/**
+ * No row. A delivery that saw someone else's claim before finds it released (the first copy
+ * failed, or an operator released it): it claims and runs, and still counts as a duplicate hit.
+ */
+function claimAfterRelease(d: DeliveryFacts): Decision {
+  if (d.hit || !d.othersRow) return CLAIM;
+  return withCause(d.othersRow, d, (cause) => ({ do: "claim", hit: { cause, outcome: "claimed_after_release" } }));
+}
+
+function withCause(row: ClaimRow, d: DeliveryFacts, then: (cause: DuplicateCause) => Decision): Decision {
+  const facts: CauseFacts = { msgId: d.msgId, attempt: d.attempt, firstMsgId: row.firstMsgId, ownClaim: row.owner === d.worker };
+  if (!needsReplayFacts(facts)) return then(classifyCause(facts));
+  const r = d.replay;
+  if (!r || r.owner !== row.owner || r.claimedAt !== row.claimedAt.getTime()) return { do: "read-replay-facts", row };
+  return then(classifyCause({ ...facts, replay: r.facts }));
+}
+
+/** How the handler ended. */
+export type RunResult = { ok: true } | { ok: false; error: unknown };
+
+export type AfterRun =
+  /** The effect happened: commit the claim (fenced). */
+  | { do: "commit" }
+  /** A failure that may pass: release the claim so the redelivery runs it again. */
+  | { do: "release"; error: unknown }
+  /** The message can never succeed (UnrecoverableError): close the claim as rejected, ack. */
+  | { do: "reject"; reason: string };
+
+const COMMIT: AfterRun = { do: "commit" };
+
+export function afterRun(r: RunResult): AfterRun {
+  if (r.ok) return COMMIT;
+  if (isUnrecoverable(r.error)) return { do: "reject", reason: r.error.message };
+  return { do: "release", error: r.error };
+}
