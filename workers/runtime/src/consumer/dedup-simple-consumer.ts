@@ -12,7 +12,8 @@
  *    here the client's nack takes milliseconds as milliseconds, so unlike the push consumer's
  *    retry there is no unit to fix. After the group's last attempt the broker dead-letters it.
  */
-import { SimpleConsumer, type MessageView } from "rocketmq-client-nodejs";
+import type { MessageView } from "rocketmq-client-nodejs";
+import { SimpleConsumer } from "../rocketmq/clients.js";
 import { settings } from "../settings.js";
 import type { DedupProcessor } from "../worker/processor.js";
 import type { Verdict } from "../types.js";
