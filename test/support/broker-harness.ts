@@ -64,7 +64,7 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** Spawn a worker main under tsx with env overrides; killed on cleanup. */
 export function spawnWorker(cleanup: Cleanup, script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | string | null>; stderr(): string } {

@@ -8,6 +8,7 @@
 export { createDedupConsumer, toDelivery, type ConsumerOptions, type DedupConsumer, type DedupConsumerOptions } from "./consumer/dedup-consumer.js";
 export { createDedupSimpleConsumer, type DedupSimpleConsumerOptions } from "./consumer/dedup-simple-consumer.js";
 export { runWorker, type RunWorkerOptions } from "./consumer/run-worker.js";
+export type { RunningConsumer } from "./consumer/lifecycle.js";
 export { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "./worker/processor.js";
 export { repeatEvery, type Repeating, type RepeatOptions } from "./worker/repeat.js";
 export { migrate, MigrationChangedError, type MigrateResult } from "./db/migrate.js";
