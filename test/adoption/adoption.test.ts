@@ -7,7 +7,7 @@
  * exits 0 by itself, no unhandled error. The client it runs on is byte for byte the registry's.
  */
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -25,7 +25,7 @@ const locked = (name: string) => `${name}@${lock.packages[`node_modules/${name}`
 const ORDERS = 500;
 
 // A user's shell, not ours: no npm_* variables of the `npm test` that runs this file.
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_"))) as NodeJS.ProcessEnv;
 const run = promisify(execFile);
 async function npm(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, env: userEnv, maxBuffer: 64 << 20 });
@@ -90,10 +90,13 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     const group = "adoption-service";
     broker.admin.createTopic(topic, 1);
 
+    // Its own home: the client's egg-logger would write under ~/logs/rocketmq/ (and keep the process alive).
+    const home = path.join(tmp, "home");
+    mkdirSync(home);
     const child = spawn(process.execPath, ["consumer.mjs"], {
       cwd: app,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...userEnv, DATABASE_URL: db.url, ROCKETMQ_ENDPOINTS: broker.endpoint, TOPIC: topic, GROUP: group, LOG_LEVEL: "warn" },
+      env: { ...userEnv, HOME: home, DATABASE_URL: db.url, ROCKETMQ_ENDPOINTS: broker.endpoint, TOPIC: topic, GROUP: group, LOG_LEVEL: "warn" },
     });
     const said: string[] = [];
     let stderr = "";
@@ -118,6 +121,7 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect(exit, stderr).toEqual({ code: 0, signal: null });
     expect(says("stopped")).toBe(true);
     expect(stderr).not.toMatch(/unhandled|uncaught/i);
+    expect(existsSync(path.join(home, "logs"))).toBe(false);
 
     const [effects] = await rows(db.pool, "SELECT COUNT(*) AS orders, SUM(applied) AS applied, MAX(applied) AS most FROM order_effect");
     expect([Number(effects.orders), Number(effects.applied), Number(effects.most)]).toEqual([ORDERS, ORDERS, 1]);
