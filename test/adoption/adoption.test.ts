@@ -47,7 +47,7 @@ beforeAll(async () => {
   await npm(app, ["install", "--ignore-scripts", path.join(tmp, packed.filename), locked("rocketmq-client-nodejs"), locked("mysql2")]);
   copyFileSync(path.join(import.meta.dirname, "fixtures/consumer.mjs"), path.join(app, "consumer.mjs"));
   db = await createTestDatabase({ migrate: false });
-}, 240_000);
+}, 300_000); // pack (builds), install: ~40 s on a quiet machine, minutes on a loaded one
 
 afterAll(async () => {
   await cleanup.run();
@@ -129,5 +129,5 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect([Number(totals.consumed), Number(totals.commits), Number(totals.dup_producer_resend)]).toEqual([ORDERS + sent.resends, ORDERS, sent.resends]);
     const duplicates = await rows(db.pool, "SELECT cause, COUNT(*) AS n FROM dedup_event WHERE kind = 'duplicate' GROUP BY cause");
     expect(duplicates.map((r) => [r.cause, Number(r.n)])).toEqual([["producer_resend", sent.resends]]);
-  }, 150_000);
+  }, 180_000);
 });
