@@ -1,7 +1,7 @@
 /**
  * Hostile data through the real server and browser: keys, group names, reasons, emails and
  * token names carrying SQL and script payloads are written the way the runtime writes them
- * (lib/dedup claim-store and events SQL) or through the API, then every page that shows them is
+ * (the runtime package's claim and event SQL) or through the API, then every page that shows them is
  * loaded. They must read as the literal text, and nothing may run: no dialog opens and the
  * payloads' window.__pwned flag stays undefined. Also: no release control for a viewer anywhere,
  * an expired or garbled session cookie sends the browser to sign in, and hostile requests to the
@@ -179,5 +179,73 @@ test("hostile requests to the real server: garbled cookies, bad JSON, odd paths 
     const res = await api.fetch(url, { method, failOnStatusCode: false });
     expect([res.status(), res.headers()["allow"]], `${method} ${url}`).toEqual([405, allow]);
   }
+  await api.dispose();
+});
+
+test("security headers on pages and API answers; no inline script runs without this request's nonce", async ({ page, signIn, baseURL, playwright }) => {
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to (execute|load|apply)/i.test(m.text())) violations.push(m.text());
+  });
+  const first = await page.goto("/login");
+  const headers = first!.headers();
+  expect(headers).toMatchObject({ "x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "same-origin" });
+  const nonce = /'nonce-([^']+)'/.exec(headers["content-security-policy"])?.[1];
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(nonce).toBeTruthy();
+  // Every script Next.js rendered carries the nonce; none is left that the policy would block.
+  expect(await page.locator("script").count()).toBeGreaterThan(0);
+  expect(await page.locator(`script:not([nonce])`).count()).toBe(0);
+  const second = await page.request.get("/login");
+  expect(second.headers()["content-security-policy"]).not.toContain(nonce!);
+
+  // The app still works under the policy: sign in, move around, open the audit log.
+  await signIn("admin");
+  for (const path of ["/claims", "/keys", "/alerts", "/audit", "/admin", "/account"]) {
+    await page.goto(path);
+    await expect(page.locator("h1").first()).toBeVisible();
+  }
+  expect(violations).toEqual([]);
+
+  const api = await playwright.request.newContext({ baseURL });
+  for (const path of ["/api/health", "/api/overview", "/api/no-such-route"]) {
+    const res = await api.get(path, { failOnStatusCode: false });
+    expect(res.headers(), path).toMatchObject({
+      "x-frame-options": "DENY",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "same-origin",
+      "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    });
+  }
+  await api.dispose();
+});
+
+test("the real server: no open redirect after sign-in, no Secure cookie from a forged X-Forwarded-Proto, the peer address cannot be forged, bodies over 64 KB are refused", async ({ page, signIn, baseURL, playwright }) => {
+  await signIn("viewer");
+  for (const next of ["/%5Cevil.example/phish", "/%09/evil.example", "//evil.example", "https://evil.example", "/%5C%5Cevil.example"]) {
+    const res = await page.request.get(`/login?next=${next}`, { maxRedirects: 0 });
+    expect([res.status(), res.headers()["location"]], next).toEqual([307, "/"]);
+  }
+  const same = await page.request.get("/login?next=/claims%3Fgroup%3Dorders", { maxRedirects: 0 });
+  expect(same.headers()["location"]).toBe("/claims?group=orders");
+
+  const api = await playwright.request.newContext({ baseURL });
+  const u = E2E_USERS.viewer;
+  const login = await api.post("/api/auth/login", { data: { email: u.email, password: u.password }, headers: { "x-forwarded-proto": "https" } });
+  expect(login.status()).toBe(200);
+  expect(login.headers()["set-cookie"]).not.toMatch(/;\s*Secure/i);
+
+  // A client-sent x-dedup-peer is overwritten with the socket's address: five "different" clients are one.
+  const email = `peer-${Date.now()}@example.com`;
+  for (let i = 0; i < 5; i += 1) {
+    const res = await api.post("/api/auth/login", { data: { email, password: "wrong-password" }, headers: { "x-dedup-peer": `192.0.2.${i}`, "x-forwarded-for": `192.0.2.${i}` }, failOnStatusCode: false });
+    expect(res.status()).toBe(401);
+  }
+  const limited = await api.post("/api/auth/login", { data: { email, password: "wrong-password" }, headers: { "x-dedup-peer": "192.0.2.99" }, failOnStatusCode: false });
+  expect(limited.status()).toBe(429);
+
+  const big = await api.post("/api/auth/login", { data: JSON.stringify({ email, password: "x".repeat(100_000) }), headers: { "content-type": "application/json" }, failOnStatusCode: false });
+  expect(big.status()).toBe(413);
+  expect(await big.json()).toMatchObject({ error: { code: "payload_too_large", status: 413 } });
   await api.dispose();
 });

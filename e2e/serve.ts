@@ -1,7 +1,7 @@
 /**
  * Playwright's webServer: a fresh migrated database, users created through lib/auth (the real
- * code path), then `next start` on the port Playwright chose. Run with tsx. The database is
- * dropped by global-teardown.ts.
+ * code path), then the dashboard server (scripts/dashboard-server.ts, as `npm start` runs it)
+ * on the port Playwright chose. Run with tsx. The database is dropped by global-teardown.ts.
  */
 import { spawn } from "node:child_process";
 import { createUser } from "../lib/auth/users";
@@ -17,6 +17,6 @@ await migrate(url);
 for (const u of Object.values(E2E_USERS)) await createUser(u);
 await prisma().$disconnect();
 
-const next = spawn("node_modules/.bin/next", ["start", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env: process.env });
+const next = spawn(process.execPath, ["--import", "tsx", "scripts/dashboard-server.ts", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env: process.env });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => next.kill(signal));
 next.on("exit", (code) => process.exit(code ?? 0));

@@ -35,8 +35,13 @@ export const configSchema = z.object({
   /** Public URL of the dashboard, used in alert links. */
   PUBLIC_URL: z.string().url().optional(),
   SESSION_TTL_S: seconds(8 * 3600),
+  /** Lifetime of an API token created without its own expiry. */
+  API_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   ADMIN_EMAIL: z.string().email().default("admin@localhost"),
-  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  ADMIN_PASSWORD: z
+    .string()
+    .refine((p) => p.trim().length >= 8, "must be at least 8 characters besides spaces")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Honour X-Forwarded-For / X-Real-IP / X-Forwarded-Proto: only behind a proxy that sets them (clients can forge them). */
   TRUST_PROXY: bool(false),

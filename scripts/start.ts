@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const { startDemo } = await import("./start-demo");
   stopDemo = await startDemo(cfg);
 
-  dashboard = spawnChild("node_modules/.bin/next", ["start", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
+  dashboard = spawnChild(process.execPath, ["--import", "tsx", "scripts/dashboard-server.ts", "-p", String(cfg.PORT)], { NEXT_TELEMETRY_DISABLED: "1" });
   dashboard.on("exit", (code, signal) => {
     if (stopping) return;
     console.error(`[start] the dashboard exited (${signal ?? code}); stopping everything`);

@@ -38,9 +38,9 @@ export function Nav() {
         ))}
       </nav>
       <div className="who">
-        <span title={`signed in as ${user.email}`}>
+        <Link href="/account" title={`signed in as ${user.email}; change your password`}>
           {user.email} · <span className={`role role-${user.role}`}>{user.role}</span>
-        </span>
+        </Link>
         <button type="button" className="link" onClick={logout}>
           Sign out
         </button>

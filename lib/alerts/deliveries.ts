@@ -7,18 +7,20 @@ import { z } from "zod";
 import { config } from "../config";
 import { prisma, type PrismaClient } from "../db/prisma";
 import { conflict, notFound } from "../http/errors";
+import { idSchema, limitSchema } from "../http/schema";
 import { recordAction } from "../operator/audit";
 import { buildBody, fingerprintOf, publicBaseUrl, type AlertInstance } from "./payload";
 import { newMessageId } from "./signing";
 
 export const deliveryQuerySchema = z.object({
-  endpointId: z.coerce.number().int().positive().optional(),
+  endpointId: idSchema.optional(),
   messageId: z.string().max(64).optional(),
   /** Only rows with a smaller id (the previous page's nextBefore). */
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: idSchema.optional(),
+  limit: limitSchema(100, 500),
 });
-export type DeliveryQuery = z.input<typeof deliveryQuerySchema>;
+/** As the route parsed it (or a caller in code passes it): numbers, not query-string text. */
+export type DeliveryQuery = Partial<z.output<typeof deliveryQuerySchema>>;
 
 export interface DeliveryView {
   id: string;
@@ -36,7 +38,7 @@ export interface DeliveryView {
 }
 
 export async function listDeliveries(query: DeliveryQuery = {}, db: PrismaClient = prisma()): Promise<{ deliveries: DeliveryView[]; nextBefore: string | null }> {
-  const q = deliveryQuerySchema.parse(query);
+  const q = { ...query, limit: query.limit ?? 100 };
   const rows = await db.webhookDelivery.findMany({
     where: {
       ...(q.endpointId ? { endpointId: q.endpointId } : {}),

@@ -34,8 +34,6 @@ export type EndpointCreateInput = z.input<typeof endpointCreateSchema>;
 export const endpointUpdateSchema = z.object(endpointFields).partial().strict();
 export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
 
-export const endpointIdSchema = z.coerce.number().int().positive();
-
 export interface EndpointView {
   id: number;
   name: string;

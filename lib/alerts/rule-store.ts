@@ -18,8 +18,8 @@ const ruleFields = {
   kind: z.enum(ALERT_KINDS as [AlertKind, ...AlertKind[]]),
   /** null or absent: every group. */
   consumerGroup: groupName.nullable().default(null),
-  threshold: z.coerce.number().finite(),
-  windowS: z.coerce.number().int().min(0).max(7 * 24 * 3600),
+  threshold: z.number().finite(),
+  windowS: z.number().int().min(0).max(7 * 24 * 3600),
   severity: z.enum(["critical", "warning", "info"]).default("warning"),
   enabled: z.boolean().default(true),
 };
@@ -49,8 +49,6 @@ export const ruleUpdateSchema = z
   .partial()
   .strict();
 export type RuleUpdateInput = z.input<typeof ruleUpdateSchema>;
-
-export const ruleIdSchema = z.coerce.number().int().positive();
 
 export interface RuleView extends AlertRule {
   createdAt: Date;

@@ -66,6 +66,58 @@ describe("refuseReason", () => {
   });
 });
 
+describe("IPv6 addresses that embed IPv4 are judged as the IPv4 address they reach", () => {
+  it.each([
+    // IPv4-compatible ::a.b.c.d
+    ["::10.0.0.1", /private/],
+    ["::169.254.169.254", /metadata/],
+    ["::127.0.0.1", /loopback/],
+    // mapped ::ffff:a.b.c.d and SIIT ::ffff:0:a.b.c.d
+    ["::ffff:192.168.0.1", /private/],
+    ["::ffff:0:10.0.0.1", /private/],
+    ["::ffff:0:169.254.169.254", /metadata/],
+    // NAT64: the well-known prefix, and the local-use /48 at /96 and at /48 (RFC 6052 layout, u octet skipped)
+    ["64:ff9b::10.0.0.1", /private/],
+    ["64:ff9b::169.254.169.254", /metadata/],
+    ["64:ff9b:1::10.0.0.1", /private/],
+    ["64:ff9b:1:a00:0:100::", /private/],
+    ["64:ff9b:1:a9fe:a9:fe00::", /metadata/],
+    // 6to4: 2002:AABB:CCDD::/48
+    ["2002:a00:1::1", /private/],
+    ["2002:a9fe:a9fe::", /metadata/],
+    ["2002:7f00:1::", /loopback/],
+    // Teredo: the client address is the last 32 bits, inverted
+    ["2001:0:4136:e378:8000:63bf:f5ff:fffe", /private/], // 10.0.0.1
+    ["2001:0:4136:e378:8000:63bf:5601:5601", /metadata/], // 169.254.169.254
+    ["2001:0:4136:e378:8000:63bf:80ff:fffe", /loopback/], // 127.0.0.1
+  ] as const)("%s is refused", (ip, why) => {
+    expect(refuseReason(ip, [])).toMatch(why);
+  });
+
+  it("refuses the metadata service through every embedding even when all networks are allowed", () => {
+    for (const ip of ["::169.254.169.254", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "2001:0:4136:e378:8000:63bf:5601:5601"]) {
+      expect(refuseReason(ip, ["loopback", "private", "linklocal"]), ip).toMatch(/metadata/);
+    }
+  });
+
+  it("lets an embedded public IPv4 address through, like the address itself", () => {
+    for (const ip of ["::ffff:93.184.216.34", "64:ff9b::93.184.216.34", "2002:5db8:d822::1", "2001:0:4136:e378:8000:63bf:a247:27dd"]) {
+      expect(refuseReason(ip, []), ip).toBeNull();
+    }
+    expect(refuseReason("::1", [])).toMatch(/loopback/);
+    expect(refuseReason("::", [])).toMatch(/unspecified/);
+  });
+
+  it.each(["http://[::10.0.0.1]/hook", "http://[::169.254.169.254]/", "http://[2002:a00:1::1]/", "http://[64:ff9b::7f00:1]/"])(
+    "checkWebhookUrl refuses %s without opening a socket",
+    async (url) => {
+      const before = guard.calls.length;
+      await expect(checkWebhookUrl(url, { allow: [], resolver })).rejects.toThrow(SsrfRefusedError);
+      expect(guard.calls.length).toBe(before);
+    },
+  );
+});
+
 describe("checkWebhookUrl", () => {
   it.each([
     ["http://169.254.169.254/latest/meta-data/", /169\.254\.169\.254 is a cloud metadata address/],

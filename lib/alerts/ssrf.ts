@@ -60,22 +60,54 @@ export function allowedNetworksFromConfig(): AllowableNetwork[] {
     .filter((s): s is AllowableNetwork => s === "loopback" || s === "private" || s === "linklocal");
 }
 
+/** The 32 bits at `bit` (a multiple of 8) of an IPv6 address, skipping RFC 6052's "u" octet (bits 64–71). */
+function ipv4At(bytes: number[], bit: number): ipaddr.IPv4 {
+  const octets: number[] = [];
+  for (let i = bit / 8; octets.length < 4; i += 1) if (i !== 8) octets.push(bytes[i]);
+  return new ipaddr.IPv4(octets);
+}
+
 /**
- * Classify one address: null when it may be contacted, else the reason it may not.
- * IPv4 embedded in IPv6 (::ffff:a.b.c.d, ::ffff:0:a.b.c.d, 64:ff9b::a.b.c.d) is judged as the
- * IPv4 address it reaches.
+ * Every IPv4 address an IPv6 address reaches through a standard embedding: compatible
+ * (::a.b.c.d), mapped (::ffff:a.b.c.d), SIIT (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96; the
+ * local-use 64:ff9b:1::/48 at each prefix length RFC 6052 allows inside it), 6to4 (2002::/16)
+ * and Teredo (2001::/32, the client address inverted). Empty for a plain IPv6 address.
+ */
+export function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4[] {
+  const bytes = v6.toByteArray();
+  const p = v6.parts;
+  const range = v6.range();
+  if (range === "ipv4Mapped" || range === "rfc6145") return [ipv4At(bytes, 96)];
+  // ::a.b.c.d, but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
+  if (p.slice(0, 6).every((x) => x === 0) && range !== "unspecified" && range !== "loopback") return [ipv4At(bytes, 96)];
+  if (p[0] === 0x64 && p[1] === 0xff9b && p[2] === 0x1) {
+    // The prefix length is the gateway's choice: judge every layout; all-zero ones are just padding.
+    const candidates = [96, 64, 56, 48].map((prefix) => ipv4At(bytes, prefix));
+    const meaningful = candidates.filter((v4) => v4.range() !== "unspecified");
+    return meaningful.length > 0 ? meaningful : candidates.slice(0, 1);
+  }
+  if (p[0] === 0x64 && p[1] === 0xff9b && p.slice(2, 6).every((x) => x === 0)) return [ipv4At(bytes, 96)];
+  if (range === "6to4") return [ipv4At(bytes, 16)];
+  if (range === "teredo") return [new ipaddr.IPv4(bytes.slice(12).map((b) => b ^ 0xff))];
+  return [];
+}
+
+/**
+ * Classify one address: null when it may be contacted, else the reason it may not. An IPv6
+ * address that embeds IPv4 is judged as the IPv4 address(es) it reaches: a gateway on the way
+ * would deliver `[::10.0.0.1]` or `[2002:a9fe:a9fe::]` to 10.0.0.1 or the metadata service.
  */
 export function refuseReason(address: string, allow: readonly AllowableNetwork[]): string | null {
   if (!ipaddr.isValid(address)) return `"${address}" is not an IP address`;
-  let ip = ipaddr.parse(address);
-  if (ip.kind() === "ipv6") {
-    const v6 = ip as ipaddr.IPv6;
-    const range = v6.range();
-    if (range === "ipv4Mapped" || range === "rfc6145" || (range === "rfc6052" && v6.parts.slice(2, 6).every((p) => p === 0))) {
-      const b = v6.toByteArray().slice(12);
-      ip = new ipaddr.IPv4(b);
-    }
-  }
+  const ip = ipaddr.parse(address);
+  const embedded = ip.kind() === "ipv6" ? embeddedIPv4(ip as ipaddr.IPv6) : [];
+  if (embedded.length === 0) return refuseReasonOf(ip, allow);
+  const reasons = embedded.map((v4) => refuseReasonOf(v4, allow)).filter((r): r is string => r !== null);
+  // The gravest reason when several layouts are possible: the metadata service first.
+  return reasons.find((r) => r.includes("metadata")) ?? reasons[0] ?? null;
+}
+
+function refuseReasonOf(ip: ipaddr.IPv4 | ipaddr.IPv6, allow: readonly AllowableNetwork[]): string | null {
   const normal = ip.toNormalizedString();
   if (METADATA.has(normal) || METADATA.has(ip.toString())) return "a cloud metadata address (never allowed)";
   const range = ip.range();
@@ -90,7 +122,7 @@ export function refuseReason(address: string, allow: readonly AllowableNetwork[]
     case "linkLocal":
       return allow.includes("linklocal") ? null : "link-local (allow with WEBHOOK_ALLOW_NETWORKS=linklocal)";
     default:
-      // unspecified, broadcast, multicast, reserved, carrier-grade NAT, 6to4, teredo, …
+      // unspecified, broadcast, multicast, reserved, carrier-grade NAT, …
       return `a ${range} address (never allowed)`;
   }
 }

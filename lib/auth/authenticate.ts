@@ -18,6 +18,8 @@ export interface Auth {
   /** How the audit log names this caller: `user:<email>` or `token:<name>:<email>`. */
   actor: string;
   csrfToken?: string;
+  /** The session's id (sha256 of the cookie), for a session caller. */
+  sessionId?: string;
   tokenId?: number;
 }
 
@@ -34,7 +36,7 @@ export async function authenticate(req: Request): Promise<Auth | null> {
   }
   const session = await findSession(readCookie(req.headers.get("cookie"), SESSION_COOKIE));
   if (!session) return null;
-  return { user: session.user, role: session.user.role, via: "session", actor: `user:${session.user.email}`, csrfToken: session.csrfToken };
+  return { user: session.user, role: session.user.role, via: "session", actor: `user:${session.user.email}`, csrfToken: session.csrfToken, sessionId: session.id };
 }
 
 /** 401 without a valid session/token; 403 for a cookie mutation without the CSRF header. */

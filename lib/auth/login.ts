@@ -1,28 +1,42 @@
 /**
- * Email + password → session. Rate-limited per (email, client address), per email (more
- * loosely) and per client address, shared by every dashboard process through Redis
- * (rate-limit.ts); an unknown email costs the same scrypt time as a wrong password.
+ * Email + password → session, rate-limited so that guessing stays slow but a stranger cannot
+ * lock the right user out (limits shared by every dashboard process through Redis,
+ * rate-limit.ts; an unknown email costs the same scrypt time as a wrong password):
+ *  - per (client address, email): 5 failures in 15 min lock that client out of that account;
+ *  - per client address: 100 failures in 15 min, over all accounts;
+ *  - per email, from everywhere: 30 failures in 15 min, which then stop only clients that have
+ *    failed for this email themselves (SUSPECT_AFTER). A client with a clean record still gets
+ *    through — so the real user is never locked out by someone else's guesses — while each
+ *    guessing address is down to one try once the account is under attack.
+ * The client address is the socket peer stamped by scripts/dashboard-server.ts, or what a
+ * trusted proxy says (TRUST_PROXY). Without either, every client is DIRECT: one address.
  */
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
 import { rateLimited, unauthenticated } from "../http/errors";
+import { PEER_HEADER } from "../http/peer";
 import { log } from "../log";
-import { getDummyHash, verifyPassword } from "./password";
+import { getDummyHash, needsRehash, verifyPassword } from "./password";
 import { createMemoryRateLimiter, createSharedRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 import { createSession, type SessionUser } from "./sessions";
-import { findUserForLogin, normalizeEmail } from "./users";
+import { findUserForLogin, normalizeEmail, rehashPassword } from "./users";
 
-/** The client address when no trusted proxy tells us one (route handlers see no socket). */
+/** The client address when neither the dashboard server nor a trusted proxy names one. */
 export const DIRECT = "direct";
 
 const WINDOW_S = 15 * 60;
+/** Failures of one client for one email before the email-wide limit applies to it (one typo is free). */
+const SUSPECT_AFTER = 2;
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-/** Guessing one account from one place / from everywhere / many accounts from one place. */
-function limitsOf(email: string, address: string): { client: Limit; others: Limit[] } {
-  const client = { key: `client:${email}|${address}`, max: 5, windowS: WINDOW_S };
-  const perEmail = { key: `email:${email}`, max: 30, windowS: WINDOW_S };
-  // Without a trusted proxy every client is DIRECT: a per-address limit would then be one global
-  // budget that anyone could spend to lock everybody out.
+const clientKey = (email: string, address: string) => `client:${email}|${address}`;
+
+/** Guessing one account from one place / many accounts from one place / one account from everywhere. */
+function limitsOf(email: string, address: string, suspect: boolean): { client: Limit; others: Limit[] } {
+  const client = { key: clientKey(email, address), max: 5, windowS: WINDOW_S };
+  // Counted for everyone, enforced only on clients that have failed for this email themselves.
+  const perEmail = { key: `email:${email}`, max: suspect ? 30 : UNLIMITED, windowS: WINDOW_S };
+  // With every client DIRECT, a per-address limit would be one global budget anyone could spend.
   if (address === DIRECT) return { client, others: [perEmail] };
   return { client, others: [perEmail, { key: `address:${address}`, max: 100, windowS: WINDOW_S }] };
 }
@@ -49,10 +63,15 @@ export interface LoginResult {
   expiresAt: Date;
 }
 
-export async function login(emailInput: string, password: string, clientAddress: string): Promise<LoginResult> {
+/**
+ * The user behind an email and password, counted against the limits above; throws 429 while
+ * limited and 401 for a wrong pair. A hash with weaker parameters than today's is replaced.
+ */
+export async function verifyCredentials(emailInput: string, password: string, clientAddress: string): Promise<SessionUser> {
   const email = normalizeEmail(emailInput);
-  const { client, others } = limitsOf(email, clientAddress);
   const limiter = loginLimiter();
+  const suspect = (await limiter.count(clientKey(email, clientAddress), WINDOW_S)) >= SUSPECT_AFTER;
+  const { client, others } = limitsOf(email, clientAddress, suspect);
   const attemptId = randomBytes(12).toString("base64url");
   const wait = await limiter.tryAttempt([client, ...others], attemptId);
   if (wait > 0) throw rateLimited(`too many failed sign-ins; try again in ${wait} s`, wait);
@@ -71,16 +90,22 @@ export async function login(emailInput: string, password: string, clientAddress:
 
   await limiter.forgive(others.map((l) => l.key), attemptId);
   await limiter.clear([client.key]);
-  const session = await createSession(user.id);
-  return { user: { id: user.id, email: user.email, role: user.role }, ...session };
+  if (needsRehash(user.passwordHash)) await rehashPassword(user.id, user.passwordHash, password);
+  return { id: user.id, email: user.email, role: user.role };
+}
+
+export async function login(email: string, password: string, clientAddress: string): Promise<LoginResult> {
+  const user = await verifyCredentials(email, password, clientAddress);
+  return { user, ...(await createSession(user.id)) };
 }
 
 /**
  * With TRUST_PROXY: the first address in X-Forwarded-For, else X-Real-IP (the proxy must set
- * these, replacing what the client sent). Without it those headers are the client's to forge, and
- * a Next.js route handler has no socket address, so every client is DIRECT.
+ * these, replacing what the client sent). Otherwise the socket peer that scripts/dashboard-server.ts
+ * stamped (it overwrites whatever the client sent in that header); DIRECT without either.
  */
 export function clientAddressOf(req: Request, trustProxy = config().TRUST_PROXY): string {
-  if (!trustProxy) return DIRECT;
-  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req.headers.get("x-real-ip")?.trim() || DIRECT;
+  const peer = req.headers.get(PEER_HEADER)?.trim();
+  if (!trustProxy) return peer || DIRECT;
+  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req.headers.get("x-real-ip")?.trim() || peer || DIRECT;
 }

@@ -28,6 +28,8 @@ export interface RateLimiter {
   forgive(keys: string[], id: string): Promise<void>;
   /** Forget every attempt counted against these keys. */
   clear(keys: string[]): Promise<void>;
+  /** Attempts counted against `key` within the last `windowS` seconds. */
+  count(key: string, windowS: number, now?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,9 @@ export function createMemoryRateLimiter(opts: { maxKeys?: number } = {}): RateLi
     },
     async clear(keys) {
       for (const key of keys) attempts.delete(key);
+    },
+    async count(key, windowS, now = Date.now()) {
+      return recent(key, windowS * 1000, now).length;
     },
     async close() {},
   };
@@ -190,6 +195,12 @@ export function createSharedRateLimiter(opts: SharedRateLimiterOptions): RateLim
       await withRedis(
         async (r) => void (await r.del(...keys.map(redisKey))),
         async () => undefined,
+      );
+    },
+    count(key, windowS, now = Date.now()) {
+      return withRedis(
+        async (r) => r.zcount(redisKey(key), `(${now - windowS * 1000}`, "+inf"),
+        () => fallback.count(key, windowS, now),
       );
     },
     async close() {

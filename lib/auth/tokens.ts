@@ -1,7 +1,9 @@
 /**
  * API tokens for automation (`Authorization: Bearer dda_…`). Shown once at creation; stored as
- * sha256. A token acts with the lower of its own role and its owner's current role.
+ * sha256. A token acts with the lower of its own role and its owner's current role, and expires
+ * (API_TOKEN_TTL_DAYS unless given at creation).
  */
+import { config } from "../config";
 import { prisma } from "../db/prisma";
 import { lowerRole, type Role } from "../permissions/roles";
 import { generateSecret, sha256Hex } from "./secrets";
@@ -18,14 +20,21 @@ export interface PublicToken {
   lastUsedAt: Date | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  /** revoked (by an admin) | owner_disabled | owner_password_reset */
+  revokedReason: string | null;
 }
 
 const TOUCH_EVERY_MS = 60_000;
 
-export async function createApiToken(input: { userId: number; name: string; role: Role; expiresAt?: Date | null }): Promise<{ token: string; id: number }> {
+/** Every token expires: after `expiresInDays`, or API_TOKEN_TTL_DAYS when not given. */
+export function tokenExpiry(expiresInDays: number | undefined, now = new Date()): Date {
+  return new Date(now.getTime() + (expiresInDays ?? config().API_TOKEN_TTL_DAYS) * 86_400_000);
+}
+
+export async function createApiToken(input: { userId: number; name: string; role: Role; expiresAt?: Date }): Promise<{ token: string; id: number }> {
   const token = generateSecret(TOKEN_PREFIX);
   const row = await prisma().apiToken.create({
-    data: { name: input.name, tokenHash: sha256Hex(token), role: input.role, userId: input.userId, createdAt: new Date(), expiresAt: input.expiresAt ?? null },
+    data: { name: input.name, tokenHash: sha256Hex(token), role: input.role, userId: input.userId, createdAt: new Date(), expiresAt: input.expiresAt ?? tokenExpiry(undefined) },
     select: { id: true },
   });
   return { token, id: row.id };
@@ -62,11 +71,12 @@ export async function listApiTokens(): Promise<PublicToken[]> {
     lastUsedAt: r.lastUsedAt,
     expiresAt: r.expiresAt,
     revokedAt: r.revokedAt,
+    revokedReason: r.revokedAt ? (r.revokedReason ?? "revoked") : null,
   }));
 }
 
 /** True when a live token was revoked; false when unknown or already revoked. */
 export async function revokeApiToken(id: number): Promise<boolean> {
-  const { count } = await prisma().apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const { count } = await prisma().apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: "revoked" } });
   return count === 1;
 }

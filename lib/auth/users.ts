@@ -41,9 +41,15 @@ export async function countActiveAdmins(): Promise<number> {
   return prisma().appUser.count({ where: { role: "admin", disabled: false } });
 }
 
-/** Changing role, disabling or resetting a password also ends the user's sessions. */
+/**
+ * Changing role, disabling or resetting a password also ends the user's sessions. Disabling and
+ * an admin's password reset also revoke the user's API tokens for good — the reason a user is
+ * disabled or reset is often that their credentials leaked, and re-enabling must not bring a
+ * leaked token back (revoked rows are never revived; the user creates new tokens).
+ */
 export async function updateUser(id: number, change: { role?: Role; disabled?: boolean; password?: string }): Promise<PublicUser> {
   const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
+  const tokenRevocation = change.disabled === true ? "owner_disabled" : change.password !== undefined ? "owner_password_reset" : undefined;
   return prisma().$transaction(async (tx) => {
     const user = await tx.appUser.update({
       where: { id },
@@ -51,6 +57,25 @@ export async function updateUser(id: number, change: { role?: Role; disabled?: b
       select: publicFields,
     });
     await tx.session.deleteMany({ where: { userId: id } });
+    if (tokenRevocation) await tx.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: tokenRevocation } });
     return user;
   });
+}
+
+/**
+ * The user's own password change (the current one was checked by the caller): other sessions
+ * end, API tokens stay — the user proved they hold the account.
+ */
+export async function changeOwnPassword(id: number, password: string, keepSessionId: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await prisma().$transaction(async (tx) => {
+    await tx.appUser.update({ where: { id }, data: { passwordHash } });
+    await tx.session.deleteMany({ where: { userId: id, id: { not: keepSessionId } } });
+  });
+}
+
+/** A stronger hash of a password that just verified (login), replacing one with weaker parameters. */
+export async function rehashPassword(id: number, oldHash: string, password: string): Promise<void> {
+  // Only if nobody changed it meanwhile: a concurrent reset must win.
+  await prisma().appUser.updateMany({ where: { id, passwordHash: oldHash }, data: { passwordHash: await hashPassword(password) } });
 }

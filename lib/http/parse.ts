@@ -13,9 +13,31 @@ function check<T extends ZodType>(schema: T, input: unknown): z.infer<T> {
   return result.data;
 }
 
-/** Query string → object (repeated keys keep the last value) → schema. */
+/** The keys an object schema names (refined object schemas keep their shape in zod 4). */
+function knownKeys(schema: ZodType): Set<string> {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  return new Set(shape ? Object.keys(shape) : []);
+}
+
+/**
+ * Query string → object (repeated keys keep the last value) → schema. A parameter the schema
+ * does not name is a 400 naming it: a misspelt filter (`grup=`) silently ignored would answer
+ * a different question than the one asked.
+ */
 export function parseQuery<T extends ZodType>(req: Request, schema: T): z.infer<T> {
-  return check(schema, Object.fromEntries(new URL(req.url).searchParams));
+  const params = new URL(req.url).searchParams;
+  const known = knownKeys(schema);
+  const unknown = [...new Set(params.keys())].filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    const issues = unknown.map((k) => ({ path: [k], message: "unknown query parameter" }));
+    throw badRequest(`unknown query parameter${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}${known.size > 0 ? ` (known: ${[...known].join(", ")})` : ""}`, issues);
+  }
+  return check(schema, Object.fromEntries(params));
+}
+
+/** For routes that take no query parameters: any parameter is a 400 naming it. */
+export function parseNoQuery(req: Request): void {
+  parseQuery(req, z.object({}));
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { ZodError } from "zod";
 import { log } from "../log";
+import { withCappedBody } from "./body-limit";
 import { mapDbError } from "./db-errors";
 import { HttpError } from "./errors";
 import { errorResponse } from "./json";
@@ -18,11 +19,11 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, "internal", "internal error; the server log has the details");
 }
 
-/** `export const GET = handle(async (req, ctx) => …)`. */
+/** `export const GET = handle(async (req, ctx) => …)`. The body is capped (413) before `fn` runs. */
 export function handle<C = unknown>(fn: (req: Request, ctx: C) => Promise<Response>) {
   return async (req: Request, ctx: C): Promise<Response> => {
     try {
-      return await fn(req, ctx);
+      return await fn(await withCappedBody(req), ctx);
     } catch (err) {
       return errorResponse(toHttpError(err));
     }

@@ -26,9 +26,27 @@ export const bigintSchema = z
   // the database (500) — after the claims before it in the same bulk request were applied.
   .refine((v) => v <= BIGINT_MAX, `must be at most ${BIGINT_MAX}`);
 
-export const limitSchema = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+/**
+ * A whole number as query strings and path segments carry it: decimal digits only. z.coerce
+ * would take "" (0), " 1", "0x10", "0o7", "1e3" and (URL-decoded) "%201" for numbers.
+ */
+export const decimalIntSchema = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^(0|[1-9]\d{0,14})$/, "must be a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** A row id in a path or query: 1, 2, … */
+export const idSchema = decimalIntSchema(1, Number.MAX_SAFE_INTEGER);
+
+export const limitSchema = (def: number, max: number) => decimalIntSchema(1, max).default(def);
 
 /** A reason an operator must give: said in words, not a single keystroke. */
 export const reasonSchema = z.string().trim().min(3, "give a reason of at least 3 characters").max(1000);
 
-export const passwordSchema = z.string().min(10, "use at least 10 characters").max(200);
+/** Spaces count, but a password must have 10 characters besides them ("          " is none). */
+export const passwordSchema = z
+  .string()
+  .max(200)
+  .refine((p) => p.trim().length >= 10, "use at least 10 characters besides spaces");

@@ -1,6 +1,7 @@
 /** The append-only audit log (operator_action): one row per operator attempt, refusals included. */
 import type { PrismaClient } from "../db/prisma";
 import type { Prisma } from "../generated/prisma/client";
+import { redactUrlsIn, redactUrlsInText } from "../redact-url";
 
 export type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -19,6 +20,12 @@ export interface ActionRecord {
   detail?: unknown;
 }
 
+/** As JSON (bigint as a string), with URLs redacted: viewers read the audit log, and webhook URLs carry credentials. */
+function detailText(detail: unknown): string {
+  if (typeof detail === "string") return redactUrlsInText(detail);
+  return JSON.stringify(redactUrlsIn(JSON.parse(JSON.stringify(detail, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))));
+}
+
 export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
   await db.operatorAction.create({
     data: {
@@ -32,7 +39,22 @@ export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
       fenceSeen: a.fenceSeen ?? null,
       reason: a.reason,
       result: a.result,
-      detail: a.detail === undefined ? null : typeof a.detail === "string" ? a.detail : JSON.stringify(a.detail, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      detail: a.detail === undefined ? null : detailText(a.detail),
     },
   });
+}
+
+/**
+ * True when a row's group, topic, tag and key are what the caller said it was shown, not read
+ * from a claim: the claim was gone when the action was tried, so nothing vouches for them. Such
+ * rows are kept (the attempt is part of the trail) but every view marks them unverified.
+ */
+export function identityGivenByCaller(detail: string | null): boolean {
+  if (!detail) return false;
+  try {
+    const d: unknown = JSON.parse(detail);
+    return typeof d === "object" && d !== null && (d as { identityFrom?: unknown }).identityFrom === "shown";
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,7 @@
  */
 import { prisma } from "../db/prisma";
 import type { DedupClaim } from "../generated/prisma/client";
+import { identityGivenByCaller } from "../operator/audit";
 import { viewKey, type KeyView } from "./keys";
 import { viewEvent, type EventView } from "./listRecentEvents";
 
@@ -33,7 +34,7 @@ export type TimelineEntry =
   | { type: "claimed"; ts: Date; owner: string; msgId: string }
   | { type: "done"; ts: Date; owner: string }
   | ({ type: "event" } & EventView)
-  | { type: "action"; id: string; ts: Date; actor: string; action: string; reason: string; result: string; fenceSeen: string | null; detail: string | null };
+  | { type: "action"; id: string; ts: Date; actor: string; action: string; reason: string; result: string; fenceSeen: string | null; detail: string | null; identityUnverified: boolean };
 
 export interface KeyHistory extends KeyView {
   consumerGroup: string;
@@ -124,6 +125,7 @@ async function historiesFor(t: Target, now: Date): Promise<KeyHistory[]> {
       result: a.result,
       fenceSeen: a.fenceSeen === null ? null : a.fenceSeen.toString(),
       detail: a.detail,
+      identityUnverified: identityGivenByCaller(a.detail),
     });
   }
   // Stable: entries with equal timestamps keep their insertion order (claim, events, actions).

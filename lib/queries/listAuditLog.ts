@@ -1,6 +1,8 @@
 /** The audit log, newest first, filtered; paged by id (`before`) so new rows never shift a page. */
 import { prisma } from "../db/prisma";
 import type { Prisma } from "../generated/prisma/client";
+import { identityGivenByCaller } from "../operator/audit";
+import { redactUrlsInStoredText } from "../redact-url";
 import { viewKey, type KeyView } from "./keys";
 
 export interface AuditFilter {
@@ -26,6 +28,8 @@ export interface AuditEntry {
   reason: string;
   result: string;
   detail: string | null;
+  /** Group, topic, tag and key as the caller described them (the claim was gone): not verified. */
+  identityUnverified: boolean;
 }
 
 /**
@@ -55,7 +59,9 @@ export async function listAuditLog(f: AuditFilter): Promise<{ entries: AuditEntr
     fenceSeen: r.fenceSeen === null ? null : r.fenceSeen.toString(),
     reason: r.reason,
     result: r.result,
-    detail: r.detail,
+    // Rows filed before URLs were redacted on write still hold them.
+    detail: r.detail === null ? null : redactUrlsInStoredText(r.detail),
+    identityUnverified: identityGivenByCaller(r.detail),
   }));
   return { entries, nextBefore: rows.length > f.limit ? entries[entries.length - 1].id : null };
 }

@@ -5,7 +5,7 @@
  */
 import type { Snapshot, World } from "./world";
 
-export const ERROR_CODES = new Set(["bad_request", "unauthenticated", "forbidden", "csrf", "not_found", "conflict", "rate_limited", "unavailable", "internal"]);
+export const ERROR_CODES = new Set(["bad_request", "unauthenticated", "forbidden", "csrf", "not_found", "conflict", "payload_too_large", "rate_limited", "unavailable", "internal"]);
 
 export interface Answer {
   status: number;

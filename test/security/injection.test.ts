@@ -1,6 +1,6 @@
 /**
  * SQL- and script-injection strings as message keys, group names, reasons, emails and token
- * names: written by the runtime's own SQL (lib/dedup/claim-store, events) and by the API, read
+ * names: written by the runtime's own SQL (workers/runtime/src/sql) and by the API, read
  * back byte-exact from the database and from every API that shows them, and never able to
  * widen a search, reach another row or break a query.
  */

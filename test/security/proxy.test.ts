@@ -1,8 +1,9 @@
 /**
  * proxy.ts: a path with a malformed percent-escape is a 400 (the API's error shape under /api),
  * never Next.js's bare 500; a method an API route does not export is a 405 in the API's error
- * shape with an Allow header, never Next.js's empty 405; everything else passes through
- * untouched. The same is checked against the real server in e2e/hostile.spec.ts.
+ * shape with an Allow header, never Next.js's empty 405; everything else passes through; every
+ * answer carries the security headers, pages a per-request CSP nonce. The same is checked
+ * against the real server in e2e/hostile.spec.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { NextRequest } from "next/server";
@@ -65,9 +66,38 @@ describe("proxy", () => {
     }
   });
 
-  it("is only called for /api and for paths with %", () => {
-    // Each matcher reads the same as a path pattern and as a regular expression.
-    const [api, percent] = config.matcher.map((m) => new RegExp(`^${m.replace(":path*", ".*")}$`));
-    expect([api.test("/api/overview"), api.test("/groups/orders"), percent.test("/groups/%E0"), percent.test("/groups/orders")]).toEqual([true, false, true, false]);
+  it("runs for every path but the hashed build assets", () => {
+    const [matcher] = config.matcher;
+    const matches = (path: string) => new RegExp(`^${matcher}$`).test(path);
+    expect(["/", "/login", "/groups/orders", "/api/overview", "/groups/%E0"].every(matches)).toBe(true);
+    expect(["/_next/static/chunks/app.js", "/_next/image", "/favicon.ico"].some(matches)).toBe(false);
+  });
+});
+
+describe("security headers", () => {
+  const STATIC = { "x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "same-origin" };
+  const headersOf = (res: Response) => Object.fromEntries(Object.keys(STATIC).map((h) => [h, res.headers.get(h)]));
+
+  it("API answers — passed through or refused here — forbid framing, sniffing and loading anything", () => {
+    for (const res of [call("/api/overview"), call("/api/users/42", "POST"), call("/api/groups/%E0%A4%A"), call("/groups/%E0%A4%A")]) {
+      expect(headersOf(res)).toEqual(STATIC);
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    }
+  });
+
+  it("pages get a CSP whose only inline scripts are the ones carrying this request's fresh nonce", () => {
+    const [a, b] = [call("/login"), call("/groups/orders")];
+    expect(headersOf(a)).toEqual(STATIC);
+    const csp = a.headers.get("content-security-policy")!;
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{24}$/);
+    expect(csp).toContain(`script-src 'self' 'nonce-${nonce}' 'strict-dynamic';`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(b.headers.get("content-security-policy")).not.toContain(nonce);
+    // Next.js's renderer reads the nonce from the request's policy (forwarded as a request header).
+    expect(a.headers.get("x-middleware-request-content-security-policy")).toBe(csp);
+    expect(a.headers.get("x-middleware-request-x-nonce")).toBe(nonce);
   });
 });

@@ -4,6 +4,7 @@ import type { GroupTopicStats } from "./consumption";
 import { summarize, type MessageSummary } from "./convert";
 import type { BrokerEvent } from "./events";
 import type { RetryBackoff } from "./options";
+import type { TopicType } from "./topic-types";
 
 export interface BrokerStats {
   topics: Record<string, { sent: number; stored: number; queues: number }>;
@@ -30,7 +31,10 @@ export interface DevBrokerAdmin {
   setReplayWindowS(seconds: number): void;
   /** Retry policy (max attempts, backoff) handed to this group's clients from their next settings sync. */
   setGroupPolicy(group: string, policy: Partial<RetryBackoff>): void;
-  createTopic(name: string, queues?: number): void;
+  /** `type`: the message type it accepts (default NORMAL, as a topic created without the attribute). */
+  createTopic(name: string, queues?: number, type?: TopicType): void;
+  /** Make a consumer group known (matters only with autoCreateGroups off). */
+  createGroup(name: string): void;
   /**
    * Corrupt a stored message in transit: its body digest no longer matches, so clients flag every
    * delivery of it `corrupted` (a damaged body on the wire). False when no such message is stored.
@@ -61,7 +65,8 @@ export function createAdmin(broker: Broker): DevBrokerAdmin {
       }
       broker.groupPolicies.set(group, { ...broker.groupPolicies.get(group), ...policy });
     },
-    createTopic: (name, queues) => void broker.store.ensureTopic(name, queues),
+    createTopic: (name, queues, type) => void broker.store.ensureTopic(name, queues, type),
+    createGroup: (name) => void broker.groups.add(name),
     corruptMessage: (topic, msgId) => {
       const msg = broker.store.list(topic).find((m) => m.msgId === msgId);
       if (msg) msg.digest = "0".repeat(msg.digest.length);

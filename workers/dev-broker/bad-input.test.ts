@@ -2,22 +2,19 @@
  * Malformed and hostile requests, sent with a bare gRPC client: every one gets the RocketMQ v2
  * status code a proxy would use, garbage bytes get a gRPC error, and the broker keeps serving.
  */
-import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, def, durationOfMs, grpcPb, resourceOf, svc } from "./proto";
+import { call as rawCall, metadata, rawClient, receive as rawReceive, type RawClient } from "./fixtures/raw";
+import { Code, def, durationOfMs, resourceOf, svc } from "./proto";
 import { startDevBroker, type DevBroker } from "./index";
 
 let broker: DevBroker;
-let client: InstanceType<typeof grpcPb.MessagingServiceClient>;
-const md = () => {
-  const m = new Metadata();
-  m.set("x-mq-client-id", "bad-input-test");
-  return m;
-};
+let client: RawClient;
+const md = () => metadata("bad-input-test");
 
 beforeAll(async () => {
   broker = await startDevBroker({ port: 0, autoCreateTopics: false, topics: ["known"] });
-  client = new grpcPb.MessagingServiceClient(broker.endpoint, credentials.createInsecure());
+  client = rawClient(broker.endpoint);
 });
 afterAll(async () => {
   client.close();
@@ -25,20 +22,8 @@ afterAll(async () => {
 });
 
 type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
-/** Call a unary method; `Res` (the response class) only pins the result type of the overloaded stub. */
-function call<Res>(_Res: new () => Res, fn: unknown, req: unknown): Promise<Res> {
-  const method = fn as Unary<unknown, Res>;
-  return new Promise((resolve, reject) => method.call(client, req, md(), (err, res) => (err ? reject(err) : resolve(res))));
-}
-function receive(req: InstanceType<typeof svc.ReceiveMessageRequest>): Promise<InstanceType<typeof svc.ReceiveMessageResponse>[]> {
-  return new Promise((resolve, reject) => {
-    const frames: InstanceType<typeof svc.ReceiveMessageResponse>[] = [];
-    const stream = client.receiveMessage(req, md());
-    stream.on("data", (f) => frames.push(f));
-    stream.on("end", () => resolve(frames));
-    stream.on("error", reject);
-  });
-}
+const call = <Res>(Res: new () => Res, fn: unknown, req: unknown) => rawCall(client, Res, fn, req, md());
+const receive = (req: InstanceType<typeof svc.ReceiveMessageRequest>) => rawReceive(client, req, md());
 const codeOf = (res: { getStatus(): { getCode(): number } | undefined }) => res.getStatus()?.getCode();
 const queue = (topic: string, id = 0) => new def.MessageQueue().setTopic(resourceOf(topic)).setId(id);
 
@@ -52,8 +37,8 @@ describe("bad input", () => {
     expect(ok.getMessageQueuesList().map((q) => q.getId())).toEqual([0, 1, 2, 3]);
   });
 
-  it("SendMessage: empty batch, empty body, bad tag, unknown topic", async () => {
-    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest()))).toBe(Code.BAD_REQUEST);
+  it("SendMessage: empty batch, empty body, bad tag, unknown topic, no message id", async () => {
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest()))).toBe(Code.MESSAGE_CORRUPTED);
     const msg = (topic: string, body: string, tag?: string) => {
       const sp = new def.SystemProperties().setMessageId("X1");
       if (tag !== undefined) sp.setTag(tag);
@@ -61,12 +46,14 @@ describe("bad input", () => {
     };
     expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "")])))).toBe(Code.MESSAGE_BODY_EMPTY);
     expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "x", "a|b")])))).toBe(Code.ILLEGAL_MESSAGE_TAG);
-    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("nope", "x")])))).toBe(Code.TOPIC_NOT_FOUND);
-    // A message without system properties still gets an id and is stored.
+    // An unknown topic has no message type (UNSPECIFIED), so the type check refuses it first.
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("nope", "x")])))).toBe(Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+    // A message without a message id is refused (the proxy never assigns one).
     const bare = new def.Message().setTopic(resourceOf("known")).setBody(Buffer.from("no props"));
-    const res = await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([bare]));
+    expect(codeOf(await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([bare])))).toBe(Code.ILLEGAL_MESSAGE_ID);
+    const res = await call(svc.SendMessageResponse, client.sendMessage, new svc.SendMessageRequest().setMessagesList([msg("known", "stored")]));
     expect(codeOf(res)).toBe(Code.OK);
-    expect(res.getEntriesList()[0].getMessageId()).toMatch(/^[0-9A-F]{34}$/);
+    expect(res.getEntriesList()[0].getMessageId()).toBe("X1");
     expect(broker.admin.stats().topics.known.sent).toBe(1);
   });
 
@@ -78,24 +65,26 @@ describe("bad input", () => {
     expect(codeOf(await call(svc.AckMessageResponse, client.ackMessage, new svc.AckMessageRequest().setTopic(resourceOf("known"))))).toBe(Code.ILLEGAL_CONSUMER_GROUP);
 
     const change = new svc.ChangeInvisibleDurationRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("x");
-    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.ILLEGAL_INVISIBLE_TIME); // no duration
-    change.setInvisibleDuration(durationOfMs(1000));
+    change.setInvisibleDuration(durationOfMs(13 * 3600 * 1000));
+    expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.ILLEGAL_INVISIBLE_TIME); // over 12 h
+    change.setInvisibleDuration(undefined); // absent = 0: accepted
     expect(codeOf(await call(svc.ChangeInvisibleDurationResponse, client.changeInvisibleDuration, change))).toBe(Code.INVALID_RECEIPT_HANDLE);
 
     const fwd = new svc.ForwardMessageToDeadLetterQueueRequest().setGroup(resourceOf("g")).setTopic(resourceOf("known")).setReceiptHandle("");
     expect(codeOf(await call(svc.ForwardMessageToDeadLetterQueueResponse, client.forwardMessageToDeadLetterQueue, fwd))).toBe(Code.INVALID_RECEIPT_HANDLE);
   });
 
-  it("ReceiveMessage: missing invisible time, SQL filter, bad batch, unknown queue → one status frame", async () => {
+  it("ReceiveMessage: invisible time over 12 h, SQL filter, bad batch, unknown queue → one status frame", async () => {
     const base = () => new svc.ReceiveMessageRequest().setGroup(resourceOf("g")).setMessageQueue(queue("known")).setBatchSize(1);
     const only = async (req: InstanceType<typeof svc.ReceiveMessageRequest>) => (await receive(req)).map((f) => f.getStatus()?.getCode());
-    expect(await only(base())).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
+    expect(await only(base().setInvisibleDuration(durationOfMs(13 * 3600 * 1000)))).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
     const sql = base().setAutoRenew(true).setFilterExpression(new def.FilterExpression().setType(def.FilterType.SQL).setExpression("a > 1"));
     expect(await only(sql)).toEqual([Code.UNSUPPORTED]);
     expect(await only(base().setAutoRenew(true).setBatchSize(0))).toEqual([Code.BAD_REQUEST]);
     expect(await only(base().setAutoRenew(true).setMessageQueue(queue("known", 99)))).toEqual([Code.BAD_REQUEST]);
     expect(await only(base().setAutoRenew(true).setMessageQueue(queue("nope")))).toEqual([Code.TOPIC_NOT_FOUND]);
-    expect(await only(new svc.ReceiveMessageRequest())).toEqual([Code.ILLEGAL_CONSUMER_GROUP]);
+    expect(await only(new svc.ReceiveMessageRequest())).toEqual([Code.ILLEGAL_TOPIC]); // the topic is checked before the group
+    expect(await only(base().setGroup(undefined))).toEqual([Code.ILLEGAL_CONSUMER_GROUP]);
     const empty = base().setInvisibleDuration(durationOfMs(1000)).setLongPollingTimeout(durationOfMs(50)).setGroup(resourceOf("fresh"));
     const frames = await receive(empty.setMessageQueue(queue("known")));
     // the one stored message is handed out; a second poll is empty (MESSAGE_NOT_FOUND)

@@ -12,9 +12,8 @@ import { LongPoll } from "./long-poll";
 import type { DevBrokerOptions, RetryBackoff } from "./options";
 import { def } from "./proto";
 import { Store } from "./store";
-import type { Endpoints as PbEndpoints, MessageQueue as PbMessageQueue } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
-
-export const ACCEPTED_TYPES = [def.MessageType.NORMAL, def.MessageType.FIFO, def.MessageType.DELAY, def.MessageType.TRANSACTION];
+import { acceptedTypes, parseTopicSpec, type TopicType } from "./topic-types";
+import type { Endpoints as PbEndpoints, MessageQueue as PbMessageQueue, Resource as PbResource } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
 
 export class Broker {
   readonly store: Store;
@@ -25,6 +24,8 @@ export class Broker {
   readonly longPoll = new LongPoll();
   readonly holding = new Holding();
   readonly groupPolicies = new Map<string, Partial<RetryBackoff>>();
+  /** Consumer groups created up front or by admin (only consulted when autoCreateGroups is off). */
+  readonly groups: Set<string>;
   /** Set once the server is bound. */
   port = 0;
   /** Closing: parked long polls answer empty instead of handing out messages. */
@@ -45,7 +46,15 @@ export class Broker {
       { maxAttempts: (g) => this.policyOf(g).maxAttempts, renewInvisibleMs: () => this.options.renewInvisibleS * 1000 },
       (topic) => this.longPoll.notify(topic),
     );
-    for (const t of options.topics) this.store.ensureTopic(t);
+    this.groups = new Set(options.groups);
+    for (const spec of options.topics) {
+      const { name, type } = parseTopicSpec(spec);
+      this.store.ensureTopic(name, undefined, type);
+    }
+  }
+
+  hasGroup(group: string): boolean {
+    return this.options.autoCreateGroups || this.groups.has(group);
   }
 
   policyOf(group: string): RetryBackoff {
@@ -96,14 +105,15 @@ export class Broker {
     return new def.Endpoints().setScheme(def.AddressScheme.IPV4).setAddressesList([new def.Address().setHost(this.options.host).setPort(this.port)]);
   }
 
-  messageQueuePb(topic: string, queueId: number, endpoints: PbEndpoints): PbMessageQueue {
+  /** `topic`: the resource as the client named it (RouteActivity echoes it, namespace included). */
+  messageQueuePb(topic: PbResource, type: TopicType, queueId: number, endpoints: PbEndpoints): PbMessageQueue {
     const broker = new def.Broker().setName(this.options.brokerName).setId(0).setEndpoints(endpoints);
     return new def.MessageQueue()
-      .setTopic(new def.Resource().setName(topic))
+      .setTopic(topic)
       .setId(queueId)
       .setPermission(def.Permission.READ_WRITE)
       .setBroker(broker)
-      .setAcceptMessageTypesList(ACCEPTED_TYPES);
+      .setAcceptMessageTypesList(acceptedTypes(type));
   }
 
   get storeHost(): string {

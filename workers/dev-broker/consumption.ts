@@ -13,6 +13,7 @@ import type { EventLog } from "./events";
 import type { Faults } from "./faults";
 import { Code } from "./proto";
 import { decodeReceipt, encodeReceipt, nextDeliverySeq } from "./receipt";
+import { EXPIRED_HANDLE } from "./validate";
 import type { Store, StoredMessage } from "./store";
 import { Subscription, type Delivery, type Entry, type GroupTopicStats, type QueueState, type ReceiveQuery } from "./subscription";
 
@@ -99,7 +100,7 @@ export class Consumption {
 
   ack(group: string, topic: string, handle: string, msgId: string): { code: CodeValue; message: string } {
     const found = this.#lookup(group, topic, handle, msgId);
-    if (!found) return { code: Code.INVALID_RECEIPT_HANDLE, message: "receipt handle is expired or unknown" };
+    if (!found) return EXPIRED_HANDLE;
     const { sub, qs, entry, msg } = found;
     if (this.faults.shouldDropAck()) {
       sub.stats.ackDropped++;
@@ -120,7 +121,7 @@ export class Consumption {
   /** Nack / extend: the delivery gets a new handle and becomes visible after `durationMs`. */
   changeInvisible(group: string, topic: string, handle: string, msgId: string, durationMs: number): { code: CodeValue; message: string; receipt?: string } {
     const found = this.#lookup(group, topic, handle, msgId);
-    if (!found) return { code: Code.INVALID_RECEIPT_HANDLE, message: "receipt handle is expired or unknown" };
+    if (!found) return EXPIRED_HANDLE;
     const { sub, entry, msg } = found;
     entry.autoRenew = false;
     entry.visibleAtMs = Date.now() + durationMs;
@@ -132,7 +133,7 @@ export class Consumption {
 
   forwardToDeadLetter(group: string, topic: string, handle: string, msgId: string): { code: CodeValue; message: string } {
     const found = this.#lookup(group, topic, handle, msgId);
-    if (!found) return { code: Code.INVALID_RECEIPT_HANDLE, message: "receipt handle is expired or unknown" };
+    if (!found) return EXPIRED_HANDLE;
     found.qs.inflight.delete(found.entry.offset);
     if (found.msg) this.#deadLetter(group, found.sub, found.msg, found.entry.attempt);
     return { code: Code.OK, message: "OK" };

@@ -19,11 +19,10 @@ export class Holding {
     return handle;
   }
 
-  /** Returns the transaction id. */
-  holdHalf(msg: Held): string {
-    const txId = randomUUID();
-    this.#half.set(txId, msg);
-    return txId;
+  /** Keyed by the message id, which is the transaction id (TransactionalMessageBridge). */
+  holdHalf(msg: Held): { transactionId: string } {
+    this.#half.set(msg.msgId, msg);
+    return { transactionId: msg.msgId };
   }
 
   recall(handle: string): Held | undefined {

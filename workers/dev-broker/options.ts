@@ -16,9 +16,21 @@ export interface DevBrokerOptions {
   host: string;
   /** Queues per topic (RocketMQ default is 8 on a broker; 4 keeps v4 demos readable). */
   queues: number;
-  /** Topics created at start (others are created on first use unless autoCreateTopics is false). */
+  /**
+   * Topics created at start, "name" or "name:TYPE" (NORMAL, FIFO, DELAY, TRANSACTION, MIXED; no
+   * type = NORMAL). Others are created on first use, NORMAL, unless autoCreateTopics is false.
+   */
   topics: string[];
   autoCreateTopics: boolean;
+  /** The proxy's topic message type check (enableTopicMessageTypeCheck; on by default, as there). */
+  validateMessageType: boolean;
+  /** Consumer groups known from the start; with autoCreateGroups false (the broker's autoCreateSubscriptionGroup) only these may receive. */
+  groups: string[];
+  autoCreateGroups: boolean;
+  /** Smallest invisible time a receive may ask for (the proxy's minInvisibleTimeMillsForRecv is 10 s; 0 here so tests can use short times). */
+  minInvisibleS: number;
+  /** Access keys; when any are given every call must carry a valid request signature (auth.ts). */
+  acl: { accessKey: string; secretKey: string }[];
   /** A client with no open stream and no call for this long is gone: its auto-renewed messages return. */
   heartbeatTimeoutS: number;
   /** A client with an open stream but no call at all for this long is also gone (half-open connection). */
@@ -59,6 +71,11 @@ export const defaultOptions: DevBrokerOptions = {
   queues: 4,
   topics: [],
   autoCreateTopics: true,
+  validateMessageType: true,
+  groups: [],
+  autoCreateGroups: true,
+  minInvisibleS: 0,
+  acl: [],
   heartbeatTimeoutS: 15,
   idleTimeoutS: 45,
   maxAttemptsDefault: 16,
@@ -80,6 +97,7 @@ export function resolveOptions(partial: Partial<DevBrokerOptions>): DevBrokerOpt
   if (!(o.dropAckRatio >= 0 && o.dropAckRatio <= 1)) throw new RangeError("dropAckRatio must be within 0..1");
   if (!(o.heartbeatTimeoutS > 0)) throw new RangeError("heartbeatTimeoutS must be > 0");
   if (!Number.isInteger(o.maxAttemptsDefault) || o.maxAttemptsDefault < 1) throw new RangeError("maxAttemptsDefault must be a positive integer");
+  if (!(o.minInvisibleS >= 0)) throw new RangeError("minInvisibleS must be >= 0");
   return o;
 }
 

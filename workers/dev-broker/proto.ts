@@ -35,6 +35,10 @@ export function statusOf(code: CodeValue, message = ""): DefinitionPb.Status {
   return new def.Status().setCode(code).setMessage(message);
 }
 
+export function statusOfProblem(p: { code: CodeValue; message: string }): DefinitionPb.Status {
+  return statusOf(p.code, p.message);
+}
+
 export function okStatus(): DefinitionPb.Status {
   return statusOf(Code.OK, "OK");
 }

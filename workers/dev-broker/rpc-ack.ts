@@ -2,11 +2,9 @@
 import type { ChangeInvisibleDurationRequest, ForwardMessageToDeadLetterQueueRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
 import type { AckRequest, AckResponse, PlainStatus } from "./codec";
-import { Code, msOfDuration, okStatus, statusOf, svc } from "./proto";
+import { Code, msOfDuration, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
-import { checkGroup, checkTopic } from "./validate";
-
-const MAX_INVISIBLE_MS = 12 * 3600 * 1000;
+import { checkGroup, checkInvisibleTime, checkTopic } from "./validate";
 
 export function ackHandlers(broker: Broker) {
   const log = broker.options.logger;
@@ -46,10 +44,10 @@ export function ackHandlers(broker: Broker) {
       const topic = req.getTopic()?.getName();
       const bad = checkGroup(group) ?? checkTopic(topic);
       if (bad) return res.setStatus(statusOf(bad.code, bad.message));
-      const ms = msOfDuration(req.getInvisibleDuration());
-      if (ms === undefined || ms < 0 || ms > MAX_INVISIBLE_MS) {
-        return res.setStatus(statusOf(Code.ILLEGAL_INVISIBLE_TIME, "invisible_duration must be within [0, 12h]"));
-      }
+      // An absent duration reads as 0 (proto3), which GrpcValidator accepts: visible at once.
+      const ms = msOfDuration(req.getInvisibleDuration()) ?? 0;
+      const badTime = checkInvisibleTime(ms);
+      if (badTime) return res.setStatus(statusOfProblem(badTime));
       touch(call.metadata);
       const r = broker.consumption.changeInvisible(group!, topic!, req.getReceiptHandle(), req.getMessageId(), ms);
       res.setStatus(statusOf(r.code, r.message));

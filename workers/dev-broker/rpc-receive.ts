@@ -8,15 +8,14 @@ import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-cli
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
 import { encodeDelivery } from "./codec";
-import { Code, msOfDuration, okStatus, statusOf, svc, timestampOfMs } from "./proto";
+import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc, timestampOfMs } from "./proto";
 import { clientIdOf } from "./rpc-util";
-import { checkGroup, checkTopic, isProblem, parseFilter, type Problem } from "./validate";
+import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, parseFilter, topicNotFound, type Problem } from "./validate";
 
 /** Message frames are written pre-encoded (codec.ts), status frames as generated messages. */
 type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
 
 const MAX_BATCH = 1000;
-const MAX_INVISIBLE_MS = 12 * 3600 * 1000;
 const PUSH_CONSUMER = 2;
 const SIMPLE_CONSUMER = 3;
 
@@ -39,18 +38,17 @@ async function serve(broker: Broker, call: Call): Promise<void> {
   const filter = parseFilter(req.getFilterExpression());
   const batch = req.getBatchSize();
   const bad: Problem | undefined =
-    checkGroup(group) ??
     checkTopic(topicName) ??
+    checkGroup(group) ??
+    (autoRenew ? undefined : checkInvisibleTime(invisibleMs ?? 0, broker.options.minInvisibleS * 1000)) ??
     (isProblem(filter) ? filter : undefined) ??
     (batch < 1 || batch > MAX_BATCH ? { code: Code.BAD_REQUEST, message: `batch_size must be 1..${MAX_BATCH}` } : undefined) ??
-    (!autoRenew && (invisibleMs === undefined || invisibleMs <= 0 || invisibleMs > MAX_INVISIBLE_MS)
-      ? { code: Code.ILLEGAL_INVISIBLE_TIME, message: "invisible_duration must be within (0, 12h] without auto_renew" }
-      : undefined) ??
     (pollMs < 0 ? { code: Code.ILLEGAL_POLLING_TIME, message: "long_polling_timeout must be >= 0" } : undefined);
   if (bad) return finish(call, statusOf(bad.code, bad.message));
   if (isProblem(filter)) return; // narrowed above; keeps the types honest
   const topic = broker.store.getTopic(topicName!);
-  if (!topic) return finish(call, statusOf(Code.TOPIC_NOT_FOUND, `topic ${topicName} does not exist`));
+  if (!topic) return finish(call, statusOfProblem(topicNotFound(topicName!)));
+  if (!broker.hasGroup(group!)) return finish(call, statusOfProblem(groupNotFound(group!)));
   const requestedQueue = req.getMessageQueue()?.getId() ?? -1;
   if (requestedQueue >= topic.queues.length) return finish(call, statusOf(Code.BAD_REQUEST, `queue ${requestedQueue} does not exist`));
   // Pop semantics (what the proxy does): a receive takes from every queue of the broker unless a

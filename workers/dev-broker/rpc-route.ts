@@ -2,9 +2,9 @@
 import type { QueryAssignmentRequest, QueryRouteRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import { assignV4Queues } from "./assignments";
 import type { Broker } from "./broker";
-import { Code, def, okStatus, statusOf, svc } from "./proto";
+import { Code, def, okStatus, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
-import { checkGroup, checkTopic } from "./validate";
+import { checkGroup, checkTopic, topicNotFound } from "./validate";
 
 const PUSH_CONSUMER = 2;
 
@@ -22,9 +22,10 @@ export function routeHandlers(broker: Broker) {
       const clientId = clientIdOf(call.metadata);
       if (clientId) broker.registry.touch(clientId);
       const topic = broker.store.getTopic(name!) ?? (broker.options.autoCreateTopics ? broker.store.ensureTopic(name!) : undefined);
-      if (!topic) return res.setStatus(statusOf(Code.TOPIC_NOT_FOUND, `topic ${name} does not exist`));
+      if (!topic) return res.setStatus(statusOfProblem(topicNotFound(name!)));
       const endpoints = broker.endpointsFor(req.getEndpoints());
-      return res.setStatus(okStatus()).setMessageQueuesList(topic.queues.map((_, id) => broker.messageQueuePb(topic.name, id, endpoints)));
+      const resource = req.getTopic()!;
+      return res.setStatus(okStatus()).setMessageQueuesList(topic.queues.map((_, id) => broker.messageQueuePb(resource, topic.type, id, endpoints)));
     },
     log,
   );
@@ -41,13 +42,13 @@ export function routeHandlers(broker: Broker) {
       const clientId = clientIdOf(call.metadata);
       if (!clientId) return res.setStatus(statusOf(Code.CLIENT_ID_REQUIRED, "x-mq-client-id is required"));
       const topic = broker.store.getTopic(topicName!);
-      if (!topic) return res.setStatus(statusOf(Code.TOPIC_NOT_FOUND, `topic ${topicName} does not exist`));
+      if (!topic) return res.setStatus(statusOfProblem(topicNotFound(topicName!)));
       broker.registry.touch(clientId, { type: PUSH_CONSUMER, group, topics: [topicName!] });
       const endpoints = broker.endpointsFor(req.getEndpoints());
       let queueIds = [-1]; // pop mode: one assignment per broker, queue id -1, same for every client
       if (broker.faults.v4Mode) queueIds = assignV4Queues(broker, group!, topic.name, topic.queues.length, clientId);
       else broker.consumption.setOwners(group!, topic.name, []); // a later switch to v4 starts fresh
-      const assignments = queueIds.map((id) => new def.Assignment().setMessageQueue(broker.messageQueuePb(topic.name, id, endpoints)));
+      const assignments = queueIds.map((id) => new def.Assignment().setMessageQueue(broker.messageQueuePb(req.getTopic()!, topic.type, id, endpoints)));
       return res.setStatus(okStatus()).setAssignmentsList(assignments);
     },
     log,

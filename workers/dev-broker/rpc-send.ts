@@ -1,15 +1,40 @@
 /** SendMessage, EndTransaction and RecallMessage. */
 import type { EndTransactionRequest, RecallMessageRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
-import type { PlainStatus, SendRequest, SendResponse } from "./codec";
-import { newMessageId } from "./message-id";
+import type { PlainStatus, SendRequest, SendResponse, SentMessage } from "./codec";
+import { asStored, typeSeenByConsumers } from "./properties";
 import { Code, def, okStatus, statusOf, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
-import { checkSent, checkTopic, type Problem } from "./validate";
+import { checkTopicType, sentMessageType } from "./topic-types";
+import { checkSent, checkTopic, topicNotFound, type Problem } from "./validate";
 
-const MAX_BATCH = 1024;
 const OK: PlainStatus = { code: Code.OK, message: "OK" };
 const failed = (status: PlainStatus): SendResponse => ({ status, entries: [] });
+
+/**
+ * A batch is stored entirely or not at all, so all of it is checked first, in the order of
+ * SendMessageActivity.sendMessage / buildMessage, then ProducerProcessor (type check), then the
+ * route (topic not found).
+ */
+function checkBatch(broker: Broker, messages: SentMessage[]): Problem | undefined {
+  if (messages.length === 0) return { code: Code.MESSAGE_CORRUPTED, message: "no message to send" };
+  const topicName = messages[0].topic;
+  const bad = checkTopic(topicName);
+  if (bad) return bad;
+  const now = Date.now();
+  for (const m of messages) {
+    if (m.topic !== topicName) return { code: Code.MESSAGE_CORRUPTED, message: "topic in message is not same" };
+    const problem = checkSent(m, now);
+    if (problem) return problem;
+  }
+  let topic = broker.store.getTopic(topicName);
+  if (!topic && broker.options.autoCreateTopics) topic = broker.store.ensureTopic(topicName);
+  if (broker.options.validateMessageType && !topicName.startsWith("%RETRY%") && !topicName.startsWith("%DLQ%")) {
+    const wrongType = checkTopicType(topic?.type ?? "UNSPECIFIED", sentMessageType(messages[0]));
+    if (wrongType) return wrongType;
+  }
+  return topic ? undefined : topicNotFound(topicName);
+}
 
 export function sendHandlers(broker: Broker) {
   const log = broker.options.logger;
@@ -19,24 +44,17 @@ export function sendHandlers(broker: Broker) {
     svc.SendMessageResponse,
     (req, call) => {
       const { messages } = req; // decoded by codec.ts
-      if (messages.length === 0 || messages.length > MAX_BATCH) return failed({ code: Code.BAD_REQUEST, message: `a send carries 1..${MAX_BATCH} messages` });
       const clientId = clientIdOf(call.metadata);
       if (clientId) broker.registry.touch(clientId);
-      // Validate the whole batch first: a batch is stored entirely or not at all.
-      for (const m of messages) {
-        m.msgId ||= newMessageId();
-        const bad: Problem | undefined =
-          checkTopic(m.topic) ?? checkSent(m) ?? (m.topic !== messages[0].topic ? { code: Code.BAD_REQUEST, message: "a batch must target one topic" } : undefined);
-        if (bad) return failed(bad);
-      }
+      const bad = checkBatch(broker, messages);
+      if (bad) return failed(bad);
       const topicName = messages[0].topic;
-      if (!broker.store.getTopic(topicName)) {
-        if (!broker.options.autoCreateTopics) return failed({ code: Code.TOPIC_NOT_FOUND, message: `topic ${topicName} does not exist` });
-        broker.store.ensureTopic(topicName);
-      }
+      // SendMessageProcessor: the transaction id of every send is the message id (for a
+      // transactional half message too: EndTransaction names it by that id).
       const entries = messages.map((m): SendResponse["entries"][number] => {
-        const entry = { status: OK, messageId: m.msgId };
-        if (m.messageType === def.MessageType.TRANSACTION) return { ...entry, transactionId: broker.holding.holdHalf(m) };
+        const entry = { status: OK, messageId: m.msgId, transactionId: m.msgId };
+        asStored(m);
+        if (m.messageType === def.MessageType.TRANSACTION) return { ...entry, ...broker.holding.holdHalf(m) };
         if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) return { ...entry, recallHandle: broker.holding.delay(m, m.deliverAtMs) };
         return { ...entry, offset: broker.store.append(topicName, m).offset };
       });
@@ -58,6 +76,7 @@ export function sendHandlers(broker: Broker) {
       const outcome = broker.holding.endTransaction(req.getTransactionId(), req.getMessageId(), resolution === def.TransactionResolution.COMMIT);
       if (outcome === "unknown") return res.setStatus(statusOf(Code.INVALID_TRANSACTION_ID, "unknown transaction"));
       if (outcome) {
+        outcome.messageType = typeSeenByConsumers(outcome, true); // EndTransactionProcessor clears TRAN_MSG
         broker.store.append(outcome.topic, outcome);
         broker.longPoll.notify(outcome.topic);
       }

@@ -15,6 +15,7 @@ import { routeHandlers } from "./rpc-route";
 import { sendHandlers } from "./rpc-send";
 import { sessionHandlers, type TelemetryCall } from "./rpc-session";
 import { unary } from "./rpc-util";
+import { withAuthentication } from "./auth-guard";
 
 export interface DevBroker {
   /** "127.0.0.1:<port>" — what to pass as the client's `endpoints`. */
@@ -36,7 +37,9 @@ export async function startDevBroker(partial: Partial<DevBrokerOptions> = {}): P
     // throughput bench, and nothing reads it.
     "grpc.enable_channelz": 0,
   });
-  server.addService(withHotCodecs(grpcPb.MessagingServiceService), handlersFor(broker, telemetryCalls) as unknown as UntypedServiceImplementation);
+  const service = withHotCodecs(grpcPb.MessagingServiceService);
+  const handlers = handlersFor(broker, telemetryCalls) as unknown as UntypedServiceImplementation;
+  server.addService(service, options.acl.length > 0 ? withAuthentication(service, handlers, options.acl) : handlers);
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),

@@ -22,7 +22,7 @@ export function settingsFor(broker: Broker, fromClient: Settings): Settings {
   const publishing = fromClient.getPublishing();
   if (publishing) {
     out.setBackoffPolicy(backoff(PRODUCER_BACKOFF.maxAttempts, PRODUCER_BACKOFF.initialMs, PRODUCER_BACKOFF.maxMs, PRODUCER_BACKOFF.multiplier));
-    out.setPublishing(new def.Publishing().setTopicsList(publishing.getTopicsList()).setMaxBodySize(MAX_BODY_BYTES).setValidateMessageType(true));
+    out.setPublishing(new def.Publishing().setTopicsList(publishing.getTopicsList()).setMaxBodySize(MAX_BODY_BYTES).setValidateMessageType(broker.options.validateMessageType));
     return out;
   }
   const subscription = fromClient.getSubscription();

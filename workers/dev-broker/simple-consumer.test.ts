@@ -5,7 +5,7 @@
  */
 import { Producer, type MessageView, type SimpleConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { logger, sleep, startProducer, startSimpleConsumer } from "./fixtures/clients";
 import { def } from "./proto";
 import { startDevBroker, type DevBroker } from "./index";
@@ -102,6 +102,7 @@ describe("SimpleConsumer", () => {
 
   it("delayed messages wait for their delivery time; transactional ones for their commit", async () => {
     const topic = "simple-held";
+    broker.admin.createTopic(topic, undefined, "MIXED"); // one topic for both kinds (the type check is on)
     const producer = new Producer({ endpoints: broker.endpoint, namespace: "", logger, topics: [topic], checker: { check: async () => def.TransactionResolution.COMMIT } });
     await producer.startup();
     clients.push(producer);

@@ -4,6 +4,7 @@
  * Who consumed what lives in consumption.ts; this file never changes a stored message.
  */
 import { hash } from "node:crypto";
+import type { TopicType } from "./topic-types";
 
 export interface StoredMessage {
   topic: string;
@@ -53,6 +54,8 @@ export class Topic {
   constructor(
     readonly name: string,
     queueCount: number,
+    /** The kind of message it accepts (topic-types.ts). */
+    readonly type: TopicType = "NORMAL",
   ) {
     this.queues = Array.from({ length: queueCount }, () => new TopicQueue());
   }
@@ -76,10 +79,10 @@ export class Store {
     return this.topics.get(name);
   }
 
-  ensureTopic(name: string, queues = this.queueCount): Topic {
+  ensureTopic(name: string, queues = this.queueCount, type: TopicType = "NORMAL"): Topic {
     let topic = this.topics.get(name);
     if (!topic) {
-      topic = new Topic(name, queues);
+      topic = new Topic(name, queues, type);
       this.topics.set(name, topic);
     }
     return topic;

@@ -118,19 +118,26 @@ function Users() {
   );
 }
 
+/** Why a token stopped working, in words. */
+const REVOKED: Record<string, string> = {
+  revoked: "revoked",
+  owner_disabled: "revoked: owner disabled",
+  owner_password_reset: "revoked: owner's password reset",
+};
+
 function Tokens() {
   const { data, reload } = usePolling<Json<{ tokens: PublicToken[] }>>("/api/tokens", 30_000);
   const { run, error } = useAction();
-  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const [created, setCreated] = useState<{ name: string; token: string; expiresAt: string } | null>(null);
 
   async function create(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
     const f = new FormData(form);
     const days = Number(f.get("days"));
-    const res = await run((send) => send<{ token: string; name: string }>("/api/tokens", "POST", { name: f.get("name"), role: f.get("role"), ...(days > 0 ? { expiresInDays: days } : {}) }));
+    const res = await run((send) => send<{ token: string; name: string; expiresAt: string }>("/api/tokens", "POST", { name: f.get("name"), role: f.get("role"), ...(days > 0 ? { expiresInDays: days } : {}) }));
     if (res) {
-      setCreated({ name: res.name, token: res.token });
+      setCreated({ name: res.name, token: res.token, expiresAt: res.expiresAt });
       form.reset();
       reload();
     }
@@ -148,7 +155,7 @@ function Tokens() {
       <ErrorAlert error={error} />
       {created ? (
         <div className="notice" role="status">
-          Token <b>{created.name}</b> — copy it now, it is not shown again: <code className="secret">{created.token}</code>
+          Token <b>{created.name}</b> (expires {fmtTime(created.expiresAt)}) — copy it now, it is not shown again: <code className="secret">{created.token}</code>
         </div>
       ) : null}
       {data && data.tokens.length === 0 ? <EmptyState title="No API tokens yet." /> : null}
@@ -176,7 +183,11 @@ function Tokens() {
                 <td className="small">{t.expiresAt ? fmtTime(t.expiresAt) : "never"}</td>
                 <td>
                   {t.revokedAt ? (
-                    <span className="badge dead">revoked</span>
+                    <span className="badge dead" title={fmtTime(t.revokedAt)}>
+                      {REVOKED[t.revokedReason ?? "revoked"] ?? t.revokedReason}
+                    </span>
+                  ) : t.expiresAt && new Date(t.expiresAt) <= new Date() ? (
+                    <span className="badge dead">expired</span>
                   ) : (
                     <button type="button" onClick={() => revoke(t.id)}>
                       Revoke
@@ -198,7 +209,7 @@ function Tokens() {
           <RoleSelect name="role" defaultValue="viewer" />
         </label>
         <label>
-          Expires in (days, empty = never)
+          Expires in (days; empty = the default, 90 unless API_TOKEN_TTL_DAYS says otherwise)
           <input name="days" type="number" min={1} max={3650} />
         </label>
         <button type="submit" className="primary">

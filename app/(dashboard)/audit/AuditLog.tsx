@@ -7,6 +7,7 @@ import { EmptyState } from "@/app/components/EmptyState";
 import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { fmtTime, keyHref } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
+import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
 
 type Page = Json<{ entries: AuditEntry[]; nextBefore: string | null }>;
@@ -118,6 +119,7 @@ export function AuditLog() {
                           </Link>
                         </>
                       ) : null}
+                      {a.identityUnverified ? <UnverifiedBadge /> : null}
                     </>
                   ) : (
                     <span className="muted">{a.detail ?? "—"}</span>

@@ -8,6 +8,7 @@ import { ErrorAlert } from "@/app/components/ErrorAlert";
 import { CauseTag } from "@/app/components/EventsTable";
 import { fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
+import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { KeyHistory, TimelineEntry } from "@/lib/queries/findKeyHistory";
 
 type Search = { key: string; keyHex: string; msgId: string; group: string };
@@ -170,6 +171,7 @@ function Entry({ e }: { e: Json<TimelineEntry> }) {
         <span>
           <b>operator {e.action.replace(/_/g, " ")}</b> by {e.actor} — <span className={e.result === "ok" ? "good" : "bad"}>{e.result}</span>{" "}
           <span className="muted">“{e.reason}”</span>
+          {e.identityUnverified ? <UnverifiedBadge /> : null}
         </span>
       );
   }

@@ -22,7 +22,7 @@ const querySchema = z.object({
 /** GET /api/audit — operator actions, newest first; `before` = the previous page's nextBefore. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const q = parseQuery(req, querySchema);
   assertAllowed(canViewDashboard(auth), "reading the audit log", "viewer");
+  const q = parseQuery(req, querySchema);
   return json(await listAuditLog(q));
 });

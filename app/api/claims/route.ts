@@ -3,7 +3,7 @@ import { requireAuth } from "@/lib/auth/authenticate";
 import { json } from "@/lib/http/json";
 import { parseQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
-import { limitSchema, nameSchema } from "@/lib/http/schema";
+import { decimalIntSchema, limitSchema, nameSchema } from "@/lib/http/schema";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canViewDashboard } from "@/lib/permissions/roles";
 import { listStuckClaims } from "@/lib/queries/listStuckClaims";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 const querySchema = z.object({
   group: nameSchema.optional(),
   topic: nameSchema.optional(),
-  minStuckS: z.coerce.number().int().min(0).max(365 * 86400).optional(),
+  minStuckS: decimalIntSchema(0, 365 * 86400).optional(),
   ownerAlive: z.enum(["yes", "no", "any"]).default("any"),
   limit: limitSchema(200, 1000),
 });
@@ -21,7 +21,7 @@ const querySchema = z.object({
 /** GET /api/claims — stuck claims (lease run out), oldest first, with their owner's liveness. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const q = parseQuery(req, querySchema);
   assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
+  const q = parseQuery(req, querySchema);
   return json(await listStuckClaims({ ...q, ownerAlive: q.ownerAlive === "any" ? undefined : q.ownerAlive }));
 });

@@ -23,8 +23,8 @@ const querySchema = z
 /** GET /api/keys?key=…|keyHex=…|msgId=…[&group=…] — claim, events and operator actions of a key. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const q = parseQuery(req, querySchema);
   assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
+  const q = parseQuery(req, querySchema);
   const query: KeyQuery =
     q.msgId !== undefined ? { msgId: q.msgId, group: q.group } : { key: q.key !== undefined ? keyFromText(q.key) : keyFromHex(q.keyHex!), group: q.group };
   return json({ histories: await findKeyHistory(query) });

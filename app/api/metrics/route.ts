@@ -1,4 +1,5 @@
 import { requireAuth } from "@/lib/auth/authenticate";
+import { parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { renderMetrics } from "@/lib/metrics";
 import { assertAllowed } from "@/lib/permissions/assert";
@@ -13,6 +14,7 @@ export const dynamic = "force-dynamic";
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
   assertAllowed(canViewDashboard(auth), "reading metrics", "viewer");
+  parseNoQuery(req);
   const { contentType, body } = await renderMetrics();
   return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 });

@@ -15,7 +15,7 @@ const querySchema = z.object({ range: rangeSchema });
 /** GET /api/overview?range=15m|1h|24h|7d — one row per consumer group. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const { range } = parseQuery(req, querySchema);
   assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
+  const { range } = parseQuery(req, querySchema);
   return json(await getGroupOverview(range));
 });

@@ -3,7 +3,7 @@ import { requireAuth } from "@/lib/auth/authenticate";
 import { createUser, listUsers } from "@/lib/auth/users";
 import { conflict } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
-import { parseBody } from "@/lib/http/parse";
+import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { passwordSchema } from "@/lib/http/schema";
 import { mapDbError } from "@/lib/http/db-errors";
@@ -24,14 +24,16 @@ const createSchema = z.object({
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
   assertAllowed(canManageUsers(auth), "managing users", "admin");
+  parseNoQuery(req);
   return json({ users: await listUsers() });
 });
 
 /** POST /api/users { email, password, role } (admin). */
 export const POST = handle(async (req) => {
   const auth = await requireAuth(req);
-  const body = await parseBody(req, createSchema);
   assertAllowed(canManageUsers(auth), "managing users", "admin");
+  parseNoQuery(req);
+  const body = await parseBody(req, createSchema);
   try {
     const user = await createUser(body);
     await recordAction(prisma(), { actor: auth.actor, action: "user_create", reason: "", result: "ok", detail: { email: user.email, role: user.role } });

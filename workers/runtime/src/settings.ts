@@ -95,10 +95,11 @@ export function runtimeSettings(env: Env = process.env): RuntimeSettings {
   return out as RuntimeSettings;
 }
 
-let cached: RuntimeSettings | undefined;
-
-/** The process's settings, parsed once. */
+/**
+ * The process's settings, read when a consumer, processor or client is created (not on a hot
+ * path), so a change to process.env before that is seen — tests and services that set variables
+ * at start-up need no reset.
+ */
 export function settings(): RuntimeSettings {
-  cached ??= runtimeSettings();
-  return cached;
+  return runtimeSettings();
 }

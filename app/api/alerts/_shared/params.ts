@@ -1,20 +1,12 @@
 /** Route params and caller-dependent views shared by the /api/alerts routes. */
 import { z } from "zod";
 import type { EndpointView } from "@/lib/alerts/endpoint-store";
+import { idSchema } from "@/lib/http/schema";
 import { canManageAlerts, type Caller } from "@/lib/permissions/roles";
+import { redactUrl } from "@/lib/redact-url";
 
-export const idParams = z.object({ id: z.coerce.number().int().positive() });
+export const idParams = z.object({ id: idSchema });
 export type IdContext = { params: Promise<{ id: string }> };
-
-/** A webhook URL as a non-admin may see it: scheme and host only. */
-export function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.protocol}//${u.host}${u.pathname === "/" && !u.search ? "/" : "/…"}`;
-  } catch {
-    return "…";
-  }
-}
 
 /**
  * Endpoints for the caller. Admins see everything except the secret itself; viewers and

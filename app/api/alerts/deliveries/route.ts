@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
  */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const q = parseQuery(req, deliveryQuerySchema);
   assertAllowed(canViewDashboard(auth), "reading the delivery log", "viewer");
+  const q = parseQuery(req, deliveryQuerySchema);
   return json(await listDeliveries(q));
 });

@@ -1,7 +1,7 @@
 import { requireAuth } from "@/lib/auth/authenticate";
 import { createEndpoint, endpointCreateSchema, listEndpoints } from "@/lib/alerts/endpoint-store";
 import { json } from "@/lib/http/json";
-import { parseBody } from "@/lib/http/parse";
+import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageAlerts, canViewDashboard } from "@/lib/permissions/roles";
@@ -13,6 +13,7 @@ export const dynamic = "force-dynamic";
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
   assertAllowed(canViewDashboard(auth), "reading webhook endpoints", "viewer");
+  parseNoQuery(req);
   return json({ endpoints: (await listEndpoints()).map((e) => endpointFor(auth, e)) });
 });
 
@@ -22,7 +23,8 @@ export const GET = handle(async (req) => {
  */
 export const POST = handle(async (req) => {
   const auth = await requireAuth(req);
-  const body = await parseBody(req, endpointCreateSchema);
   assertAllowed(canManageAlerts(auth), "managing webhook endpoints", "admin");
+  parseNoQuery(req);
+  const body = await parseBody(req, endpointCreateSchema);
   return json({ endpoint: await createEndpoint(body, auth.actor) }, { status: 201 });
 });

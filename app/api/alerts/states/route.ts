@@ -18,7 +18,7 @@ const querySchema = z.object({
 /** GET /api/alerts/states?status=firing|resolved — alert state per (rule, group), newest first. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
-  const q = parseQuery(req, querySchema);
   assertAllowed(canViewDashboard(auth), "reading alerts", "viewer");
+  const q = parseQuery(req, querySchema);
   return json({ states: await listAlertStates(undefined, q) });
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isSecureRequest, sessionCookie } from "@/lib/auth/cookies";
 import { clientAddressOf, login } from "@/lib/auth/login";
 import { json } from "@/lib/http/json";
-import { parseBody } from "@/lib/http/parse";
+import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
@@ -11,6 +11,7 @@ const bodySchema = z.object({ email: z.string().trim().min(1).max(255), password
 
 /** POST /api/auth/login { email, password } → session cookie + the CSRF token for mutations. */
 export const POST = handle(async (req) => {
+  parseNoQuery(req);
   const body = await parseBody(req, bodySchema);
   const session = await login(body.email, body.password, clientAddressOf(req));
   return json(

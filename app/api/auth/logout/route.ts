@@ -3,6 +3,7 @@ import { clearedSessionCookie, isSecureRequest, readCookie, SESSION_COOKIE } fro
 import { deleteSession } from "@/lib/auth/sessions";
 import { badRequest } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
+import { parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
@@ -10,6 +11,7 @@ export const dynamic = "force-dynamic";
 /** POST /api/auth/logout (with x-csrf-token) — ends this browser session. */
 export const POST = handle(async (req) => {
   const auth = await requireAuth(req);
+  parseNoQuery(req);
   if (auth.via !== "session") throw badRequest("API tokens have no session to end; revoke the token instead");
   await deleteSession(readCookie(req.headers.get("cookie"), SESSION_COOKIE)!);
   return json({ ok: true }, { headers: { "set-cookie": clearedSessionCookie(isSecureRequest(req)) } });

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { requireAuth } from "@/lib/auth/authenticate";
 import { HttpError } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
-import { parseBody } from "@/lib/http/parse";
+import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { bigintSchema, nameSchema, reasonSchema } from "@/lib/http/schema";
 import { applyClaimActions, type ClaimAction } from "@/lib/operator/claim-actions";
@@ -33,8 +33,9 @@ const bodySchema = z.object({
 export function claimActionHandler(action: ClaimAction) {
   return handle(async (req) => {
     const auth = await requireAuth(req);
-    const body = await parseBody(req, bodySchema);
     assertAllowed(canReleaseClaim(auth), action === "release" ? "releasing a claim" : "marking a claim done", "operator");
+    parseNoQuery(req);
+    const body = await parseBody(req, bodySchema);
     const results = await applyClaimActions(action, body.claims, { actor: auth.actor, reason: body.reason });
     const refused = results.filter((r) => r.result !== "ok");
     if (refused.length === 0) return json({ results });

@@ -17,9 +17,9 @@ const querySchema = z.object({ range: rangeSchema });
 /** GET /api/groups/:group?range=… — series by cause, rebalances, workers, stuck claims, events. */
 export const GET = handle(async (req, ctx: { params: Promise<{ group: string }> }) => {
   const auth = await requireAuth(req);
+  assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
   const { group } = await parseParams(ctx.params, paramsSchema);
   const { range } = parseQuery(req, querySchema);
-  assertAllowed(canViewDashboard(auth), "reading the dashboard", "viewer");
   const detail = await getGroupDetail(group, range);
   if (!detail) throw notFound(`no consumer group named ${group} has reported anything yet`);
   return json(detail);

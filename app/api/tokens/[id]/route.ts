@@ -4,21 +4,23 @@ import { revokeApiToken } from "@/lib/auth/tokens";
 import { prisma } from "@/lib/db/prisma";
 import { notFound } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
-import { parseParams } from "@/lib/http/parse";
+import { parseNoQuery, parseParams } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
+import { idSchema } from "@/lib/http/schema";
 import { recordAction } from "@/lib/operator/audit";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageTokens } from "@/lib/permissions/roles";
 
 export const dynamic = "force-dynamic";
 
-const paramsSchema = z.object({ id: z.coerce.number().int().positive() });
+const paramsSchema = z.object({ id: idSchema });
 
 /** DELETE /api/tokens/:id — revoke (admin). The row stays, for the audit trail. */
 export const DELETE = handle(async (req, ctx: { params: Promise<{ id: string }> }) => {
   const auth = await requireAuth(req);
-  const { id } = await parseParams(ctx.params, paramsSchema);
   assertAllowed(canManageTokens(auth), "managing API tokens", "admin");
+  parseNoQuery(req);
+  const { id } = await parseParams(ctx.params, paramsSchema);
   if (!(await revokeApiToken(id))) throw notFound(`no live API token with id ${id}`);
   await recordAction(prisma(), { actor: auth.actor, action: "token_revoke", reason: "", result: "ok", detail: { id } });
   return json({ revoked: id });

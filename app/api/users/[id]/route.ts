@@ -4,16 +4,16 @@ import { countActiveAdmins, findUser, updateUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";
 import { conflict, notFound } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
-import { parseBody, parseParams } from "@/lib/http/parse";
+import { parseBody, parseNoQuery, parseParams } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
-import { passwordSchema } from "@/lib/http/schema";
+import { idSchema, passwordSchema } from "@/lib/http/schema";
 import { recordAction } from "@/lib/operator/audit";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageUsers, ROLES } from "@/lib/permissions/roles";
 
 export const dynamic = "force-dynamic";
 
-const paramsSchema = z.object({ id: z.coerce.number().int().positive() });
+const paramsSchema = z.object({ id: idSchema });
 const changeSchema = z
   .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: passwordSchema.optional() })
   .refine((c) => c.role !== undefined || c.disabled !== undefined || c.password !== undefined, "change at least one of role, disabled, password");
@@ -21,9 +21,10 @@ const changeSchema = z
 /** PATCH /api/users/:id { role?, disabled?, password? } (admin). Ends the user's sessions. */
 export const PATCH = handle(async (req, ctx: { params: Promise<{ id: string }> }) => {
   const auth = await requireAuth(req);
+  assertAllowed(canManageUsers(auth), "managing users", "admin");
+  parseNoQuery(req);
   const { id } = await parseParams(ctx.params, paramsSchema);
   const change = await parseBody(req, changeSchema);
-  assertAllowed(canManageUsers(auth), "managing users", "admin");
   const user = await findUser(id);
   if (!user) throw notFound(`no user with id ${id}`);
   const losesAdmin = user.role === "admin" && !user.disabled && ((change.role !== undefined && change.role !== "admin") || change.disabled === true);

@@ -1,7 +1,7 @@
 import { requireAuth } from "@/lib/auth/authenticate";
 import { revealEndpointSecret } from "@/lib/alerts/endpoint-store";
 import { json } from "@/lib/http/json";
-import { parseParams } from "@/lib/http/parse";
+import { parseNoQuery, parseParams } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageAlerts } from "@/lib/permissions/roles";
@@ -15,7 +15,8 @@ export const dynamic = "force-dynamic";
  */
 export const POST = handle(async (req, ctx: IdContext) => {
   const auth = await requireAuth(req);
-  const { id } = await parseParams(ctx.params, idParams);
   assertAllowed(canManageAlerts(auth), "reading a webhook secret", "admin");
+  parseNoQuery(req);
+  const { id } = await parseParams(ctx.params, idParams);
   return json(await revealEndpointSecret(id, auth.actor));
 });

@@ -1,7 +1,7 @@
 import { requireAuth } from "@/lib/auth/authenticate";
 import { sendTestNotification } from "@/lib/alerts/deliveries";
 import { json } from "@/lib/http/json";
-import { parseParams } from "@/lib/http/parse";
+import { parseNoQuery, parseParams } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageAlerts } from "@/lib/permissions/roles";
@@ -16,7 +16,8 @@ export const dynamic = "force-dynamic";
  */
 export const POST = handle(async (req, ctx: IdContext) => {
   const auth = await requireAuth(req);
-  const { id } = await parseParams(ctx.params, idParams);
   assertAllowed(canManageAlerts(auth), "sending a test notification", "admin");
+  parseNoQuery(req);
+  const { id } = await parseParams(ctx.params, idParams);
   return json(await sendTestNotification(id, auth.actor));
 });
