@@ -76,7 +76,11 @@ function inertStream(): TelemetryStream {
  * timer, which both take milliseconds — a 1 s backoff becomes 1 ms. Detected from the client's
  * own source, so a client that converts the unit itself is left alone.
  */
-export const NACK_DELAY_IN_SECONDS = /getNextAttemptDelay\([^)]*\)\s*\?\?\s*0;/.test(String(rmq.ProcessQueue));
+export function passesSecondsAsMs(processQueueSource: string): boolean {
+  return /getNextAttemptDelay\([^)]*\)\s*\?\?\s*0;/.test(processQueueSource);
+}
+
+export const NACK_DELAY_IN_SECONDS = passesSecondsAsMs(String(rmq.ProcessQueue));
 
 const inMs = new WeakMap<rmq.RetryPolicy, rmq.RetryPolicy>();
 
