@@ -2,7 +2,7 @@
  * Workarounds for rocketmq-client-nodejs 1.0.8 bugs, applied over the client's own seams — its
  * public/protected methods and the objects a client instance exposes — never by editing files in
  * node_modules. clients.ts applies them to every Producer / SimpleConsumer / PushConsumer it
- * builds; workers/runtime/README.md ("rocketmq-client-nodejs bugs") explains each one.
+ * builds; workers/runtime/README.md ("The RocketMQ client's bugs") explains each one.
  */
 import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
@@ -11,7 +11,7 @@ import type { ClientLogger } from "./logger.js";
 
 type TelemetryStream = ReturnType<rmq.BaseClient["createTelemetryStream"]>;
 
-/** What guardShutdown() needs of a client: the stream factory and its RPC manager. */
+/** The client method guardShutdown() wraps: every telemetry stream, first or reconnect, comes from it. */
 export interface GuardableClient {
   createTelemetryStream: rmq.BaseClient["createTelemetryStream"];
 }
