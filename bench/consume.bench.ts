@@ -20,9 +20,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pino from "pino";
-import { Producer } from "rocketmq-client-nodejs";
-import { clientLogger } from "@dedup-audit/runtime/rocketmq";
-import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { clientLogger, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { createTestDatabase } from "../test/support/db";
 import { forkBroker, type BrokerProcess } from "./fixtures/broker-process";
 import type { BenchContext, BenchRow } from "./types";

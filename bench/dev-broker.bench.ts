@@ -14,10 +14,9 @@
  */
 import { credentials, Metadata } from "@grpc/grpc-js";
 import pino from "pino";
-import { ConsumeResult, Producer, PushConsumer } from "rocketmq-client-nodejs";
+import { ConsumeResult } from "rocketmq-client-nodejs";
 import { grpcPb, svc } from "../workers/dev-broker/proto";
-import { clientLogger } from "@dedup-audit/runtime/rocketmq";
-import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { clientLogger, Producer, PushConsumer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { forkBroker, type BrokerProcess } from "./fixtures/broker-process";
 import { inParallel } from "./fixtures/in-parallel";
 import { forkProducer } from "./fixtures/producer-process";

@@ -1,5 +1,4 @@
-// Prepares a fresh `npm ci` checkout: generates the Prisma client, builds the runtime package,
-// patches the RocketMQ client
+// Prepares a fresh `npm ci` checkout: generates the Prisma client, builds the runtime package
 // and lists the API routes' methods. npm 11 skips dependency install scripts, so this runs from
 // prestart/pretest/prebuild instead of relying on postinstall. Idempotent and quick when nothing
 // changed.
@@ -29,10 +28,6 @@ const build = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-
 if (build.status !== 0) {
   process.stderr.write(`building @dedup-audit/runtime failed:\n${build.stdout}${build.stderr}`);
   process.exit(build.status ?? 1);
-}
-
-if (existsSync("scripts/patch-rocketmq-client.mjs")) {
-  await import("./patch-rocketmq-client.mjs");
 }
 
 // The HTTP methods each API route exports, for proxy.ts: Next.js answers a method a route does

@@ -2,8 +2,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pino from "pino";
-import { Producer } from "rocketmq-client-nodejs";
 import { startDevBroker, type DevBroker } from "../../workers/dev-broker/index";
+import { Producer } from "../../workers/runtime/src/rocketmq/clients";
 import { clientLogger } from "../../workers/runtime/src/rocketmq/logger";
 import { shutdownSafely } from "../../workers/runtime/src/rocketmq/shutdown";
 

@@ -3,10 +3,9 @@
  * stopped) to DEMO_TOPIC, with DEMO_RESEND_RATIO of them sent twice (same key, new msgId).
  *   tsx workers/demo-producer/main.ts
  */
-import { Producer } from "rocketmq-client-nodejs";
 import { config } from "../../lib/config";
 import { log } from "../../lib/log";
-import { clientLogger, connectionOptions, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { clientLogger, connectionOptions, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { sendOrders, type SendOrdersResult } from "./orders";
 
 const cfg = config();

@@ -1,7 +1,7 @@
 /**
  * A PushConsumer whose listener fails: the client nacks with ChangeInvisibleDuration using its
- * retry policy's delay. Unpatched 1.0.8 sends the delay in seconds as milliseconds (1 s → 1 ms,
- * near-immediate redelivery); patch "nack-delay-ms" (scripts/patch-rocketmq-client.mjs) fixes it.
+ * retry policy's delay. The 1.0.8 client sends the delay in seconds as milliseconds (1 s → 1 ms,
+ * near-immediate redelivery); the runtime's PushConsumer (getRetryPolicy() in milliseconds) fixes it.
  * The broker records the duration it was asked for, and the redelivery gap shows the effect.
  * After the group's max attempts the broker dead-letters the message.
  */

@@ -2,7 +2,7 @@
  * A producer and a push consumer in a child process: their own shutdown() completes and the
  * process then exits 0 by itself — also when the broker went away first (it ended the telemetry
  * streams, so 1.0.8 would reconnect every second forever, and NotifyClientTermination fails).
- * Relies on the client patches (patches/README.md) and clientLogger().
+ * Relies on the runtime's client subclasses (workers/runtime/src/rocketmq/client-guards.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "./fixtures/clients";
@@ -42,7 +42,7 @@ describe("client shutdown", () => {
     const broker = await startDevBroker({ port: 0, longPollingTimeoutS: 2 });
     cleanup.push(() => broker.close());
     const child = await runChild(broker, "shutdown-orphan");
-    // Its one message is acked (an unacked one would be retried for ever — see workers/rocketmq/shutdown.ts).
+    // Its one message is acked (an unacked one would be retried for ever — see workers/runtime/src/rocketmq/shutdown.ts).
     await waitUntil("acked", () => broker.admin.groupStats("shutdown-orphan-g", "shutdown-orphan").acked === 1);
     await broker.close(); // ends every telemetry stream from the server side
     await new Promise((r) => setTimeout(r, 1500)); // the clients notice and start reconnecting

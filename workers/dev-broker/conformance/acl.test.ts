@@ -7,10 +7,9 @@
  * connectionOptions / the runtime's clientOptions → a real producer and consumer.
  */
 import { createHmac } from "node:crypto";
-import { Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { config, resetConfigForTests } from "../../../lib/config";
-import { connectionOptions } from "@dedup-audit/runtime/rocketmq";
+import { connectionOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
 import { clientOptions } from "../../runtime/src/consumer/dedup-consumer";
 import { logger } from "../fixtures/clients";
 import { call, metadata, rawClient, statusOfResponse, type RawClient } from "../fixtures/raw";

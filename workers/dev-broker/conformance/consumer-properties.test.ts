@@ -5,7 +5,8 @@
  * message type from the properties (a committed transaction reads as NORMAL), and keys are
  * joined with spaces and split again. The npm client shows the properties; raw gRPC the type.
  */
-import { Producer, type MessageView } from "rocketmq-client-nodejs";
+import type { MessageView } from "rocketmq-client-nodejs";
+import { Producer } from "@dedup-audit/runtime/rocketmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger, startSimpleConsumer } from "../fixtures/clients";
 import { rawClient, receive, type RawClient } from "../fixtures/raw";

@@ -3,7 +3,7 @@
  * is its message id (not only transactional ones), a transactional half message's too, and the
  * status text of a good send is "OK". The npm client shows the receipt; raw gRPC shows the text.
  */
-import { Producer } from "rocketmq-client-nodejs";
+import { Producer } from "@dedup-audit/runtime/rocketmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger, startProducer } from "../fixtures/clients";
 import { call, rawClient, statusOfResponse, type RawClient } from "../fixtures/raw";

@@ -18,6 +18,7 @@ import { clientLogger } from "../rocketmq/logger.js";
 import { connectionOptions } from "../rocketmq/endpoints.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { ObservedPushConsumer } from "./observed-push-consumer.js";
+import { stopOnce, type RunningConsumer } from "./lifecycle.js";
 
 type ProcessorOptions = DedupProcessorOptions extends infer O ? (O extends unknown ? Omit<O, "pool" | "assignedQueues" | "clientId"> : never) : never;
 
@@ -43,13 +44,16 @@ export type DedupConsumerOptions = ConsumerOptions;
 export interface DedupConsumer {
   readonly workerId: string;
   readonly processor: DedupProcessor;
-  /** Register in the worker registry and start consuming. */
-  start(): Promise<void>;
+  /** Register in the worker registry and start consuming; resolves with `{ stop(), done }`. */
+  start(): Promise<RunningConsumer>;
   /**
    * Stop receiving, let running handlers finish (claims of unfinished ones are released or left to
-   * their lease), flush rollups, deregister, shut the client down. Idempotent; never rejects.
+   * their lease), flush rollups, deregister, shut the client down. Idempotent (the same promise
+   * every call); never rejects; never exits the process.
    */
   stop(): Promise<void>;
+  /** Resolves once the consumer has stopped. */
+  readonly done: Promise<void>;
 }
 
 /** The broker-independent view of a delivery that the dedup state machine works on. */
@@ -144,7 +148,16 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
 
   processor = consumerProcessor(opts, consumer);
 
-  let stopping: Promise<void> | undefined;
+  // Both at once: the client stops fetching and waits for our listener to settle every cached
+  // message; the processor refuses new work, lets running handlers finish and ends waiting copies
+  // (they go back to the broker), then flushes and deregisters.
+  const running = stopOnce(async () => {
+    const [client] = await Promise.all([
+      shutdownSafely(consumer, { timeoutMs: opts.shutdownTimeoutMs ?? 30_000, logger: log, name: "push consumer" }),
+      processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed")),
+    ]);
+    if (!client.ok) log.warn({ reason: client.reason }, "push consumer did not shut down cleanly; unacked messages will be redelivered");
+  });
   return {
     get workerId() {
       return processor.workerId;
@@ -153,20 +166,10 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
     async start() {
       await startTogether(processor, consumer);
       log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
+      return running;
     },
-    stop() {
-      stopping ??= (async () => {
-        // Both at once: the client stops fetching and waits for our listener to settle every
-        // cached message; the processor refuses new work, lets running handlers finish and ends
-        // waiting copies (they go back to the broker), then flushes and deregisters.
-        const [client] = await Promise.all([
-          shutdownSafely(consumer, { timeoutMs: opts.shutdownTimeoutMs ?? 30_000, logger: log, name: "push consumer" }),
-          processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed")),
-        ]);
-        if (!client.ok) log.warn({ reason: client.reason }, "push consumer did not shut down cleanly; unacked messages will be redelivered");
-      })();
-      return stopping;
-    },
+    stop: running.stop,
+    done: running.done,
   };
 }
 

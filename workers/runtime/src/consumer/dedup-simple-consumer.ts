@@ -12,7 +12,8 @@
  *    here the client's nack takes milliseconds as milliseconds, so unlike the push consumer's
  *    retry there is no unit to fix. After the group's last attempt the broker dead-letters it.
  */
-import { SimpleConsumer, type MessageView } from "rocketmq-client-nodejs";
+import type { MessageView } from "rocketmq-client-nodejs";
+import { SimpleConsumer } from "../rocketmq/clients.js";
 import { settings } from "../settings.js";
 import type { DedupProcessor } from "../worker/processor.js";
 import type { Verdict } from "../types.js";
@@ -20,6 +21,7 @@ import { defaultLogger, type Logger } from "../logger.js";
 import { repeatEvery } from "../worker/repeat.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { createInflightGate } from "./inflight-gate.js";
+import { stopOnce } from "./lifecycle.js";
 import { clientOptions, consumerProcessor, noteIfDeadLettered, processView, startTogether, toDelivery, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer.js";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
@@ -59,7 +61,6 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
   const heldCount = { cachedMessagesCount: () => held.size };
   let receiving = false;
   let loop: Promise<void> | undefined;
-  let stopping: Promise<void> | undefined;
 
   /** Delay before an unacked delivery comes back: grows with the attempt, like the broker's retry policy. */
   function retryDelayMs(verdict: Verdict, attempt: number): number {
@@ -126,6 +127,18 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
     }
   }
 
+  // Stop asking for more, let held messages finish (waiting copies are handed back at once),
+  // answer them all, then flush, deregister and close the client.
+  const running = stopOnce(async () => {
+    receiving = false;
+    gate.close();
+    const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
+    // A receive still long-polling may bring more: the stopped processor hands them back.
+    await loop;
+    await Promise.all([processorStopped, ...held]);
+    const client = await shutdownSafely(consumer, { timeoutMs: 10_000, logger: log, name: "simple consumer" });
+    if (!client.ok) log.warn({ reason: client.reason }, "simple consumer did not shut down cleanly");
+  });
   return {
     get workerId() {
       return processor.workerId;
@@ -136,21 +149,9 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
       receiving = true;
       loop = receiveLoop();
       log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup simple consumer started");
+      return running;
     },
-    stop() {
-      stopping ??= (async () => {
-        // Stop asking for more, let held messages finish (waiting copies are handed back at
-        // once), answer them all, then flush, deregister and close the client.
-        receiving = false;
-        gate.close();
-        const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
-        // A receive still long-polling may bring more: the stopped processor hands them back.
-        await loop;
-        await Promise.all([processorStopped, ...held]);
-        const client = await shutdownSafely(consumer, { timeoutMs: 10_000, logger: log, name: "simple consumer" });
-        if (!client.ok) log.warn({ reason: client.reason }, "simple consumer did not shut down cleanly");
-      })();
-      return stopping;
-    },
+    stop: running.stop,
+    done: running.done,
   };
 }

@@ -7,7 +7,8 @@
  * It also replaces the client's cache-full flow control (a 1 s sleep) with an event-driven gate
  * that fetches again as soon as a held message is settled — see inflight-gate.ts.
  */
-import { PushConsumer, type MessageView, type PushConsumerOptions } from "rocketmq-client-nodejs";
+import type { MessageView, PushConsumerOptions } from "rocketmq-client-nodejs";
+import { PushConsumer } from "../rocketmq/clients.js";
 import { createInflightGate, type HeldCounter, type InflightGate } from "./inflight-gate.js";
 
 type ReceiveArgs = Parameters<PushConsumer["receiveMessage"]>;

@@ -1,12 +1,14 @@
 /**
  * The worker supervisor: start a consumer, then on the first SIGTERM/SIGINT stop it gracefully
  * (stop receiving, finish or release in-flight claims, deregister) and exit 0; a second signal
- * exits at once with 1. Used by every worker main (examples, npm start, chaos tests).
+ * exits at once with 1. Used by every worker main (examples, npm start, chaos tests). The one
+ * place in the package that exits the process: a service that owns its lifecycle calls start()
+ * and stop() itself instead.
  */
 import type { Logger } from "../logger.js";
 
 export interface Stoppable {
-  start(): Promise<void>;
+  start(): Promise<unknown>;
   stop(): Promise<void>;
 }
 

@@ -1,5 +1,9 @@
-/** `@dedup-audit/runtime/rocketmq`: client plumbing for workers — logger adapter, endpoints, safe shutdown. */
-export { clientLogger, installDefaultLogger, type ClientLogger, type ClientLoggerOptions } from "./logger.js";
+/**
+ * `@dedup-audit/runtime/rocketmq`: client plumbing for workers — the rocketmq-client-nodejs clients
+ * with their 1.0.8 bugs worked around, logger adapter, endpoints, safe shutdown.
+ */
+export { Producer, PushConsumer, SimpleConsumer } from "./clients.js";
+export { clientLogger, type ClientLogger, type ClientLoggerOptions } from "./logger.js";
 export { connectionOptions, rocketmqEndpoints, usesDevBroker } from "./endpoints.js";
 export { shutdownSafely, type ShutdownResult, type ShutdownTarget } from "./shutdown.js";
 export { ObservedPushConsumer } from "../consumer/observed-push-consumer.js";

@@ -1,12 +1,10 @@
 /**
  * clientLogger(): the rocketmq-client-nodejs ILogger on top of our pino logger.
  *
- * Always pass it as the client's `logger` option. Without it the client creates an egg-logger
- * that writes to ~/logs/rocketmq/, whose flush timer keeps the process alive, and whose close()
- * in BaseClient.shutdown makes the following log call (and so shutdown()) reject.
- * clientLogger() also installs itself as the client's process-wide default logger (patch
- * "default-logger", see patches/README.md): the consume services ignore the `logger` option and
- * would otherwise each open an egg-logger that keeps the process from ever exiting.
+ * The clients of ./clients.ts use it when given no `logger` option. Without it the client
+ * creates an egg-logger that writes to ~/logs/rocketmq/, whose flush timer keeps the process
+ * alive, and whose close() in BaseClient.shutdown makes the following log call (and so
+ * shutdown()) reject.
  *
  * The client logs printf-style ("clientId=%s") and is chatty at info (every queue fetch, every
  * settings sync), so by default its info goes to our debug and its debug to trace. Warnings and
@@ -14,7 +12,6 @@
  */
 import { format } from "node:util";
 import type { Logger } from "../logger.js";
-import * as rocketmq from "rocketmq-client-nodejs";
 
 export interface ClientLogger {
   info(...args: unknown[]): void;
@@ -56,21 +53,10 @@ export function clientLogger(logger: Logger, opts: ClientLoggerOptions = {}): Cl
     if (first instanceof Error) child[level]({ err: first }, rest.length ? format(...rest) : first.message);
     else child[level](format(...args));
   };
-  const adapter: ClientLogger = {
+  return {
     info: forward(opts.infoAs ?? "debug"),
     warn: forward("warn"),
     error: forward("error"),
     debug: forward("trace"),
   };
-  installDefaultLogger(adapter);
-  return adapter;
-}
-
-/** Make `logger` the client's default (last call wins); fails loudly when the patch is missing. */
-export function installDefaultLogger(logger: ClientLogger): void {
-  const set = (rocketmq as { setDefaultLogger?: (l: ClientLogger) => void }).setDefaultLogger;
-  if (typeof set !== "function") {
-    throw new Error("rocketmq-client-nodejs is not patched (setDefaultLogger missing): run `npm run setup`");
-  }
-  set(logger);
 }

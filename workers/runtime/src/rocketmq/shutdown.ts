@@ -2,18 +2,12 @@
  * shutdownSafely(): stop a Producer / SimpleConsumer / PushConsumer without letting the client's
  * shutdown take the process down or hang it.
  *
- * What 1.0.8 does on shutdown, and what covers it:
- *  - the telemetry stream's late 'error' (1 CANCELLED) has no listener → uncaught exception:
- *    patch "telemetry-shutdown" (a no-op listener on the released stream);
- *  - a server that ends the telemetry stream first makes the client reconnect every second,
- *    even after shutdown, so the process never exits: patch "telemetry-shutdown" (closed flag);
- *  - NotifyClientTermination failing (broker gone) made shutdown() reject half-way with the
- *    sessions still reconnecting: patch "shutdown-completes";
- *  - the consume service's own egg-logger keeps the process alive: patch "default-logger"
- *    (install clientLogger());
+ * The clients of ./clients.ts already shut down completely (client-guards.ts: no uncaught
+ * telemetry error, no reconnect after shutdown, NotifyClientTermination failures survived, no
+ * egg-logger timer). What is left:
  *  - a PushConsumer waits for its open long poll (up to the long-polling timeout, 20–30 s), then
  *    for every cached message to be settled — and retries failed acks every second without end
- *    while the broker is unreachable. That is the one thing a patch should not change (it is how
+ *    while the broker is unreachable. That is the one thing a workaround should not change (it is how
  *    in-flight work finishes), so this wrapper bounds it: after `timeoutMs` it gives up waiting,
  *    returns `{ ok: false, reason: "timeout" }` and the caller decides (a worker exits; what was
  *    not acked comes back from the broker with attempt + 1).
