@@ -11,6 +11,9 @@
  * Figure: msgs/s from the first send until the broker has counted every ack (each flow uses its
  * own topic and group). Baseline: bare unary calls/s halved — each message costs at least two
  * unary calls — the ceiling for one client process on this machine. Reported, not gated.
+ * Last row: the broker process's own CPU time per message (split flow) against two bare calls'
+ * CPU time — what the broker spends beyond the two RPCs, less sensitive to a busy machine than
+ * throughput (the ratio is bare × 2 ÷ flow: ≥ 1.0× means nothing beyond the two calls).
  */
 import { credentials, Metadata } from "@grpc/grpc-js";
 import pino from "pino";
@@ -25,7 +28,14 @@ import type { BenchContext, BenchRow } from "./types";
 const logger = clientLogger(pino({ level: "silent" }));
 const CONCURRENCY = 64;
 
-async function measureBareUnary(endpoint: string, n: number): Promise<number> {
+/** Throughput and the broker's CPU ms per item while it ran. */
+interface Measured {
+  perSecond: number;
+  brokerCpuMs: number;
+}
+
+async function measureBareUnary(broker: BrokerProcess, n: number): Promise<Measured> {
+  const endpoint = broker.endpoint;
   const client = new grpcPb.MessagingServiceClient(endpoint, credentials.createInsecure());
   const md = new Metadata();
   md.set("x-mq-client-id", "bench-bare");
@@ -33,16 +43,18 @@ async function measureBareUnary(endpoint: string, n: number): Promise<number> {
   const call = () => new Promise((resolve, reject) => client.heartbeat(req, md, (err, res) => (err ? reject(err) : resolve(res))));
   await inParallel(500, CONCURRENCY, call); // warm-up: connection, JIT
   const started = performance.now();
+  const cpuBefore = broker.cpuMs();
   await inParallel(n, CONCURRENCY, call);
   const seconds = (performance.now() - started) / 1000;
+  const brokerCpuMs = (broker.cpuMs() - cpuBefore) / n;
   client.close();
-  return n / seconds;
+  return { perSecond: n / seconds, brokerCpuMs };
 }
 
 const BODY_BYTES = 256;
 
 /** One producer, one push consumer acking everything; `separate`: the producer in its own process. */
-async function measureClientFlow(broker: BrokerProcess, n: number, separate: boolean): Promise<number> {
+async function measureClientFlow(broker: BrokerProcess, n: number, separate: boolean): Promise<Measured> {
   const topic = separate ? "bench-flow-split" : "bench-flow";
   const group = `${topic}-g`;
   const consumer = new PushConsumer({
@@ -62,10 +74,11 @@ async function measureClientFlow(broker: BrokerProcess, n: number, separate: boo
     await new Promise((r) => setTimeout(r, 1200)); // the consumer's first assignment scan
     const body = Buffer.alloc(BODY_BYTES, "x");
     const started = performance.now();
+    const cpuBefore = broker.cpuMs();
     if (producerThere) await producerThere.send({ n, concurrency: CONCURRENCY, bodyBytes: BODY_BYTES });
     else await inParallel(n, CONCURRENCY, (i) => producerHere!.send({ topic, keys: [`k${i}`], body }));
     while ((await broker.groupStats(group, topic)).acked < n) await new Promise((r) => setTimeout(r, 10));
-    return n / ((performance.now() - started) / 1000);
+    return { perSecond: n / ((performance.now() - started) / 1000), brokerCpuMs: (broker.cpuMs() - cpuBefore) / n };
   } finally {
     await Promise.all([
       producerThere?.stop(),
@@ -79,9 +92,11 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   const n = ctx.quick ? 5_000 : 30_000;
   const broker = await forkBroker();
   try {
-    const bare = await measureBareUnary(broker.endpoint, n);
-    const together = await measureClientFlow(broker, n, false);
-    const split = await measureClientFlow(broker, n, true);
+    const bareRun = await measureBareUnary(broker, n);
+    const bare = bareRun.perSecond;
+    const together = (await measureClientFlow(broker, n, false)).perSecond;
+    const splitRun = await measureClientFlow(broker, n, true);
+    const split = splitRun.perSecond;
     const ceiling = bare / 2;
     const flowRow = (figure: string, value: number): BenchRow => ({
       figure,
@@ -96,6 +111,15 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
       { figure: "dev broker: bare grpc-js unary calls", value: bare, unit: "calls/s" },
       flowRow("dev broker: send+receive+ack via rocketmq-client-nodejs, producer in its own process", split),
       flowRow("dev broker: send+receive+ack via rocketmq-client-nodejs, producer and consumer in one process", together),
+      {
+        figure: "dev broker: broker CPU per message (split flow)",
+        value: splitRun.brokerCpuMs,
+        unit: "ms",
+        baseline: { name: "2 × broker CPU per bare call", value: 2 * bareRun.brokerCpuMs },
+        ratio: (2 * bareRun.brokerCpuMs) / splitRun.brokerCpuMs,
+        target: "ratio ≥ 1.0",
+        pass: splitRun.brokerCpuMs <= 2 * bareRun.brokerCpuMs,
+      },
     ];
   } finally {
     await broker.stop();

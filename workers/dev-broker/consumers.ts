@@ -28,7 +28,7 @@ export class ClientRegistry {
   ) {}
 
   /** Record a sign of life; creates the client on first sight. */
-  touch(id: string, facts: { type?: number; group?: string; topics?: Iterable<string> } = {}): ClientInfo {
+  touch(id: string, facts?: { type?: number; group?: string; topics?: Iterable<string> }): ClientInfo {
     const now = Date.now();
     let client = this.#clients.get(id);
     if (!client) {
@@ -36,6 +36,7 @@ export class ClientRegistry {
       this.#clients.set(id, client);
     }
     client.lastSeenMs = now;
+    if (!facts) return client; // the per-message calls (send, ack): no object to build
     if (facts.type) client.type = facts.type;
     if (facts.group) client.group = facts.group;
     for (const t of facts.topics ?? []) client.topics.add(t);

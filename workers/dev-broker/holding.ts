@@ -20,9 +20,8 @@ export class Holding {
   }
 
   /** Keyed by the message id, which is the transaction id (TransactionalMessageBridge). */
-  holdHalf(msg: Held): { transactionId: string } {
+  holdHalf(msg: Held): void {
     this.#half.set(msg.msgId, msg);
-    return { transactionId: msg.msgId };
   }
 
   recall(handle: string): Held | undefined {

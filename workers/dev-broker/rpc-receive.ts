@@ -1,6 +1,6 @@
 /**
- * ReceiveMessage: a server stream the client collects until it ends — a status frame, a
- * delivery-timestamp frame, the message frames, then end. With nothing to hand out it long-polls
+ * ReceiveMessage: a server stream the client collects until it ends — a status frame, the
+ * message frames, then end (ReceiveMessageResponseStreamWriter: no delivery-timestamp frame). With nothing to hand out it long-polls
  * up to the requested time and answers MESSAGE_NOT_FOUND (40401), which the client reads as empty.
  */
 import type { ServerWritableStream } from "@grpc/grpc-js";
@@ -8,7 +8,7 @@ import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-cli
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
 import { encodeDelivery } from "./codec";
-import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc, timestampOfMs } from "./proto";
+import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf } from "./rpc-util";
 import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, parseFilter, topicNotFound, type Problem } from "./validate";
 
@@ -16,6 +16,8 @@ import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, p
 type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
 
 const MAX_BATCH = 1000;
+/** The first frame of every non-empty answer, encoded once. */
+const OK_FRAME = Buffer.from(new svc.ReceiveMessageResponse().setStatus(okStatus()).serializeBinary());
 const PUSH_CONSUMER = 2;
 const SIMPLE_CONSUMER = 3;
 
@@ -76,8 +78,7 @@ async function serve(broker: Broker, call: Call): Promise<void> {
       await broker.longPoll.wait(topic.name, left, aborted.signal);
     }
     if (deliveries.length === 0) return finish(call, statusOf(Code.MESSAGE_NOT_FOUND, "no new message"));
-    call.write(new svc.ReceiveMessageResponse().setStatus(okStatus()));
-    call.write(new svc.ReceiveMessageResponse().setDeliveryTimestamp(timestampOfMs(Date.now())));
+    call.write(OK_FRAME);
     for (const d of deliveries) {
       call.write(encodeDelivery(d, broker.storeHost, autoRenew ? undefined : invisibleMs));
     }

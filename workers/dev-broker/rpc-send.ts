@@ -52,11 +52,12 @@ export function sendHandlers(broker: Broker) {
       // SendMessageProcessor: the transaction id of every send is the message id (for a
       // transactional half message too: EndTransaction names it by that id).
       const entries = messages.map((m): SendResponse["entries"][number] => {
-        const entry = { status: OK, messageId: m.msgId, transactionId: m.msgId };
+        const entry = { status: OK, messageId: m.msgId, transactionId: m.msgId, offset: 0, recallHandle: "" };
         asStored(m);
-        if (m.messageType === def.MessageType.TRANSACTION) return { ...entry, ...broker.holding.holdHalf(m) };
-        if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) return { ...entry, recallHandle: broker.holding.delay(m, m.deliverAtMs) };
-        return { ...entry, offset: broker.store.append(topicName, m).offset };
+        if (m.messageType === def.MessageType.TRANSACTION) broker.holding.holdHalf(m);
+        else if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) entry.recallHandle = broker.holding.delay(m, m.deliverAtMs);
+        else entry.offset = broker.store.append(topicName, m).offset;
+        return entry;
       });
       broker.longPoll.notify(topicName);
       return { status: OK, entries };

@@ -40,18 +40,30 @@ const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-export function checkTopic(name: string | undefined): Problem | undefined {
-  if (!name || isBlank(name)) return problem(Code.ILLEGAL_TOPIC, "The specified topic is blank");
-  if (name.length > TOPIC_MAX_LENGTH) return problem(Code.ILLEGAL_TOPIC, `The specified topic is longer than topic max length ${TOPIC_MAX_LENGTH}.`);
-  if (!NAME.test(name)) return problem(Code.ILLEGAL_TOPIC, `The specified topic[${name}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
+/**
+ * Names that passed a check, so the calls every message makes (send, ack) skip the regex. Only
+ * valid names are kept, and the set is bounded: a client inventing names cannot grow it.
+ */
+const validNames = new Set<string>();
+function rememberValid(name: string): undefined {
+  if (validNames.size < 10_000) validNames.add(name);
   return undefined;
 }
 
+export function checkTopic(name: string | undefined): Problem | undefined {
+  if (name !== undefined && validNames.has(name) && name.length <= GROUP_MAX_LENGTH) return undefined;
+  if (!name || isBlank(name)) return problem(Code.ILLEGAL_TOPIC, "The specified topic is blank");
+  if (name.length > TOPIC_MAX_LENGTH) return problem(Code.ILLEGAL_TOPIC, `The specified topic is longer than topic max length ${TOPIC_MAX_LENGTH}.`);
+  if (!NAME.test(name)) return problem(Code.ILLEGAL_TOPIC, `The specified topic[${name}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
+  return rememberValid(name);
+}
+
 export function checkGroup(name: string | undefined): Problem | undefined {
+  if (name !== undefined && validNames.has(name) && name.length <= GROUP_MAX_LENGTH) return undefined;
   if (!name || isBlank(name)) return problem(Code.ILLEGAL_CONSUMER_GROUP, "the specified group is blank");
   if (name.length > GROUP_MAX_LENGTH) return problem(Code.ILLEGAL_CONSUMER_GROUP, `the specified group[${name}] is longer than group max length: ${GROUP_MAX_LENGTH}.`);
   if (!NAME.test(name)) return problem(Code.ILLEGAL_CONSUMER_GROUP, `the specified group[${name}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
-  return undefined;
+  return rememberValid(name);
 }
 
 /** GrpcValidator.validateInvisibleTime. */
