@@ -23,7 +23,7 @@ beforeAll(async () => {
   installDnsGuard();
   world = await createWorld();
   routes = await discoverRoutes(root);
-}, 60_000);
+}, 300_000); // its users and sessions cost one scrypt (N = 2^17) each
 
 afterAll(async () => {
   await world?.close();
