@@ -1,5 +1,5 @@
 // `npm test`: every suite, one closing line. Runs vitest (unit + integration on real MariaDB,
-// Redis and dev brokers), builds the dashboard once, runs Playwright against `next start`, then
+// Redis and dev brokers), builds the dashboard once, runs Playwright against its server, then
 // sums both reporters' JSON into `N passed, N failed` — the last line printed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
