@@ -1,6 +1,7 @@
 /**
- * E2E: `next start` (after `npx next build`) on a free port against a fresh database
- * dedup_e2e_<random>, migrated and given its users by e2e/serve.ts; Debian's Chromium.
+ * E2E: the dashboard server (scripts/dashboard-server.ts, after `npx next build`) on a free port
+ * against a fresh database dedup_e2e_<random>, migrated and given its users by e2e/serve.ts;
+ * Debian's Chromium.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";

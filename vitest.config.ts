@@ -11,8 +11,9 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     fileParallelism: true,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Every createUser and sign-in is one scrypt at N = 2^17 (128 MiB): seconds each on a loaded box.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     env: { LOG_LEVEL: "silent" },
   },
 });

@@ -183,6 +183,7 @@ test("hostile requests to the real server: garbled cookies, bad JSON, odd paths 
 });
 
 test("security headers on pages and API answers; no inline script runs without this request's nonce", async ({ page, signIn, baseURL, playwright }) => {
+  test.slow(); // several sign-ins, each one scrypt at N = 2^17
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to (execute|load|apply)/i.test(m.text())) violations.push(m.text());
@@ -221,6 +222,7 @@ test("security headers on pages and API answers; no inline script runs without t
 });
 
 test("the real server: no open redirect after sign-in, no Secure cookie from a forged X-Forwarded-Proto, the peer address cannot be forged, bodies over 64 KB are refused", async ({ page, signIn, baseURL, playwright }) => {
+  test.slow(); // several sign-ins, each one scrypt at N = 2^17
   await signIn("viewer");
   for (const next of ["/%5Cevil.example/phish", "/%09/evil.example", "//evil.example", "https://evil.example", "/%5C%5Cevil.example"]) {
     const res = await page.request.get(`/login?next=${next}`, { maxRedirects: 0 });
@@ -248,4 +250,21 @@ test("the real server: no open redirect after sign-in, no Secure cookie from a f
   expect(big.status()).toBe(413);
   expect(await big.json()).toMatchObject({ error: { code: "payload_too_large", status: 413 } });
   await api.dispose();
+});
+
+test("an audit row filed under a group and key the caller made up is marked unverified on the audit page", async ({ page, signIn }) => {
+  test.slow(); // several sign-ins, each one scrypt at N = 2^17
+  await signIn("operator");
+  const { csrfToken } = (await (await page.request.get("/api/auth/me")).json()) as { csrfToken: string };
+  const group = uniqueName("made-up");
+  const shown = { consumerGroup: group, topic: "orders", tag: "", keyHex: Buffer.from("order-1").toString("hex") };
+  const res = await page.request.post("/api/claims/release", {
+    data: { claims: [{ id: "987654321987", fence: "1", shown }], reason: "claim is not there" },
+    headers: { "x-csrf-token": csrfToken },
+    failOnStatusCode: false,
+  });
+  expect(res.status()).toBe(404);
+  await page.goto("/audit");
+  const row = page.locator("tr[data-action=release]").filter({ hasText: group });
+  await expect(row.locator("[data-unverified]")).toHaveText("unverified target");
 });

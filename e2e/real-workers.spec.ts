@@ -1,7 +1,7 @@
 /**
  * Must show (issue 5) with REAL workers: a dev broker in this process and two dedup worker
  * processes (e2e/fixtures/effect-worker.ts, lease mode, policy `hold`, lease 2 s) write to the
- * same database as the e2e `next start` server. The victim processes orders and producer resends,
+ * same database as the e2e dashboard server. The victim processes orders and producer resends,
  * then is SIGKILLed mid-handler; its claim is stuck and orphaned, and the redelivered copy waits
  * in the survivor for an operator. The operator sees the group's duplicate hits by cause, releases
  * the stuck claim with a reason, finds it audited, and sees the message processed exactly once.

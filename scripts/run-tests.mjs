@@ -1,6 +1,6 @@
 // `npm test`: every suite, one closing line. Builds the dashboard once (the `npm start` stop tests
 // in vitest and Playwright both serve it), runs vitest (unit + integration on real MariaDB, Redis
-// and dev brokers), runs Playwright against `next start`, then sums both reporters' JSON into
+// and dev brokers), runs Playwright against the dashboard server, then sums both reporters' JSON into
 // `N passed, N failed` — the last line printed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";

@@ -23,7 +23,7 @@ beforeAll(async () => {
   installDnsGuard();
   world = await createWorld();
   routes = await discoverRoutes(root);
-}, 60_000);
+}, 300_000); // its users and sessions cost one scrypt (N = 2^17) each
 
 afterAll(async () => {
   await world?.close();
@@ -74,5 +74,5 @@ describe("fuzz every route", () => {
       if (reads) expect(Object.keys(s.statuses).length, `${s.method} ${s.route} answered only ${JSON.stringify(s.statuses)}`).toBeGreaterThan(1);
     }
     expect(stats.reduce((n, s) => n + Object.entries(s.statuses).filter(([code]) => Number(code) < 300).reduce((m, [, c]) => m + c, 0), 0)).toBeGreaterThan(RUNS);
-  }, 150_000);
+  }, 900_000); // login cases run scrypt at N = 2^17 until the rate limit stops them
 });

@@ -73,5 +73,5 @@ describe("passwords", () => {
     // The audit says a password was reset, without it.
     const reset = await prisma().operatorAction.findFirstOrThrow({ where: { action: "user_update" } });
     expect(JSON.parse(reset.detail!)).toMatchObject({ email: "probe-user@example.com", passwordReset: true });
-  });
+  }, 300_000); // about fifteen scrypt runs at N = 2^17
 });
