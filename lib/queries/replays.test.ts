@@ -1,7 +1,7 @@
 /** A clicked rebalance marker's events: only the rebalance replays inside its window. */
 import { expect, it } from "vitest";
 import { seedEvent, seedStats, uniqueName } from "../../e2e/fixtures/seed";
-import { useDashboardDatabase } from "../http/testing";
+import { useDashboardDatabase } from "../../test/support/http";
 import { getGroupDetail } from "./getGroupDetail";
 
 const ctx = useDashboardDatabase();
