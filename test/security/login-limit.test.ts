@@ -65,7 +65,7 @@ describe("login rate limit", () => {
     expect((await attempt("spread@example.com", "wrong-password", "198.18.2.1")).status).toBe(401);
     expect((await attempt("spread@example.com", "wrong-password", "198.18.2.1")).status).toBe(401);
     expect((await attempt("spread@example.com", "spread-password", "198.18.2.1")).status).toBe(429);
-  });
+  }, 300_000); // every attempt is one scrypt at N = 2^17: seconds each on a busy machine
 
   it("an unknown email gets the same answer as a wrong password, and is rate-limited the same way", async () => {
     const unknown = await errorOf(await attempt("nobody@example.com", "whatever-pass", "192.0.2.20"));

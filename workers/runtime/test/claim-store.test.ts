@@ -115,10 +115,14 @@ describe.each(SQL_DIALECTS)("claim SQL, %s path", (setting) => {
     expect(await releaseClaim(db.pool, "w2", { id: r1, fence: 1 })).toBe(false);
     expect(await releaseClaim(db.pool, "w1", { id: r1, fence: 2 })).toBe(false);
     expect(await releaseClaim(db.pool, "w1", { id: r1, fence: 1 })).toBe(true);
+    // An operator acts only on a claim whose lease ran out: its owner may still be working on it.
+    expect(await releaseClaimIfFence(db.pool, r2, 1)).toBe(false);
+    expect(await markDoneIfFence(db.pool, r3, 1, 86_400_000)).toBe(false);
+    await db.pool.query("UPDATE dedup_claim SET lease_until = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id IN (?)", [[r2, r3]]);
     expect(await releaseClaimIfFence(db.pool, r2, 2)).toBe(false);
     expect(await releaseClaimIfFence(db.pool, r2, 1)).toBe(true);
     expect(await markDoneIfFence(db.pool, r3, 1, 86_400_000)).toBe(true);
-    expect(await commitClaims(db.pool, "w1", [{ id: r3, fence: 1 }])).toEqual([false]); // the operator's fence + 1 wins
+    expect(await commitClaims(db.pool, "w1", [{ id: r3, fence: 1 }])).toEqual([false]); // the operator's fence + 1 wins, even over a late commit
     // A released key is free again: the next insert wins it.
     expect(keysOf(await insertClaims(db.pool, s, ["r1", "r2", "r3"].map((k) => claim(k, `m2-${k}`)), lease("w2")))).toEqual(["r1", "r2"]);
   });

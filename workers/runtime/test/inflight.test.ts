@@ -119,13 +119,15 @@ describe("in-flight duplicates through the broker", () => {
     const c = leaseConsumer(broker.endpoint, group, topic, async (m) => void seen.push(m.key.toString()));
     await c.start();
     const producer = await startProducer(cleanup, broker.endpoint, [topic]);
-    const evil = "'; DELETE FROM dedup_claim WHERE '1'='1";
-    const keys = [evil, "Order-1", "order-1 ", evil];
+    // RocketMQ joins a message's keys with spaces and splits them again, so a key never holds a
+    // space (the operator guide says so); hostility comes from quotes, comments and case.
+    const evil = "';DELETE/**/FROM/**/dedup_claim/**/WHERE/**/'1'='1";
+    const keys = [evil, "Order-1", "order-1", evil];
     for (const key of keys) await sendAll(producer, topic, [{ key, body: Buffer.from(key) }]);
     await waitUntil("all acked", () => broker.admin.groupStats(group, topic).acked === 4);
-    expect(seen.sort()).toEqual([evil, "Order-1", "order-1 "].sort());
+    expect(seen.sort()).toEqual([evil, "Order-1", "order-1"].sort());
     const stored = await rows(ctx.db.pool, "SELECT dedup_key, key_source FROM dedup_claim WHERE consumer_group = ? ORDER BY dedup_key", [group]);
-    expect(stored.map((r) => [(r.dedup_key as Buffer).toString(), r.key_source])).toEqual([[evil, "key"], ["Order-1", "key"], ["order-1 ", "key"]].sort());
+    expect(stored.map((r) => [(r.dedup_key as Buffer).toString(), r.key_source])).toEqual([[evil, "key"], ["Order-1", "key"], ["order-1", "key"]].sort());
     const [all] = await rows(ctx.db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
     expect(Number(all.n)).toBeGreaterThanOrEqual(3); // nothing deleted by the "injection"
   }, 30_000);

@@ -124,7 +124,9 @@ describe.each(SQL_DIALECTS)("transactional mode, %s claim SQL", (sqlDialect) => 
       for (const sku of [first, second]) await ctx.tx.query("UPDATE t_stock SET qty = qty - 1 WHERE grp = ? AND sku = ?", [group, sku]);
       await ledger(group)(m, ctx);
     };
-    const workers = await Promise.all([0, 1, 2, 3].map(() => worker(group, handler, { maxBatch: 16 })));
+    // A worker timeout of a minute: the joins below must still count as "moments before" every
+    // claim even when a loaded machine stretches this run over many seconds.
+    const workers = await Promise.all([0, 1, 2, 3].map(() => worker(group, handler, { maxBatch: 16, workerTimeoutS: 60 })));
     const keys = Array.from({ length: 300 }, (_, i) => `k-${i}`);
     // Every worker gets every key (overlap 4×), in a different order.
     const all = workers.flatMap((w, wi) => keys.map((_, i) => keys[(i * (wi * 2 + 1)) % keys.length]).map((k) => w.process(delivery({ key: k, msgId: `m-${k}` }))));
