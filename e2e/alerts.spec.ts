@@ -10,7 +10,7 @@ import { Webhook } from "standardwebhooks";
 import { startDelivery } from "../lib/alerts/delivery";
 import { startReceiver } from "../test/support/alerts/receiver";
 import { expect, signIn, test } from "./fixtures/test";
-import { uniqueName } from "./fixtures/seed";
+import { uniqueName } from "../test/support/seed";
 
 test("admin adds a webhook and a rule, sends a test and sees the delivery; a viewer cannot change anything", async ({ page, db }) => {
   const receiver = await startReceiver();

@@ -14,7 +14,7 @@ import { detectDialect } from "../workers/runtime/src/db/dialect";
 import { hashPayload } from "../workers/runtime/src/claim/key";
 import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test/security/payloads";
 import { expect, test } from "./fixtures/test";
-import { seedStats, uniqueName } from "./fixtures/seed";
+import { seedStats, uniqueName } from "../test/support/seed";
 import { E2E_USERS } from "./fixtures/users";
 
 /** Every dialog the page opens (alert/confirm/prompt from an executed payload would land here). */

@@ -6,7 +6,7 @@
  */
 import type { Page } from "@playwright/test";
 import { evaluateOnce } from "../lib/alerts/evaluator";
-import { seedEvent, seedRebalance, seedStats, uniqueName } from "./fixtures/seed";
+import { seedEvent, seedRebalance, seedStats, uniqueName } from "../test/support/seed";
 import { expect, signIn, test } from "./fixtures/test";
 
 test("a firing alert's value prints with its unit and one decimal, not 11.538461538461538", async ({ page, db }) => {

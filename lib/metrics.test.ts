@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seedClaim, seedStats, seedWorker, uniqueName } from "../e2e/fixtures/seed";
+import { seedClaim, seedStats, seedWorker, uniqueName } from "../test/support/seed";
 import { parseSamples, sampleValue } from "../test/support/prometheus";
 import { useDashboardDatabase } from "../test/support/http";
 import { renderMetrics } from "./metrics";

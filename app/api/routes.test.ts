@@ -3,7 +3,7 @@
  * against a real migrated database: status codes, the one error shape, roles, CSRF.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { seedIncidentGroup, uniqueName } from "@/e2e/fixtures/seed";
+import { seedIncidentGroup, uniqueName } from "@/test/support/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { markDoneIfFence, releaseClaimIfFence } from "@dedup-audit/runtime/operator";
-import { seedClaim, uniqueName } from "../../e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "../../test/support/seed";
 import { prisma } from "../db/prisma";
 import { useDashboardDatabase } from "../../test/support/http";
 import { markClaimDone, releaseClaim, releaseClaims } from "./claim-actions";

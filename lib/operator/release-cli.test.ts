@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seedClaim, uniqueName } from "../../e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "../../test/support/seed";
 import { prisma } from "../db/prisma";
 import { useDashboardDatabase } from "../../test/support/http";
 import { parseReleaseArgs, runRelease, UsageError } from "./release-cli";

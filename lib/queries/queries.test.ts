@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createDedupProcessor, UnrecoverableError } from "@dedup-audit/runtime";
-import { seedClaim, seedEvent, seedIncidentGroup, seedStats, seedWorker, uniqueName } from "../../e2e/fixtures/seed";
+import { seedClaim, seedEvent, seedIncidentGroup, seedStats, seedWorker, uniqueName } from "../../test/support/seed";
 import { useDashboardDatabase } from "../../test/support/http";
 import { releaseClaim } from "../operator/claim-actions";
 import { findKeyHistory } from "./findKeyHistory";

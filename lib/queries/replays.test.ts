@@ -1,6 +1,6 @@
 /** A clicked rebalance marker's events: only the rebalance replays inside its window. */
 import { expect, it } from "vitest";
-import { seedEvent, seedStats, uniqueName } from "../../e2e/fixtures/seed";
+import { seedEvent, seedStats, uniqueName } from "../../test/support/seed";
 import { useDashboardDatabase } from "../../test/support/http";
 import { getGroupDetail } from "./getGroupDetail";
 

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GET } from "../../app/api/metrics/route";
-import { seedClaim, seedStats, seedWorker } from "../../e2e/fixtures/seed";
+import { seedClaim, seedStats, seedWorker } from "../support/seed";
 import { KINDS } from "../../lib/alerts/kinds";
 import { defaultRules } from "../../lib/alerts/rules";
 import { createApiToken } from "../../lib/auth/tokens";

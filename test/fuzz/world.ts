@@ -8,7 +8,7 @@
  * need, so every auth level keeps reaching the deep code paths for the whole run.
  */
 import type mysql from "mysql2/promise";
-import { seedClaim, seedIncidentGroup, uniqueName } from "../../e2e/fixtures/seed";
+import { seedClaim, seedIncidentGroup, uniqueName } from "../support/seed";
 import { createRule } from "../../lib/alerts/rule-store";
 import { createSession, findSession } from "../../lib/auth/sessions";
 import { createApiToken, findTokenCaller } from "../../lib/auth/tokens";

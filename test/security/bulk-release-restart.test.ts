@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "@/test/support/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { prisma } from "@/lib/db/prisma";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as audit from "@/app/api/audit/route";
 import * as markDone from "@/app/api/claims/mark-done/route";
 import * as release from "@/app/api/claims/release/route";
-import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "@/test/support/seed";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
 import { apiRequest, useDashboardDatabase } from "@/test/support/http";

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as audit from "@/app/api/audit/route";
 import * as release from "@/app/api/claims/release/route";
 import * as keys from "@/app/api/keys/route";
-import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "@/test/support/seed";
 import { createUser } from "@/lib/auth/users";
 import { apiRequest, useDashboardDatabase, type As } from "@/test/support/http";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";

@@ -16,7 +16,7 @@ import * as keys from "@/app/api/keys/route";
 import * as overview from "@/app/api/overview/route";
 import * as tokens from "@/app/api/tokens/route";
 import * as users from "@/app/api/users/route";
-import { seedStats, uniqueName } from "@/e2e/fixtures/seed";
+import { seedStats, uniqueName } from "@/test/support/seed";
 import { createSession } from "@/lib/auth/sessions";
 import { SESSION_COOKIE } from "@/lib/auth/cookies";
 import { createUser } from "@/lib/auth/users";

@@ -11,7 +11,7 @@ import * as me from "@/app/api/auth/me/route";
 import * as overview from "@/app/api/overview/route";
 import * as release from "@/app/api/claims/release/route";
 import * as login from "@/app/api/auth/login/route";
-import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "@/test/support/seed";
 import { SESSION_COOKIE } from "@/lib/auth/cookies";
 import { sha256Hex } from "@/lib/auth/secrets";
 import { createApiToken } from "@/lib/auth/tokens";

@@ -12,7 +12,7 @@ import * as rules from "@/app/api/alerts/rules/route";
 import * as token from "@/app/api/tokens/[id]/route";
 import * as tokens from "@/app/api/tokens/route";
 import * as users from "@/app/api/users/route";
-import { seedClaim, uniqueName } from "@/e2e/fixtures/seed";
+import { seedClaim, uniqueName } from "@/test/support/seed";
 import { sha256Hex } from "@/lib/auth/secrets";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser, updateUser } from "@/lib/auth/users";
