@@ -22,13 +22,14 @@
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../log";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers";
+import { classifyCause } from "./cause";
+import { causeFactsFor, keepFirstHolder, noteSeenMsg, seenScopeHash, type SeenMsg } from "./cause-facts";
 import { claimRef, extendLeases, readClaims, reclaimOwnClaim, releaseClaim, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "./claim-store";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard";
 import type { DedupEventInput } from "./events";
 import { displayKey } from "./key";
 import { LazyAbort } from "./lazy-abort";
 import { redisGuardName, type RedisGuard } from "./redis-guard";
-import { readReplayFacts } from "./registry";
 import type { StatsCollector } from "./stats";
 import type {
   DedupMode,
@@ -102,6 +103,8 @@ interface Trace {
   /** Cause fixed when the delivery took over or claimed after a release. */
   dupCause?: DuplicateCause;
   dupOutcome?: "claimed_after_release" | "took_over";
+  /** What was written down for this msgId before this delivery wrote itself down (once). */
+  seen?: { prior: SeenMsg | undefined };
 }
 
 interface HeldLease {
@@ -216,6 +219,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
         if (r.kind === "committed") {
           count("claims");
           count("commits");
+          if (d.deliveryAttempt > 1 && !t.seen) await noteSeen(d, false);
           await recordDuplicateHit(d, t, r.id);
           return { ack: true, outcome: "committed" };
         }
@@ -238,6 +242,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       }
       if (r.kind === "won") {
         count("claims");
+        if (d.deliveryAttempt > 1 && !t.seen) await noteSeen(d, false);
         return runLease(d, t, { id: r.id, fence: 1 });
       }
       const next = await onExistingRow(d, t, r.row);
@@ -298,7 +303,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
         // someone else's claim, this delivery is still a duplicate hit, counted when it commits.
         if (t.lastRow && !t.dupOutcome) {
           t.dupOutcome = "claimed_after_release";
-          t.dupCause = await decideCause(d, t.lastRow);
+          t.dupCause = await decideCause(d, t, t.lastRow);
         }
         return "claim-again";
       }
@@ -319,7 +324,8 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
       } else if (!row.expired) {
         await noteSighting(d, t, "waiting");
       } else if (o.policy === "takeover") {
-        const cause = await decideCause(d, row);
+        const cause = await decideCause(d, t, row);
+        if (d.msgId !== row.firstMsgId) await guard.run("keep first holder", () => keepFirstHolder(pool, seenScopeHash(scope, d.tag, d.key), row!));
         const won = await guard.run("takeover", () => takeoverClaim(pool, row!, workerId, d.msgId, o.leaseMs));
         if (won) {
           await writeEvent({ ...eventBase(d), kind: "takeover", cause, fence: row.fence + 1, detail: `from ${row.owner} fence ${row.fence}` });
@@ -357,7 +363,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
   }
 
   async function ackDuplicate(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<Verdict> {
-    const cause = await decideCause(d, row);
+    const cause = await decideCause(d, t, row, true);
     await writeEvent({ ...eventBase(d), kind: "duplicate", cause, outcome: "acked_duplicate", fence: row.fence, touchClaimId: row.id });
     count(`dup_${cause}`);
     return { ack: true, outcome: "duplicate" };
@@ -378,6 +384,7 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
   }
 
   async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string): Promise<void> {
+    await noteSeen(d, true); // the copy comes back: its next arrival is not the producer's doing
     const message = err instanceof Error ? err.message : String(err);
     await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome: "released", fence, detail: note ? `${message} (${note})` : message });
     count("releases");
@@ -389,23 +396,19 @@ export function createClaimStateMachine(o: StateMachineOptions): ClaimStateMachi
     t.pollDelay = Math.min(o.pollMaxMs, t.pollDelay * 1.5);
   }
 
-  // ---- 5. the cause of a duplicate (DESIGN §3, in this order) ------------------------------
+  // ---- 5. the cause of a duplicate (cause.ts; docs/operator-guide.md defines each) ----------
 
-  async function decideCause(d: KeyedDelivery, row: ClaimRow): Promise<DuplicateCause> {
-    if (d.msgId !== row.firstMsgId) return "producer_resend";
-    const ours = row.owner === workerId;
-    if (!ours || d.deliveryAttempt <= 1) {
-      const facts = await guard.run("replay facts", () =>
-        readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, asker: workerId }),
-      );
-      if (!ours && facts.ownerGone) return "rebalance_replay";
-      // RocketMQ 4-style replay: a queue moved after a rebalance and an already-acked offset came
-      // again (a broker redelivery would carry attempt > 1). That includes our own claims: the
-      // queue can move away and back to us, replaying what we acked ourselves.
-      if (facts.rebalanced && d.deliveryAttempt <= 1) return "rebalance_replay";
-    }
-    if (d.deliveryAttempt > 1) return "redelivery";
-    return "unknown";
+  /** `finished`: this delivery ends here (acked as a duplicate), rather than going on to run. */
+  async function decideCause(d: KeyedDelivery, t: Trace, row: ClaimRow, finished = false): Promise<DuplicateCause> {
+    t.seen ??= { prior: await noteSeen(d, finished) };
+    const ctx = { scope, workerId, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs };
+    return classifyCause(await guard.run("cause facts", () => causeFactsFor(pool, ctx, d, row, t.seen!.prior)));
+  }
+
+  /** Write down that this worker has the delivery's msgId now; returns what was written before. */
+  function noteSeen(d: KeyedDelivery, finished: boolean): Promise<SeenMsg | undefined> {
+    const m = { msgId: d.msgId, attempt: d.deliveryAttempt, holder: workerId, finished };
+    return guard.run("note msgId", () => noteSeenMsg(pool, seenScopeHash(scope, d.tag, d.key), m), { untilStopped: false, maxWaitMs: 30_000 });
   }
 
   async function writeEvent(e: EventItem): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * Retention: DONE claims past expire_at, and events, minute rollups and rebalance events older
- * than the window, hour rollups older than their own (longer) window, deleted in bounded batches (short transactions, a pause between them) so
+ * Retention: DONE claims past expire_at, and events, msgIds written down for duplicate causes,
+ * minute rollups and rebalance events older than the window, hour rollups older than their own (longer) window, deleted in bounded batches (short transactions, a pause between them) so
  * consumers are never blocked. One instance at a time does it: the holder of a GET_LOCK named
  * after the database. Totals are never pruned.
  */
@@ -27,6 +27,7 @@ export interface RetentionResult {
   minutes: number;
   hours: number;
   rebalances: number;
+  seenMsgs: number;
 }
 
 /** Run one retention pass if this instance wins the election; otherwise do nothing. */
@@ -41,14 +42,15 @@ export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<
     const lockName = `dedup_audit.retention.${String(db?.name)}`;
     // GET_LOCK is held by this connection: if the process dies, the server frees it.
     const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 0) AS got", [lockName]);
-    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
+    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0, seenMsgs: 0 };
     try {
       const claims = await deleteInBatches(conn, "DELETE FROM dedup_claim WHERE expire_at < UTC_TIMESTAMP(3) AND state = 'DONE' ORDER BY expire_at", [], o);
       const events = await deleteInBatches(conn, "DELETE FROM dedup_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
       const minutes = await deleteInBatches(conn, "DELETE FROM group_stats_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY minute", [micros], o);
       const hours = await deleteInBatches(conn, "DELETE FROM group_stats_hour WHERE hour < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY hour", [hourMicros], o);
       const rebalances = await deleteInBatches(conn, "DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
-      return { elected: true, claims, events, minutes, hours, rebalances };
+      const seenMsgs = await deleteInBatches(conn, "DELETE FROM dedup_seen_msg WHERE seen_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY seen_at", [micros], o);
+      return { elected: true, claims, events, minutes, hours, rebalances, seenMsgs };
     } finally {
       await conn.query("DO RELEASE_LOCK(?)", [lockName]);
     }
