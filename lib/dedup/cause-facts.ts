@@ -81,7 +81,9 @@ export interface MembershipQuery {
  * replay window, or silent for half the worker timeout — the broker may already have handed its
  * messages out; a departure older than the window is too old to explain this delivery, so the
  * holder counts as unregistered), whether it heart-beat after it had finished with the copy, and
- * whether any other member of the group left, died or fell silent within one worker timeout.
+ * whether any other member of the group left or died within the replay window, or is silent.
+ * That last one stands in for an unknown holder: the broker delivered the copy before, nothing
+ * reached the dedup log, and a worker that died holding it writes nothing either.
  */
 export async function readMembershipFacts(db: Db, q: MembershipQuery): Promise<{ holder?: HolderFacts; memberRecentlyGone: boolean }> {
   const window = intervalMicros(q.replayWindowMs);
@@ -99,7 +101,7 @@ export async function readMembershipFacts(db: Db, q: MembershipQuery): Promise<{
     [
       overdue, window, q.holder?.id ?? "",
       q.holder?.finishedAt ?? null, q.holder?.committedClaimId ?? 0, q.holder?.id ?? "",
-      q.group, q.asker, intervalMicros(q.workerTimeoutMs), overdue,
+      q.group, q.asker, window, overdue,
     ],
   );
   const memberRecentlyGone = Number(row?.member_gone) > 0;

@@ -27,7 +27,7 @@ export interface CauseFacts {
   previousAttempt: number;
   /** The worker that held that earlier delivery; undefined when unknown. */
   previousHolder?: HolderFacts;
-  /** A member of the group other than this worker left, died or missed heartbeats just now. */
+  /** A member of the group other than this worker left or died within the replay window, or is missing heartbeats. */
   memberRecentlyGone: boolean;
 }
 
