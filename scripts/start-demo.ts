@@ -8,8 +8,10 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Config } from "../lib/config";
+import { createPool } from "../lib/db/mysql";
 import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
+import { logCauseAgreement } from "../workers/dev-broker/cause-agreement";
 import { spawnTs, stopChild } from "./children";
 
 const KILL_EVERY_MS = 45_000;
@@ -69,9 +71,18 @@ export async function startDemo(cfg: Config): Promise<() => Promise<void>> {
     setTimeout(() => !stopping && launch(p), 3000).unref();
   }, KILL_EVERY_MS);
 
+  // Are the dashboard's causes true? Each minute, the hits against the dev broker's own record.
+  const truthPool = broker && createPool(cfg.DATABASE_URL, { connectionLimit: 1 });
+  const truth = setInterval(() => {
+    for (const g of ["stock-deduction", "payment-status"]) void logCauseAgreement(truthPool!, broker!.admin, g, (l) => console.log(`[start] ${l}`)).catch(() => {});
+  }, 60_000);
+  if (!broker) clearInterval(truth);
+
   return async () => {
     stopping = true;
     clearInterval(monkey);
+    clearInterval(truth);
+    await truthPool?.end();
     await Promise.all(procs.map((p) => stopChild(p.child)));
     await broker?.close();
   };

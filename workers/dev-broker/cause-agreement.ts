@@ -113,3 +113,15 @@ export async function readDuplicateHits(pool: Pool, group: string): Promise<Reco
 export async function causeAgreement(pool: Pool, admin: { deliveryLog(group: string): { records: DeliveryRecord[] } }, group: string): Promise<CauseAgreement> {
   return compareCauses(admin.deliveryLog(group).records, await readDuplicateHits(pool, group));
 }
+
+/** Print the confusion table of `group` (fault tests and the demo log it); returns the comparison. */
+export async function logCauseAgreement(
+  pool: Pool,
+  admin: { deliveryLog(group: string): { records: DeliveryRecord[] } },
+  group: string,
+  print: (line: string) => void = (l) => console.log(l),
+): Promise<CauseAgreement> {
+  const a = await causeAgreement(pool, admin, group);
+  print(`[${group}] ${formatCauseAgreement(a)}`);
+  return a;
+}

@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { releaseClaimIfFence } from "../../lib/dedup/claim-state-machine";
 import { eventCounts, rows } from "../../lib/dedup/test/fixtures";
+import { logCauseAgreement } from "../dev-broker/cause-agreement";
 import { createPaymentHandler, ensurePaymentTables } from "../examples/payment-status/payment";
 import { createDedupConsumer } from "./index";
 import { useBrokerTestFile } from "./test/database";
@@ -116,6 +117,7 @@ describe("SIGKILL mid-handler in lease mode", () => {
     expect(effects[groups.hold]).toBe(1);
     const evH = await eventCounts(ctx.db.pool, groups.hold);
     expect(evH["duplicate/rebalance_replay/claimed_after_release"]).toBe(1);
+    for (const g of Object.values(groups)) await logCauseAgreement(ctx.db.pool, broker.admin, g); // causes vs the broker's truth, in the log
     const [pay] = await rows(ctx.db.pool, "SELECT SUM(status) s, SUM(transitions) t FROM demo_payment");
     expect([Number(pay.s), Number(pay.t)]).toEqual([2, 2]);
   }, 120_000);
