@@ -65,8 +65,6 @@ export async function keepFirstHolder(db: Db, scopeHash: Buffer, row: ClaimRow):
 
 export interface MembershipQuery {
   group: string;
-  /** The delivery's queue ("broker:id"; '' in pop mode, where queues never move). */
-  queue?: string;
   /** The worker asking: never "recently gone", it is handling the delivery. */
   asker: string;
   /**
@@ -87,10 +85,7 @@ export interface MembershipQuery {
  * That last one stands in for an unknown holder: the broker delivered the copy before, nothing
  * reached the dedup log, and a worker that died holding it writes nothing either.
  */
-export async function readMembershipFacts(
-  db: Db,
-  q: MembershipQuery,
-): Promise<{ holder?: HolderFacts; memberRecentlyGone: boolean; queueHolderGoneSince: boolean }> {
+export async function readMembershipFacts(db: Db, q: MembershipQuery): Promise<{ holder?: HolderFacts; memberRecentlyGone: boolean }> {
   const window = intervalMicros(q.replayWindowMs);
   const overdue = intervalMicros(q.workerTimeoutMs / 2);
   const [[row]] = await db.query<mysql.RowDataPacket[]>(
@@ -102,26 +97,18 @@ export async function readMembershipFacts(
           FROM worker_instance w WHERE w.id = ?) AS alive_after,
        EXISTS(SELECT 1 FROM worker_instance m WHERE m.consumer_group = ? AND m.id <> ? AND (
           (m.state IN ('left','dead') AND m.stopped_at >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND)
-          OR (m.state = 'live' AND m.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND))) AS member_gone,
-       EXISTS(SELECT 1 FROM worker_instance m WHERE m.consumer_group = ? AND m.id <> ? AND m.id <> ? AND ? <> ''
-          AND JSON_CONTAINS(m.queues, JSON_QUOTE(?)) AND (
-          (m.state IN ('left','dead') AND m.stopped_at >= COALESCE(?, (SELECT c.done_at FROM dedup_claim c WHERE c.id = ? AND c.state = 'DONE' AND c.owner = ?)))
-          OR (m.state = 'live' AND m.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND))) AS queue_holder_gone`,
+          OR (m.state = 'live' AND m.heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND))) AS member_gone`,
     [
       overdue, window, q.holder?.id ?? "",
       q.holder?.finishedAt ?? null, q.holder?.committedClaimId ?? 0, q.holder?.id ?? "",
       q.group, q.asker, window, overdue,
-      q.group, q.asker, q.holder?.id ?? "", q.queue ?? "",
-      q.queue ?? "", q.holder?.finishedAt ?? null, q.holder?.committedClaimId ?? 0, q.holder?.id ?? "", overdue,
     ],
   );
   const memberRecentlyGone = Number(row?.member_gone) > 0;
-  const queueHolderGoneSince = q.holder !== undefined && Number(row?.queue_holder_gone) > 0;
-  if (!q.holder) return { memberRecentlyGone, queueHolderGoneSince };
+  if (!q.holder) return { memberRecentlyGone };
   const state = row?.holder_state === null || row?.holder_state === undefined ? "missing" : String(row.holder_state);
   return {
     memberRecentlyGone,
-    queueHolderGoneSince,
     holder: {
       self: q.holder.id === q.asker,
       registered: state === "live" || state === "gone",
@@ -146,7 +133,7 @@ export interface CauseContext {
 export async function causeFactsFor(
   db: Db,
   c: CauseContext,
-  d: { msgId: string; deliveryAttempt: number; queue: string },
+  d: { msgId: string; deliveryAttempt: number },
   row: ClaimRow,
   prior: SeenMsg | undefined,
 ): Promise<CauseFacts> {
@@ -157,11 +144,10 @@ export async function causeFactsFor(
   const holderId = prior?.holder ?? (first ? row.owner : undefined);
   const m = await readMembershipFacts(db, {
     group: c.scope.group,
-    queue: d.queue,
     asker: c.workerId,
     holder: holderId === undefined ? undefined : { id: holderId, finishedAt: prior?.finishedAt, committedClaimId: row.id },
     replayWindowMs: c.replayWindowMs,
     workerTimeoutMs: c.workerTimeoutMs,
   });
-  return { ...facts, previousHolder: m.holder, memberRecentlyGone: m.memberRecentlyGone, queueHolderGoneSince: m.queueHolderGoneSince };
+  return { ...facts, previousHolder: m.holder, memberRecentlyGone: m.memberRecentlyGone };
 }

@@ -23,8 +23,6 @@ const table: [string, Partial<CauseFacts>, string][] = [
   ["seen, next attempt, holder died holding it, members calm otherwise", { previousHolder: dead, memberRecentlyGone: false }, "rebalance_replay"],
   ["seen, next attempt, holder finished, then died (its ack was lost)", { previousHolder: ackedThenDied }, "redelivery"],
   ["seen, next attempt, holder not in the registry", { previousHolder: unregistered }, "unknown"],
-  ["seen, next attempt, holder alive, but the queue's next owner died since (an unseen replay)", { queueHolderGoneSince: true }, "rebalance_replay"],
-  ["seen, next attempt, holder is this worker, the queue went away and its owner died", { previousHolder: self, queueHolderGoneSince: true }, "rebalance_replay"],
   ["seen, next attempt, no holder known, a member just died", { previousHolder: undefined, memberRecentlyGone: true }, "rebalance_replay"],
   ["seen, attempts skipped (deliveries in between never written), a member just died", { attempt: 4, previousAttempt: 1, memberRecentlyGone: true }, "rebalance_replay"],
   ["seen, attempts skipped, membership calm", { attempt: 4, previousAttempt: 1, previousHolder: dead }, "redelivery"],

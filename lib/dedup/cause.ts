@@ -29,12 +29,6 @@ export interface CauseFacts {
   previousHolder?: HolderFacts;
   /** A member of the group other than this worker left or died within the replay window, or is missing heartbeats. */
   memberRecentlyGone: boolean;
-  /**
-   * Another member that had this delivery's queue (RocketMQ 4 assignment) left or died after the
-   * previous holder finished with the copy: the queue moved, a replay handed the copy to that
-   * member, and it died holding it — so the holder we know of was not the last one.
-   */
-  queueHolderGoneSince?: boolean;
 }
 
 export function classifyCause(f: CauseFacts): DuplicateCause {
@@ -45,7 +39,6 @@ export function classifyCause(f: CauseFacts): DuplicateCause {
   if (f.seenBefore && f.attempt <= f.previousAttempt) return "rebalance_replay";
   const holder = f.seenBefore && f.attempt === f.previousAttempt + 1 ? f.previousHolder : undefined;
   if (holder) {
-    if (f.queueHolderGoneSince) return "rebalance_replay";
     if (holder.self) return "redelivery";
     if (!holder.registered) return "unknown";
     return holder.gone && !holder.aliveAfterFinishing ? "rebalance_replay" : "redelivery";
