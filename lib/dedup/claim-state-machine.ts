@@ -12,7 +12,7 @@
  *        CLAIMED, lease valid  → wait (poll with backoff); never ack, never bounce
  *        CLAIMED, lease expired→ takeover (fence + 1) or hold (wait, then defer), per group policy
  *        gone (released)       → claim it and run
- *   5. the cause of a duplicate, decided in DESIGN §3 order
+ *   5. the cause of a duplicate: classifyCause() (cause.ts) over the delivery's history and the registry
  *
  * Happy-path writes per message: the claim row (and its commit). Events are written only off the
  * happy path; counters go to the in-memory rollups (stats.ts). The SQL that many deliveries
