@@ -7,8 +7,10 @@
  * claims waiting for an operator, and rebalances.
  */
 import type { Config } from "../lib/config";
+import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
+import { logCauseAgreement } from "../workers/dev-broker/cause-agreement";
 import { spawnTs, stopChild, type Child } from "./children";
 import { complain, say } from "./output";
 
@@ -75,11 +77,20 @@ export async function startDemo(cfg: Config): Promise<Demo> {
     setTimeout(() => !stopping && launch(p), 3000).unref();
   }, KILL_EVERY_MS);
 
+  // Are the dashboard's causes true? Each minute, the hits against the dev broker's own record.
+  const truthPool = broker && createPool(cfg.DATABASE_URL, { connectionLimit: 1 });
+  const truth = setInterval(() => {
+    for (const g of ["stock-deduction", "payment-status"]) void logCauseAgreement(truthPool!, broker!.admin, g, (l) => say(`[start] ${l}`)).catch(() => {});
+  }, 60_000);
+  if (!broker) clearInterval(truth);
+
   return {
     async stopWorkers() {
       stopping = true;
       clearInterval(monkey);
+      clearInterval(truth);
       await Promise.all(procs.map((p) => stopChild(p.child)));
+      await truthPool?.end();
     },
     async stopBroker() {
       if (!broker) return;

@@ -7,13 +7,16 @@
  *   - lease (payment-status example + an external side-effect log): none lost, and every extra
  *     run of an effect happened under a takeover (fence + 1) that the event log shows;
  *   - counters consistent between dedup_event, group_stats_minute, group_totals and /api/metrics
- *     (check-counters.ts says what is exact under SIGKILL and why).
+ *     (check-counters.ts says what is exact under SIGKILL and why);
+ *   - duplicate causes true: every hit's cause against the broker's record of why it delivered
+ *     that copy, at least 99 % agreement per cause (workers/dev-broker/cause-agreement.ts).
  * Returns the summary and the list of violations (empty = the promise held).
  */
 import { rows } from "../support/deliveries";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { sampleValue } from "../support/prometheus";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
+import { causeAgreement, disagreements, formatCauseAgreement, type CauseAgreement } from "../../workers/dev-broker/cause-agreement";
 import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkCounters, type CounterRow } from "./check-counters";
 import { checkLeaseEffects, checkStockLedger, type LeaseLedgerResult, type LedgerResult } from "./check-ledger";
@@ -52,6 +55,7 @@ export interface ChaosOptions {
 
 export interface ChaosResult {
   summary: ChaosSummary;
+  causes: CauseAgreement;
   counters: CounterRow[];
   violations: string[];
 }
@@ -165,6 +169,8 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   if (brokerSent < sent.sent) violations.push(`broker stored ${brokerSent} messages, producer sent ${sent.sent}`);
   const reb = await rows(db.pool, "SELECT kind, COUNT(*) AS n FROM rebalance_event WHERE consumer_group = ? GROUP BY kind", [group]);
   const dups = await rows(db.pool, "SELECT cause, COUNT(*) AS n FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' GROUP BY cause", [group]);
+  const causes = await causeAgreement(db.pool, broker.admin, group);
+  violations.push(...disagreements(causes));
   const summary: ChaosSummary = {
     mode: o.mode,
     seed: o.seed,
@@ -192,7 +198,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
     forcedStops: stops.forced,
     violations: violations.length,
   };
-  print(`chaos ${o.mode} summary:\n${formatSummary(summary)}\ncounters (${group}):\n${formatCounters(counters.rows)}`);
+  print(`chaos ${o.mode} summary:\n${formatSummary(summary)}\ncounters (${group}):\n${formatCounters(counters.rows)}\n${formatCauseAgreement(causes)}`);
   if (violations.length > 0) print(`VIOLATIONS:\n${violations.map((v) => `  - ${v}`).join("\n")}`);
-  return { summary, counters: counters.rows, violations };
+  return { summary, causes, counters: counters.rows, violations };
 }

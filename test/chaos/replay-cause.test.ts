@@ -2,12 +2,13 @@
  * Must show (findings of the chaos run): the registry and the broker see membership changes at
  * different moments, and a replay that falls between the two must still be a rebalance replay.
  *  - In v4 mode a queue can move away from a worker and back, replaying what that same worker
- *    acked — same msgId, attempt 1, the claim is its own. After a rebalance of the group that is
- *    a rebalance replay; without any change around the claim it stays unknown (nothing explains it).
+ *    acked — same msgId, same attempt, the claim is its own. The broker counts a redelivery up,
+ *    so a copy met before at the same attempt is a rebalance replay, whatever the registry says.
  *  - A worker records its join before its consumer takes queues, so the queues move *after* the
  *    join: claims made in between are replayed to it, with the join just before the claim.
  *  - The broker notices a killed client (closed connection) before the registry's worker timeout,
- *    so the dead worker's acked messages come back while it is still "live" with a late heartbeat.
+ *    so the dead worker's messages come back while it is still "live" with a late heartbeat: a
+ *    holder that missed heartbeats for half the timeout is gone.
  * Each case drives the processors directly, the registry clock set by explicit heartbeats.
  */
 import type { RowDataPacket } from "mysql2/promise";
@@ -43,7 +44,7 @@ async function calmGroup(group: string, n: number): Promise<DedupProcessor[]> {
 const duplicateAck = { ack: true, outcome: "duplicate" };
 
 describe("cause of a replay of the worker's own claim", () => {
-  it("is rebalance_replay after a rebalance since the claim, unknown without one", async () => {
+  it("is rebalance_replay, with or without a rebalance recorded since the claim", async () => {
     const group = uniqueName("own-replay");
     const a = await worker(group);
     const first = delivery({ key: "k-1" });
@@ -54,7 +55,7 @@ describe("cause of a replay of the worker's own claim", () => {
     await sleep(5);
     await worker(group); // a join: v4 queues move, then move back to A
     expect(await a.process({ ...first })).toEqual(duplicateAck);
-    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/unknown/acked_duplicate": 1, "duplicate/rebalance_replay/acked_duplicate": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/rebalance_replay/acked_duplicate": 2 });
   });
 });
 
@@ -78,23 +79,22 @@ describe("cause of a replay when registry and broker disagree on timing", () => 
     const redelivered = delivery({ key: "redelivered" });
     const resent = delivery({ key: "resent" });
     for (const m of [quiet, replayed, redelivered, resent]) expect((await k.process(m)).outcome).toBe("committed");
-    // Nothing changed around the claim: genuinely unexplained, and shown as such.
+    // Nothing changed around the claim, but the attempt did not count up: a replay all the same.
     expect(await a.process({ ...quiet })).toEqual(duplicateAck);
-    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/unknown/acked_duplicate": 1 });
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/rebalance_replay/acked_duplicate": 1 });
 
     // K is killed: no more heartbeats. The broker drops it (closed connection) and replays its
     // acked messages while the registry still has K live, its heartbeat late but not timed out.
     await sleep(TIMEOUT_S * 600);
     await a.heartbeatNow(); // A is fresh; its timeout scan does not declare K dead yet
     expect(await a.process({ ...replayed })).toEqual(duplicateAck);
-    // A broker redelivery (attempt 2) is still a redelivery while K is not gone…
+    // A broker redelivery (attempt 2) of what K held: K missed heartbeats for half the timeout
+    // and gave no sign of life after committing it, so it died holding it…
     expect(await a.process({ ...redelivered, deliveryAttempt: 2 })).toEqual(duplicateAck);
     // …and a new msgId for the same key is still the producer's resend.
     expect(await a.process({ ...delivery({ key: "resent" }) })).toEqual(duplicateAck);
     expect(await eventCounts(ctx.db.pool, group)).toEqual({
-      "duplicate/unknown/acked_duplicate": 1,
-      "duplicate/rebalance_replay/acked_duplicate": 1,
-      "duplicate/redelivery/acked_duplicate": 1,
+      "duplicate/rebalance_replay/acked_duplicate": 3,
       "duplicate/producer_resend/acked_duplicate": 1,
     });
   });

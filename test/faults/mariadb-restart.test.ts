@@ -13,6 +13,7 @@ import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectionOptions, createPool } from "../../workers/runtime/src/db/pool";
 import { migrate } from "../../workers/runtime/src/db/migrate";
+import { logCauseAgreement } from "../../workers/dev-broker/cause-agreement";
 import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkStockLedger } from "../chaos/check-ledger";
 import { planOrders, seedExactStock, sendPlan } from "../chaos/order-plan";
@@ -87,6 +88,7 @@ describe("MariaDB restarted while workers run", () => {
 
     const pool = createPool(url, { connectionLimit: 2 });
     cleanup.add(() => pool.end());
+    await logCauseAgreement(pool, broker.admin, group); // duplicate causes vs the broker's truth, in the log
     const ledger = await checkStockLedger(pool, group, plan.orders, plan.stock);
     expect(ledger.violations).toEqual([]);
     expect({ doubleEffects: ledger.doubleEffects, lost: ledger.lost }).toEqual({ doubleEffects: 0, lost: 0 });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { rows } from "../support/deliveries";
 import { useBrokerTestFile } from "../support/broker-test-file";
+import { logCauseAgreement } from "../../workers/dev-broker/cause-agreement";
 import { sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkStockLedger } from "../chaos/check-ledger";
 import { planOrders, seedExactStock, sendPlan } from "../chaos/order-plan";
@@ -52,6 +53,7 @@ describe("Redis stopped while the Redis fast path is on", () => {
     const stops = await fleet.stopAll(30_000);
     expect(stops).toEqual({ graceful: 2, forced: 0 });
 
+    await logCauseAgreement(ctx.db.pool, broker.admin, group); // duplicate causes vs the broker's truth, in the log
     const ledger = await checkStockLedger(ctx.db.pool, group, plan.orders, plan.stock);
     expect(ledger.violations).toEqual([]);
     expect({ doubleEffects: ledger.doubleEffects, lost: ledger.lost }).toEqual({ doubleEffects: 0, lost: 0 });

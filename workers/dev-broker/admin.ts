@@ -2,6 +2,7 @@
 import type { Broker } from "./broker";
 import type { GroupTopicStats } from "./consumption";
 import { summarize, type MessageSummary } from "./convert";
+import type { DeliveryReason, DeliveryRecord } from "./delivery-truth";
 import type { BrokerEvent } from "./events";
 import type { RetryBackoff } from "./options";
 import type { TopicType } from "./topic-types";
@@ -48,6 +49,10 @@ export interface DevBrokerAdmin {
   clients(): ClientSummary[];
   /** v4 mode: owner of each queue and the queues each client was last told (settled when they agree). */
   assignments(group: string, topic: string): { owners: (string | undefined)[]; told: Record<string, number[]> };
+  /** Why the broker handed out each delivery to this group, counted by reason (delivery-truth.ts). */
+  deliveryTruth(group: string): Record<DeliveryReason, number>;
+  /** The same, one record per delivery in order; `complete` is false once the log hit its cap. */
+  deliveryLog(group: string): { records: DeliveryRecord[]; complete: boolean };
   /** Run the housekeeping pass now instead of waiting for the timer. */
   sweep(): void;
 }
@@ -95,6 +100,8 @@ export function createAdmin(broker: Broker): DevBrokerAdmin {
         openCalls: c.openCalls,
       })),
     assignments: (group, topic) => broker.consumption.assignments(group, topic),
+    deliveryTruth: (group) => broker.truth.counts(group),
+    deliveryLog: (group) => broker.truth.log(group),
     sweep: () => broker.sweep(),
   };
   return admin;

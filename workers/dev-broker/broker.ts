@@ -5,6 +5,7 @@
  */
 import { ClientRegistry } from "./consumers";
 import { Consumption } from "./consumption";
+import { DeliveryTruth } from "./delivery-truth";
 import { EventLog } from "./events";
 import { Faults } from "./faults";
 import { Holding } from "./holding";
@@ -19,6 +20,8 @@ export class Broker {
   readonly store: Store;
   readonly registry: ClientRegistry;
   readonly consumption: Consumption;
+  /** Why each delivery was handed out, per group (delivery-truth.ts). */
+  readonly truth: DeliveryTruth;
   readonly faults: Faults;
   readonly events = new EventLog();
   readonly longPoll = new LongPoll();
@@ -39,12 +42,17 @@ export class Broker {
       heartbeatTimeoutMs: this.options.heartbeatTimeoutS * 1000,
       idleTimeoutMs: this.options.idleTimeoutS * 1000,
     }));
+    this.truth = new DeliveryTruth((id) => {
+      const client = this.registry.get(id);
+      return client !== undefined && this.registry.isAlive(client);
+    });
     this.consumption = new Consumption(
       this.store,
       this.faults,
       this.events,
       { maxAttempts: (g) => this.policyOf(g).maxAttempts, renewInvisibleMs: () => this.options.renewInvisibleS * 1000 },
       (topic) => this.longPoll.notify(topic),
+      this.truth,
     );
     this.groups = new Set(options.groups);
     for (const spec of options.topics) {

@@ -9,6 +9,7 @@
  * attempts goes to %DLQ%<group> instead of coming back.
  */
 import type { Code as CodeEnum } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
+import type { DeliveryTruth } from "./delivery-truth";
 import type { EventLog } from "./events";
 import type { Faults } from "./faults";
 import { Code } from "./proto";
@@ -32,6 +33,8 @@ export class Consumption {
     private readonly policy: { maxAttempts(group: string): number; renewInvisibleMs(): number },
     /** Wakes long polls on a topic when something became receivable. */
     private readonly notify: (topic: string) => void,
+    /** Records why each delivery was handed out (delivery-truth.ts). */
+    private readonly truth?: DeliveryTruth,
   ) {}
 
   /** Hand out up to `batch` visible messages: returning ones first, then new ones. */
@@ -74,6 +77,7 @@ export class Consumption {
     entry.autoRenew = q.autoRenew;
     entry.visibleAtMs = q.autoRenew ? Infinity : now + q.invisibleMs;
     qs.inflight.set(entry.offset, entry);
+    this.truth?.delivered(q.group, msg, entry);
     sub.stats.delivered++;
     if (entry.attempt > 1) {
       sub.stats.redelivered++;
@@ -104,6 +108,7 @@ export class Consumption {
     const { sub, qs, entry, msg } = found;
     if (this.faults.shouldDropAck()) {
       sub.stats.ackDropped++;
+      this.truth?.ackDropped(entry);
       this.events.push({ type: "ackDropped", group, topic, msgId: msg?.msgId ?? msgId });
       // The proxy stops renewing once the client acked; without the ack the message revives.
       if (entry.autoRenew) {
@@ -127,6 +132,7 @@ export class Consumption {
     entry.visibleAtMs = Date.now() + durationMs;
     entry.seq = nextDeliverySeq();
     sub.stats.nacked++;
+    this.truth?.nacked(entry);
     this.events.push({ type: "changeInvisible", group, topic, msgId: msg?.msgId ?? msgId, durationMs, attempt: entry.attempt });
     return { code: Code.OK, message: "OK", receipt: encodeReceipt({ queueId: entry.queueId, offset: entry.offset, seq: entry.seq }) };
   }
@@ -148,6 +154,7 @@ export class Consumption {
           for (const entry of qs.inflight.values()) {
             if (entry.clientId !== clientId || !entry.autoRenew) continue;
             entry.visibleAtMs = 0;
+            this.truth?.holderGone(entry);
             this.#expire(group, sub, qs, entry);
             released++;
           }
@@ -171,6 +178,7 @@ export class Consumption {
   }
 
   #expire(group: string, sub: Subscription, qs: QueueState, entry: Entry): void {
+    this.truth?.comesBack(entry);
     qs.inflight.delete(entry.offset);
     entry.autoRenew = false;
     entry.clientId = undefined;
@@ -205,7 +213,9 @@ export class Consumption {
     let count = 0;
     for (const rec of qs.acks.takeRecent(this.faults.replayWindowS)) {
       if (qs.inflight.has(rec.offset) || qs.ready.has(rec.offset) || !this.store.get(topic, queueId, rec.offset)) continue;
-      qs.ready.set(rec.offset, { topic, queueId, offset: rec.offset, attempt: rec.attempt, seq: 0, autoRenew: false, visibleAtMs: 0 });
+      const entry: Entry = { topic, queueId, offset: rec.offset, attempt: rec.attempt, seq: 0, autoRenew: false, visibleAtMs: 0 };
+      this.truth?.replayed(entry);
+      qs.ready.set(rec.offset, entry);
       count++;
     }
     sub.stats.replayed += count;

@@ -19,12 +19,15 @@ export const CAUSE_LABELS: Record<DuplicateCause, string> = {
   unknown: "Unknown",
 };
 
-/** One line per cause: how it is decided (the operator guide has the full definitions). */
+/**
+ * One line per cause: how it is decided (claim/cause.ts); the operator guide and the dashboard's
+ * /docs/causes page have the full definitions.
+ */
 export const CAUSE_DEFINITIONS: Record<DuplicateCause, string> = {
-  producer_resend: "same key, a different msgId: the producer sent it again",
-  rebalance_replay: "the worker that claimed it left or died shortly before",
-  redelivery: "the broker delivered the same message again (timeout, nack, lost ack)",
-  unknown: "none of the above matched",
+  producer_resend: "a msgId this key had never seen, on its first arrival: the producer sent the key twice",
+  rebalance_replay: "a copy seen before, sent again because its holder died or left, or its queue moved (RocketMQ 4)",
+  redelivery: "a copy seen before, sent again to a live holder: failure, nack, timeout or a lost ack",
+  unknown: "a copy seen before whose last holder is missing from the worker registry: our facts were missing",
 };
 
 /** Kinds of dedup_event rows: written only off the happy path. */

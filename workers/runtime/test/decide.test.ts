@@ -4,7 +4,7 @@
  * clock in, the decision out. Pure: no database, no clock.
  */
 import { describe, expect, it } from "vitest";
-import { classifyCause, needsReplayFacts, type CauseFacts } from "../src/claim/cause";
+import type { HolderFacts, MembershipFacts } from "../src/claim/cause";
 import { afterRun, decide, type Clock, type Decision, type DeliveryFacts, type GroupPolicy } from "../src/claim/decide";
 import { UnrecoverableError } from "../src/index";
 import type { ClaimRow } from "../src/sql";
@@ -50,7 +50,14 @@ function facts(over: Facts = {}): DeliveryFacts {
 }
 const TAKEOVER: GroupPolicy = { expiredLease: "takeover", holdWaitMs: 60_000 };
 const HOLD: GroupPolicy = { expiredLease: "hold", holdWaitMs: 60_000 };
-const replayOf = (row: ClaimRow, ownerGone: boolean, rebalanced = false) => ({ owner: row.owner, claimedAt: row.claimedAt.getTime(), facts: { ownerGone, rebalanced } });
+/** Nothing written down before this delivery wrote its msgId down. */
+const UNSEEN = { seen: {} };
+const FINISHED_AT = new Date(NOW - 5_000);
+const alive: HolderFacts = { self: false, registered: true, gone: false, aliveAfterFinishing: true };
+const dead: HolderFacts = { self: false, registered: true, gone: true, aliveAfterFinishing: false };
+const unregistered: HolderFacts = { self: false, registered: false, gone: false, aliveAfterFinishing: false };
+/** The registry's answer about `holder` (undefined: none known) for the claim `row`. */
+const registryOf = (row: ClaimRow, holder: string | undefined, facts: MembershipFacts) => ({ claimId: row.id, holder, facts });
 
 interface Transition {
   name: string;
@@ -72,18 +79,23 @@ const table: Transition[] = [
   // ---- no row: claim ----
   { name: "no row, nothing seen → claim", expect: { do: "claim" } },
   {
-    name: "no row after someone else's claim (resend) → claim as a duplicate hit claimed after release",
+    name: "no row after someone else's claim, history not read → write the msgId down, learn its history",
     facts: { msgId: "M2", othersRow: claim() },
+    expect: { do: "note-seen-msg", finished: false },
+  },
+  {
+    name: "no row after someone else's claim, msgId never met (resend) → claim as a duplicate hit claimed after release",
+    facts: { msgId: "M2", othersRow: claim(), ...UNSEEN },
     expect: { do: "claim", hit: { cause: "producer_resend", outcome: "claimed_after_release" } },
   },
   {
-    name: "no row after someone else's claim, same msgId, registry not read → read replay facts of that claim",
-    facts: { othersRow: claim() },
-    expect: { do: "read-replay-facts", row: claim() },
+    name: "no row after someone else's claim, its msgId at the next attempt, registry not read → read the cause facts about its owner",
+    facts: { attempt: 2, othersRow: claim(), ...UNSEEN },
+    expect: { do: "read-cause-facts", row: claim(), holder: { id: THEM } },
   },
   {
-    name: "no row after someone else's claim whose owner died → claim, hit rebalance replay",
-    facts: { othersRow: claim(), replay: replayOf(claim(), true) },
+    name: "no row after someone else's claim whose owner died holding it → claim, hit rebalance replay",
+    facts: { attempt: 2, othersRow: claim(), ...UNSEEN, registry: registryOf(claim(), THEM, { holder: dead, memberRecentlyGone: true }) },
     expect: { do: "claim", hit: { cause: "rebalance_replay", outcome: "claimed_after_release" } },
   },
   {
@@ -98,43 +110,67 @@ const table: Transition[] = [
   {
     name: "row with a different payload, noted → go on (DONE: ack)",
     row: done(),
-    facts: { msgId: "M2", payloadHash: OTHER_HASH, noted: { mismatch: true } },
+    facts: { msgId: "M2", payloadHash: OTHER_HASH, noted: { mismatch: true }, ...UNSEEN },
     expect: { do: "ack-duplicate", row: done(), cause: "producer_resend" },
   },
 
-  // ---- DONE: ack as a duplicate, by cause ----
-  { name: "DONE, other msgId → ack, producer resend", row: done(), facts: { msgId: "M2" }, expect: { do: "ack-duplicate", row: done(), cause: "producer_resend" } },
-  { name: "DONE, same msgId, theirs, registry not read → read replay facts", row: done(), expect: { do: "read-replay-facts", row: done() } },
+  // ---- DONE: ack as a duplicate, by cause (cause.test.ts has the classifier's full table) ----
+  { name: "DONE, history not read → write the msgId down as finished, learn its history", row: done(), facts: { msgId: "M2" }, expect: { do: "note-seen-msg", finished: true } },
+  { name: "DONE, msgId never met, attempt 1 → ack, producer resend", row: done(), facts: { msgId: "M2", ...UNSEEN }, expect: { do: "ack-duplicate", row: done(), cause: "producer_resend" } },
   {
-    name: "DONE, same msgId, theirs, owner gone → ack, rebalance replay",
-    row: done(),
-    facts: { replay: replayOf(done(), true) },
-    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
-  },
-  {
-    name: "DONE, same msgId, ours, attempt 1, group rebalanced → ack, rebalance replay",
+    name: "DONE, its first msgId again at attempt 1 → ack, rebalance replay (no registry read: only a queue move repeats an attempt)",
     row: done({ owner: ME }),
-    facts: { replay: replayOf(done({ owner: ME }), false, true) },
+    facts: UNSEEN,
     expect: { do: "ack-duplicate", row: done({ owner: ME }), cause: "rebalance_replay" },
   },
   {
-    name: "DONE, same msgId, theirs, attempt 1, nothing in the registry → ack, unknown",
+    name: "DONE, a msgId written down at attempt 2, now at attempt 2 again → ack, rebalance replay",
     row: done(),
-    facts: { replay: replayOf(done(), false) },
+    facts: { msgId: "M2", attempt: 2, seen: { prior: { attempt: 2, holder: THEM } } },
+    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  { name: "DONE, its first msgId at attempt 2, registry not read → read the cause facts about the claim's owner", row: done(), facts: { attempt: 2, ...UNSEEN }, expect: { do: "read-cause-facts", row: done(), holder: { id: THEM } } },
+  {
+    name: "DONE, a msgId written down before, next attempt → read the cause facts about its last holder and when it finished",
+    row: done(),
+    facts: { msgId: "M2", attempt: 3, seen: { prior: { attempt: 2, holder: "worker-x", finishedAt: FINISHED_AT } } },
+    expect: { do: "read-cause-facts", row: done(), holder: { id: "worker-x", finishedAt: FINISHED_AT } },
+  },
+  {
+    name: "DONE, next attempt, holder alive → ack, redelivery",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: alive, memberRecentlyGone: true }) },
+    expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
+  },
+  {
+    name: "DONE, next attempt, holder died holding it → ack, rebalance replay",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: dead, memberRecentlyGone: false }) },
+    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  {
+    name: "DONE, next attempt, holder not in the registry → ack, unknown",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: unregistered, memberRecentlyGone: false }) },
     expect: { do: "ack-duplicate", row: done(), cause: "unknown" },
   },
   {
-    name: "DONE, same msgId, theirs, attempt 2, owner alive → ack, redelivery",
+    name: "DONE, a msgId never met at attempt 2, no holder known → read the group's cause facts",
     row: done(),
-    facts: { attempt: 2, replay: replayOf(done(), false, true) },
-    expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
+    facts: { msgId: "M2", attempt: 2, ...UNSEEN },
+    expect: { do: "read-cause-facts", row: done(), holder: undefined },
   },
-  { name: "DONE, same msgId, ours, attempt 2 → ack, redelivery (no registry read)", row: done({ owner: ME }), facts: { attempt: 2 }, expect: { do: "ack-duplicate", row: done({ owner: ME }), cause: "redelivery" } },
   {
-    name: "DONE, replay facts read for another claim of the key → read them again for this one",
-    row: done({ claimedAt: new Date(NOW) }),
-    facts: { replay: replayOf(done(), true) },
-    expect: { do: "read-replay-facts", row: done({ claimedAt: new Date(NOW) }) },
+    name: "DONE, a msgId never met at attempt 2, a member just died → ack, rebalance replay",
+    row: done(),
+    facts: { msgId: "M2", attempt: 2, ...UNSEEN, registry: registryOf(done(), undefined, { memberRecentlyGone: true }) },
+    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  {
+    name: "DONE, cause facts read for another claim of the key → read them again for this one",
+    row: done({ id: 8 }),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: dead, memberRecentlyGone: false }) },
+    expect: { do: "read-cause-facts", row: done({ id: 8 }), holder: { id: THEM } },
   },
 
   // ---- CLAIMED with our token ----
@@ -147,23 +183,24 @@ const table: Transition[] = [
   { name: "CLAIMED theirs, lease valid, hold policy → wait", row: claim(), facts: { noted: { sighting: true } }, policy: HOLD, expect: { do: "wait" } },
 
   // ---- CLAIMED by another worker, lease expired: takeover ----
+  { name: "expired theirs, takeover, history not read → write the msgId down, learn its history", row: expired(), expect: { do: "note-seen-msg", finished: false } },
   {
-    name: "expired theirs, takeover, other msgId → take over (fence + 1), producer resend",
+    name: "expired theirs, takeover, msgId never met → take over (fence + 1), producer resend",
     row: expired(),
-    facts: { msgId: "M2" },
+    facts: { msgId: "M2", ...UNSEEN },
     expect: { do: "takeover", row: expired(), fence: 4, cause: "producer_resend" },
   },
-  { name: "expired theirs, takeover, same msgId, registry not read → read replay facts", row: expired(), expect: { do: "read-replay-facts", row: expired() } },
+  { name: "expired theirs, takeover, next attempt, registry not read → read the cause facts", row: expired(), facts: { attempt: 2, ...UNSEEN }, expect: { do: "read-cause-facts", row: expired(), holder: { id: THEM } } },
   {
-    name: "expired theirs, takeover, owner gone → take over, rebalance replay",
+    name: "expired theirs, takeover, owner died holding it → take over, rebalance replay",
     row: expired(),
-    facts: { replay: replayOf(expired(), true) },
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(expired(), THEM, { holder: dead, memberRecentlyGone: true }) },
     expect: { do: "takeover", row: expired(), fence: 4, cause: "rebalance_replay" },
   },
   {
-    name: "expired theirs, takeover, attempt 3, owner alive → take over, redelivery",
+    name: "expired theirs, takeover, attempt 3 (attempt 2 never reached us), membership calm → take over, redelivery",
     row: expired(),
-    facts: { attempt: 3, replay: replayOf(expired(), false) },
+    facts: { attempt: 3, ...UNSEEN, registry: registryOf(expired(), THEM, { holder: dead, memberRecentlyGone: false }) },
     expect: { do: "takeover", row: expired(), fence: 4, cause: "redelivery" },
   },
 
@@ -203,7 +240,7 @@ describe("decide(claimRow, delivery, policy, clock)", () => {
   it("covers every kind of decision", () => {
     const kinds = new Set(table.map((t) => t.expect.do));
     expect([...kinds].sort()).toEqual(
-      ["ack-duplicate", "claim", "defer", "note-expiry", "note-mismatch", "note-sighting", "read-replay-facts", "reclaim-own", "takeover", "wait", "wait-here"].sort(),
+      ["ack-duplicate", "claim", "defer", "note-expiry", "note-mismatch", "note-seen-msg", "note-sighting", "read-cause-facts", "reclaim-own", "takeover", "wait", "wait-here"].sort(),
     );
   });
 });
@@ -222,28 +259,5 @@ describe("afterRun(handler result)", () => {
     ["an UnrecoverableError of another copy of the package → reject", { ok: false as const, error: foreign }, { do: "reject", reason: "order cancelled" }],
   ])("%s", (_name, result, expected) => {
     expect(afterRun(result)).toEqual(expected);
-  });
-});
-
-describe("classifyCause", () => {
-  const base: CauseFacts = { msgId: "M1", attempt: 1, firstMsgId: "M1", ownClaim: false };
-  it.each<[string, CauseFacts, ReturnType<typeof classifyCause>]>([
-    ["another msgId wins over every registry fact", { ...base, msgId: "M2", replay: { ownerGone: true, rebalanced: true } }, "producer_resend"],
-    ["their claim, owner gone", { ...base, replay: { ownerGone: true, rebalanced: false } }, "rebalance_replay"],
-    ["their claim, attempt 2, owner gone", { ...base, attempt: 2, replay: { ownerGone: true, rebalanced: false } }, "rebalance_replay"],
-    ["our claim, owner gone does not count (it is us)", { ...base, ownClaim: true, replay: { ownerGone: true, rebalanced: false } }, "unknown"],
-    ["first attempt after a rebalance", { ...base, ownClaim: true, replay: { ownerGone: false, rebalanced: true } }, "rebalance_replay"],
-    ["a rebalance does not explain attempt 2", { ...base, attempt: 2, replay: { ownerGone: false, rebalanced: true } }, "redelivery"],
-    ["attempt 2 without registry facts", { ...base, attempt: 2 }, "redelivery"],
-    ["attempt 1, nothing known", base, "unknown"],
-  ])("%s", (_name, f, cause) => {
-    expect(classifyCause(f)).toBe(cause);
-  });
-
-  it("asks for registry facts only when they can change the answer", () => {
-    expect(needsReplayFacts({ ...base, msgId: "M2" })).toBe(false);
-    expect(needsReplayFacts({ ...base, ownClaim: true, attempt: 2 })).toBe(false);
-    expect(needsReplayFacts({ ...base, ownClaim: true, attempt: 1 })).toBe(true);
-    expect(needsReplayFacts({ ...base, attempt: 5 })).toBe(true);
   });
 });

@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { releaseClaimIfFence } from "../src/operator";
 import { eventCounts, rows } from "../../../test/support/deliveries";
+import { logCauseAgreement } from "../../dev-broker/cause-agreement";
 import { createPaymentHandler, ensurePaymentTables } from "../../examples/payment-status/payment";
 import { createDedupConsumer } from "../src/index";
 import { useBrokerTestFile } from "../../../test/support/broker-test-file";
@@ -116,6 +117,11 @@ describe("SIGKILL mid-handler in lease mode", () => {
     expect(effects[groups.hold]).toBe(1);
     const evH = await eventCounts(ctx.db.pool, groups.hold);
     expect(evH["duplicate/rebalance_replay/claimed_after_release"]).toBe(1);
+    // The broker's own record agrees: each hit was a copy it re-sent because its holder died.
+    for (const g of Object.values(groups)) {
+      const truth = await logCauseAgreement(ctx.db.pool, broker.admin, g);
+      expect(Object.fromEntries(Object.entries(truth.matrix).filter(([, v]) => Object.keys(v).length > 0))).toEqual({ expired_holder_dead: { rebalance_replay: 1 } });
+    }
     const [pay] = await rows(ctx.db.pool, "SELECT SUM(status) s, SUM(transitions) t FROM demo_payment");
     expect([Number(pay.s), Number(pay.t)]).toEqual([2, 2]);
   }, 120_000);

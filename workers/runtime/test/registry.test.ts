@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db";
 import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "../src/worker/registry";
-import { heartbeatWorker, readReplayFacts } from "../src/sql";
+import { heartbeatWorker } from "../src/sql";
 import { rows, sleep, uniqueName } from "../../../test/support/deliveries";
 
 let db: TestDatabase;
@@ -53,67 +53,5 @@ describe("worker registry", () => {
     expect(ev).toEqual([{ kind: "timeout", worker: `${g}-c`, before: [`${g}-a`, `${g}-b`, `${g}-c`], after: [`${g}-a`, `${g}-b`] }]);
     // A worker declared dead learns it at its next heartbeat (and re-registers, a new join).
     expect(await heartbeatWorker(db.pool, `${g}-c`, { inflight: 0, queues: [] })).toBe(false);
-  });
-
-  it("tells whether the claiming worker left or died after the claim, within the replay window", async () => {
-    const g = uniqueName("g");
-    const before = new Date(Date.now() - 60_000);
-    await registerWorker(db.pool, info(g, `${g}-x`));
-    const facts = (owner: string, since: Date, windowMs = 300_000) => readReplayFacts(db.pool, { group: g, owner, since, windowMs, workerTimeoutMs: 60_000, asker: `${g}-asker` });
-    expect(await facts(`${g}-x`, before)).toEqual({ ownerGone: false, rebalanced: true }); // its join is a rebalance
-    await deregisterWorker(db.pool, info(g, `${g}-x`));
-    expect((await facts(`${g}-x`, before)).ownerGone).toBe(true);
-    expect((await facts(`${g}-x`, new Date(Date.now() + 60_000))).ownerGone).toBe(false); // left before the claim
-    await sleep(20);
-    expect(await facts(`${g}-x`, before, 1)).toEqual({ ownerGone: false, rebalanced: false }); // outside the window
-  });
-});
-
-describe("replay facts around the claim (registry and broker see changes at different moments)", () => {
-  const timeoutMs = 1000;
-  const facts = (g: string, owner: string, since: Date, asker = `${g}-asker`) => readReplayFacts(db.pool, { group: g, owner, since, windowMs: 300_000, workerTimeoutMs: timeoutMs, asker });
-  const at = (d: Date, ms: number) => new Date(d.getTime() + ms);
-  async function joinedAt(id: string): Promise<Date> {
-    const [r] = await rows(db.pool, "SELECT ts FROM rebalance_event WHERE worker_id = ? AND kind = 'join' ORDER BY id DESC LIMIT 1", [id]);
-    return r.ts as Date;
-  }
-  async function heartbeatAt(id: string): Promise<Date> {
-    const [r] = await rows(db.pool, "SELECT heartbeat_at FROM worker_instance WHERE id = ?", [id]);
-    return r.heartbeat_at as Date;
-  }
-
-  it("counts another worker's join up to one worker timeout before the claim", async () => {
-    const g = uniqueName("g");
-    await registerWorker(db.pool, info(g, `${g}-new`));
-    const joined = await joinedAt(`${g}-new`);
-    expect((await facts(g, `${g}-owner`, at(joined, timeoutMs - 100))).rebalanced).toBe(true);
-    expect((await facts(g, `${g}-owner`, at(joined, timeoutMs + 100))).rebalanced).toBe(false);
-  });
-
-  it("does not count the owner's own join before its claim", async () => {
-    const g = uniqueName("g");
-    await registerWorker(db.pool, info(g, `${g}-owner`));
-    const joined = await joinedAt(`${g}-owner`);
-    expect(await facts(g, `${g}-owner`, at(joined, 10))).toEqual({ ownerGone: false, rebalanced: false });
-    expect((await facts(g, `${g}-other`, at(joined, 10))).rebalanced).toBe(true);
-  });
-
-  it("counts a live member overdue by half the worker timeout as a rebalance under way", async () => {
-    const g = uniqueName("g");
-    const m = `${g}-m`;
-    await registerWorker(db.pool, info(g, m));
-    await sleep(timeoutMs + 100); // its join is now older than the look-back of any later claim
-    await heartbeatWorker(db.pool, m, { inflight: 0, queues: [] });
-    const beat = await heartbeatAt(m);
-    const claim = at(beat, 50);
-    expect((await facts(g, `${g}-owner`, claim)).rebalanced).toBe(false); // heart-beating: calm
-    await sleep(timeoutMs / 2 + 100);
-    expect(await facts(g, m, claim)).toEqual({ ownerGone: false, rebalanced: true }); // overdue, not timed out
-    expect((await facts(g, `${g}-owner`, claim)).rebalanced).toBe(true);
-    expect((await facts(g, `${g}-owner`, claim, m)).rebalanced).toBe(false); // m asks: it is alive, only late
-    // Silent since long before the claim: that departure cannot have moved queues after it.
-    expect((await facts(g, `${g}-owner`, at(beat, timeoutMs + 100))).rebalanced).toBe(false);
-    await heartbeatWorker(db.pool, m, { inflight: 0, queues: [] });
-    expect((await facts(g, `${g}-owner`, claim)).rebalanced).toBe(false);
   });
 });

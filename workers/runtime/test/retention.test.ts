@@ -26,6 +26,9 @@ describe("retention", () => {
     await db.pool.query(
       "INSERT INTO dedup_event (ts, consumer_group, topic, dedup_key, msg_id, kind) VALUES (UTC_TIMESTAMP(3) - INTERVAL 10 DAY, 'g','t','k','m','duplicate'), (UTC_TIMESTAMP(3), 'g','t','k','m','duplicate')",
     );
+    await db.pool.query(
+      "INSERT INTO dedup_seen_msg (scope_hash, msg_id, attempt, holder, seen_at) VALUES (REPEAT(0x01,32), 'old', 1, 'w', UTC_TIMESTAMP(3) - INTERVAL 10 DAY), (REPEAT(0x01,32), 'new', 1, 'w', UTC_TIMESTAMP(3))",
+    );
     await db.pool.query("INSERT INTO group_totals (consumer_group, topic, consumed, updated_at) VALUES ('g','t',5,UTC_TIMESTAMP(3))");
     // Rollups 10 days old: the minute row goes (7-day window), the hour row stays (30-day window);
     // the 40-day-old hour row goes.
@@ -36,7 +39,8 @@ describe("retention", () => {
       "INSERT INTO group_stats_hour (consumer_group, topic, hour, consumed) VALUES ('g','t',DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 10 DAY, '%Y-%m-%d %H:00:00'),1), ('g','t',DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 40 DAY, '%Y-%m-%d %H:00:00'),1)",
     );
     const r = await runRetention(db.pool, { retentionMs: 7 * 86_400_000, hourRetentionMs: 30 * 86_400_000, batchSize: 100, pauseMs: 1 });
-    expect(r).toMatchObject({ elected: true, claims: 250, events: 1, minutes: 1, hours: 1 });
+    expect(r).toMatchObject({ elected: true, claims: 250, events: 1, minutes: 1, hours: 1, seenMsgs: 1 });
+    expect(await rows(db.pool, "SELECT msg_id FROM dedup_seen_msg")).toEqual([{ msg_id: "new" }]);
     const [c] = await rows(db.pool, "SELECT COUNT(*) AS n FROM dedup_claim");
     expect(Number(c.n)).toBe(15);
     const [t] = await rows(db.pool, "SELECT COUNT(*) AS n FROM group_totals");

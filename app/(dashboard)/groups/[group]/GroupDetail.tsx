@@ -42,6 +42,7 @@ export function GroupDetail({ group }: { group: string }) {
     );
   }
   const hits = data ? sumHits(data.totals.hits) : 0;
+  const unknown = data?.totals.hits.unknown ?? 0;
   const live = data?.workers.filter((w) => w.alive).length ?? 0;
 
   return (
@@ -79,6 +80,12 @@ export function GroupDetail({ group }: { group: string }) {
                 { label: "Rebalance (join / leave / timeout)", swatch: <RebalanceSwatch />, help: "a worker joined, left, or stopped heart-beating" },
               ]}
             />
+            {hits > 0 && unknown / hits > UNKNOWN_ALERT_SHARE ? (
+              <p className="unknown-alert" role="alert">
+                {fmtInt(unknown)} of {fmtInt(hits)} duplicate hits ({fmtPercent(unknown / hits)}) have the cause <em>unknown</em>: the facts to decide it were
+                missing (a holder not in the worker registry). <Link href="/docs/causes#unknown">What this means</Link>
+              </p>
+            ) : null}
             {hits === 0 && data.rebalances.length === 0 && data.totals.consumed === 0 ? (
               <EmptyState title="Nothing consumed in this range.">Pick a longer range, or check that the group&apos;s workers are running (below).</EmptyState>
             ) : (
@@ -139,6 +146,9 @@ export function GroupDetail({ group }: { group: string }) {
     </>
   );
 }
+
+/** More `unknown` hits than this share of all hits means our facts were missing: shown loudly. */
+const UNKNOWN_ALERT_SHARE = 0.01;
 
 function Stat({ label, value, bad }: { label: string; value: string; bad?: boolean }) {
   return (

@@ -1,40 +1,66 @@
 /**
- * Why a duplicate arrived: one cause per duplicate, from facts only. The executor reads the
- * worker-registry facts (readReplayFacts) when `needsReplayFacts` says they matter, so the
- * common case — a producer resend — costs no extra query.
+ * Why a duplicate arrived: one cause per delivery, from facts only — the delivery's own history
+ * for its key (was its msgId met before, at which attempt, held by whom; dedup_seen_msg and the
+ * claim row's first msgId) and the worker registry's membership facts. Each cause is defined for
+ * operators in docs/operator-guide.md ("How a duplicate's cause is decided"). No I/O here: the
+ * executor writes the msgId down and reads the registry only when `needsRegistryFacts` says the
+ * answer depends on it, so a resend's first arrival or a replayed attempt costs no registry read.
  */
+import type { ClaimRow, HolderFacts, MembershipFacts, SeenMsg } from "../sql/index.js";
 import type { DuplicateCause } from "../vocabulary.js";
-import type { ReplayFacts } from "../sql/index.js";
 
-export type { ReplayFacts };
+export type { HolderFacts, MembershipFacts, SeenMsg };
 
-export interface CauseFacts {
-  /** The duplicate delivery: its msgId and delivery attempt (1 = the first delivery). */
-  msgId: string;
+/** The delivery's history for its key: decided from it alone, or with the registry's facts. */
+export interface HistoryFacts {
+  /** The delivery's msgId is the claim's first msgId, or was written down for this key before. */
+  seenBefore: boolean;
+  /** The broker's delivery attempt: 1 first, + 1 on every redelivery, kept by a v4 replay. */
   attempt: number;
-  /** The claim the delivery found: the msgId that claimed it first. */
-  firstMsgId: string;
-  /** The claim's owner is the worker asking. */
-  ownClaim: boolean;
-  /** Registry facts about the claim's owner and the group around the claim time. */
-  replay?: ReplayFacts;
+  /** Highest attempt this msgId was met at before (the claim's own: 1 unless written down). */
+  previousAttempt: number;
 }
 
-/** Whether `classifyCause` looks at the registry facts for these facts. */
-export function needsReplayFacts(f: CauseFacts): boolean {
-  return f.msgId === f.firstMsgId && (!f.ownClaim || f.attempt <= 1);
+export interface CauseFacts extends HistoryFacts {
+  /** The worker that held that earlier delivery; undefined when unknown. */
+  previousHolder?: HolderFacts;
+  /** A member of the group other than this worker left or died within the replay window, or is missing heartbeats. */
+  memberRecentlyGone: boolean;
 }
 
-/** Checked in this order: resend, rebalance replay, redelivery, unknown. */
+/**
+ * The history of a delivery (`msgId` at `attempt`) for the claim row it found. `prior`: what was
+ * written down for its msgId before this delivery wrote itself down; the row's first msgId counts
+ * as met at attempt 1 by the row's owner.
+ */
+export function historyFacts(d: { msgId: string; attempt: number }, row: ClaimRow, prior: SeenMsg | undefined): HistoryFacts {
+  return { seenBefore: prior !== undefined || d.msgId === row.firstMsgId, attempt: d.attempt, previousAttempt: prior?.attempt ?? 1 };
+}
+
+/** The worker that held the earlier delivery of this msgId, as far as the history knows. */
+export function previousHolderOf(d: { msgId: string }, row: ClaimRow, prior: SeenMsg | undefined): { id: string; finishedAt?: Date } | undefined {
+  if (prior) return { id: prior.holder, finishedAt: prior.finishedAt };
+  return d.msgId === row.firstMsgId ? { id: row.owner } : undefined;
+}
+
+/** Whether `classifyCause` looks at the registry's facts: not for a first arrival, nor for an attempt that did not count up. */
+export function needsRegistryFacts(h: HistoryFacts): boolean {
+  return h.seenBefore ? h.attempt > h.previousAttempt : h.attempt > 1;
+}
+
 export function classifyCause(f: CauseFacts): DuplicateCause {
-  if (f.msgId !== f.firstMsgId) return "producer_resend";
-  if (f.replay && needsReplayFacts(f)) {
-    if (!f.ownClaim && f.replay.ownerGone) return "rebalance_replay";
-    // RocketMQ 4-style replay: a queue moved after a rebalance and an already-acked offset came
-    // again (a broker redelivery would carry attempt > 1). That includes our own claims: the
-    // queue can move away and back to us, replaying what we acked ourselves.
-    if (f.replay.rebalanced && f.attempt <= 1) return "rebalance_replay";
+  // A copy never met before, arriving for the first time: the producer sent the key twice.
+  if (!f.seenBefore && f.attempt <= 1) return "producer_resend";
+  // Met before at this attempt or a later one: a redelivery counts up, so only a queue moving
+  // (RocketMQ 4 replay of acked offsets) brings the same attempt back.
+  if (f.seenBefore && f.attempt <= f.previousAttempt) return "rebalance_replay";
+  const holder = f.seenBefore && f.attempt === f.previousAttempt + 1 ? f.previousHolder : undefined;
+  if (holder) {
+    if (holder.self) return "redelivery";
+    if (!holder.registered) return "unknown";
+    return holder.gone && !holder.aliveAfterFinishing ? "rebalance_replay" : "redelivery";
   }
-  if (f.attempt > 1) return "redelivery";
-  return "unknown";
+  // The broker delivered it before, but that delivery never reached the dedup log (or came in
+  // between the ones that did): the holder is unknown, so the group's membership decides.
+  return f.memberRecentlyGone ? "rebalance_replay" : "redelivery";
 }

@@ -17,14 +17,16 @@
  *   CLAIMED, lease expired, policy hold            → note the expiry once; wait; defer once
  *                                                    the hold wait is over
  *
- * A cause that depends on the worker registry first asks for those facts (read-replay-facts).
+ * A duplicate's cause (cause.ts) first asks for the delivery's history of its msgId — writing
+ * the msgId down as it reads it (note-seen-msg) — and, only where the answer depends on them,
+ * for the worker registry's facts (read-cause-facts).
  * After the handler ran, `afterRun()` says commit, release or reject.
  */
 import type { ClaimRow } from "../sql/index.js";
 import type { DuplicateCause } from "../vocabulary.js";
 import type { ExpiredLeasePolicy } from "../types.js";
 import { isUnrecoverable } from "../errors.js";
-import { classifyCause, needsReplayFacts, type CauseFacts, type ReplayFacts } from "./cause.js";
+import { classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
 
 /** What is known about one delivery; the executor updates it as it performs decisions. */
 export interface DeliveryFacts {
@@ -40,18 +42,20 @@ export interface DeliveryFacts {
   heldElsewhere: boolean;
   /** The last claim row of another owner this delivery saw. */
   othersRow?: ClaimRow;
-  /** Registry facts read for one claim (its owner and claim time) after read-replay-facts. */
-  replay?: ReplayFactsOf;
+  /** Set by note-seen-msg (once): what was written down for this msgId before this delivery. */
+  seen?: { prior?: SeenMsg };
+  /** Registry facts read after read-cause-facts, for one claim and earlier holder. */
+  registry?: RegistryFactsOf;
   /** Facts already recorded for this delivery: each is written once. */
   noted: { sighting: boolean; mismatch: boolean; expiry: boolean };
   /** Fixed once the delivery took over or claimed after a release: the hit counted when it ends. */
   hit?: DuplicateHit;
 }
 
-export interface ReplayFactsOf {
-  owner: string;
-  claimedAt: number;
-  facts: ReplayFacts;
+export interface RegistryFactsOf {
+  claimId: number;
+  holder?: string;
+  facts: MembershipFacts;
 }
 
 export interface DuplicateHit {
@@ -80,8 +84,14 @@ export type Decision =
   | { do: "claim"; hit?: DuplicateHit }
   /** Poll the claim row again after a pause. */
   | { do: "wait" }
-  /** The cause of a duplicate of `row` depends on the worker registry: read it, decide again. */
-  | { do: "read-replay-facts"; row: ClaimRow }
+  /**
+   * The cause of a duplicate needs the delivery's history: write down that this worker has its
+   * msgId now (`finished`: the delivery ends here, acked as a duplicate) and learn what was
+   * written down before, then decide again.
+   */
+  | { do: "note-seen-msg"; finished: boolean }
+  /** The cause of a duplicate of `row` depends on the worker registry: read it about `holder` (if known), decide again. */
+  | { do: "read-cause-facts"; row: ClaimRow; holder?: { id: string; finishedAt?: Date } }
   /** Record once that the payload differs from the first copy's. */
   | { do: "note-mismatch"; row: ClaimRow }
   /** The key is done: ack this delivery as a duplicate. */
@@ -107,10 +117,10 @@ export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: Grou
     return claimAfterRelease(d);
   }
   if (!d.noted.mismatch && !row.payloadHash.equals(d.payloadHash)) return { do: "note-mismatch", row };
-  if (row.state === "DONE") return withCause(row, d, (cause) => ({ do: "ack-duplicate", row, cause }));
+  if (row.state === "DONE") return withCause(row, d, true, (cause) => ({ do: "ack-duplicate", row, cause }));
   if (row.owner === d.worker) return { do: "reclaim-own", row, fence: row.fence + 1 };
   if (!row.expired) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
-  if (policy.expiredLease === "takeover") return withCause(row, d, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
+  if (policy.expiredLease === "takeover") return withCause(row, d, false, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
   if (!d.noted.expiry) return { do: "note-expiry", row };
   return clock.now - (clock.holdSince ?? clock.now) >= policy.holdWaitMs ? { do: "defer", row } : WAIT;
 }
@@ -121,15 +131,18 @@ export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: Grou
  */
 function claimAfterRelease(d: DeliveryFacts): Decision {
   if (d.hit || !d.othersRow) return CLAIM;
-  return withCause(d.othersRow, d, (cause) => ({ do: "claim", hit: { cause, outcome: "claimed_after_release" } }));
+  return withCause(d.othersRow, d, false, (cause) => ({ do: "claim", hit: { cause, outcome: "claimed_after_release" } }));
 }
 
-function withCause(row: ClaimRow, d: DeliveryFacts, then: (cause: DuplicateCause) => Decision): Decision {
-  const facts: CauseFacts = { msgId: d.msgId, attempt: d.attempt, firstMsgId: row.firstMsgId, ownClaim: row.owner === d.worker };
-  if (!needsReplayFacts(facts)) return then(classifyCause(facts));
-  const r = d.replay;
-  if (!r || r.owner !== row.owner || r.claimedAt !== row.claimedAt.getTime()) return { do: "read-replay-facts", row };
-  return then(classifyCause({ ...facts, replay: r.facts }));
+/** `finished`: the delivery ends with this decision (acked as a duplicate) rather than running. */
+function withCause(row: ClaimRow, d: DeliveryFacts, finished: boolean, then: (cause: DuplicateCause) => Decision): Decision {
+  if (!d.seen) return { do: "note-seen-msg", finished };
+  const history = historyFacts(d, row, d.seen.prior);
+  if (!needsRegistryFacts(history)) return then(classifyCause({ ...history, memberRecentlyGone: false }));
+  const holder = previousHolderOf(d, row, d.seen.prior);
+  const r = d.registry;
+  if (!r || r.claimId !== row.id || r.holder !== holder?.id) return { do: "read-cause-facts", row, holder };
+  return then(classifyCause({ ...history, previousHolder: r.facts.holder, memberRecentlyGone: r.facts.memberRecentlyGone }));
 }
 
 /** How the handler ended. */

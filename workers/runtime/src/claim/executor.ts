@@ -19,7 +19,24 @@
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
-import { claimRef, extendLeases, readClaims, readReplayFacts, reclaimOwnClaim, rejectClaim, releaseClaim, takeoverClaim, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
+import {
+  claimRef,
+  extendLeases,
+  keepFirstHolder,
+  readCauseFacts,
+  readClaims,
+  reclaimOwnClaim,
+  recordSeenMsg,
+  rejectClaim,
+  releaseClaim,
+  seenScopeHash,
+  takeoverClaim,
+  type ClaimRow,
+  type DedupEventInput,
+  type FencedClaim,
+  type Scope,
+  type SeenMsg,
+} from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
 import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RunResult } from "./decide.js";
@@ -237,8 +254,11 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
           row = r.row;
           continue;
         }
-        case "read-replay-facts":
-          t.replay = { owner: step.row.owner, claimedAt: step.row.claimedAt.getTime(), facts: await readReplay(step.row) };
+        case "note-seen-msg":
+          t.seen = { prior: await noteSeen(d, step.finished) };
+          continue;
+        case "read-cause-facts":
+          t.registry = { claimId: step.row.id, holder: step.holder?.id, facts: await readRegistry(step) };
           continue;
         case "note-sighting":
           await noteSighting(d, t);
@@ -282,6 +302,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       if (r.kind === "committed") {
         count("claims");
         count("commits");
+        await noteRedeliveredClaim(d, t);
         await recordDuplicateHit(d, t, r.id);
         return { verdict: { ack: true, outcome: "committed" } };
       }
@@ -306,6 +327,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     }
     if (r.kind === "exists") return { row: r.row };
     count("claims");
+    await noteRedeliveredClaim(d, t);
     return { verdict: await runLease(d, t, { id: r.id, fence: 1 }) };
   }
 
@@ -387,6 +409,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
 
   async function takeOver(d: KeyedDelivery, t: Trace, step: Extract<Decision, { do: "takeover" }>): Promise<boolean> {
     const { row } = step;
+    // Once taken over by another msgId, the row no longer says who held its first msgId.
+    if (d.msgId !== row.firstMsgId) await guard.run("keep first holder", () => keepFirstHolder(pool, seenScopeHash(scope, d.tag, d.key), row));
     if (!(await guard.run("takeover", () => takeoverClaim(pool, row, workerId, d.msgId, o.leaseMs)))) return false;
     await writeEvent({ ...eventBase(d), kind: "takeover", cause: step.cause, fence: step.fence, detail: `from ${row.owner} fence ${row.fence}` });
     count("takeovers");
@@ -429,15 +453,33 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   }
 
   async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string): Promise<void> {
+    await noteSeen(d, true); // the copy comes back: its next arrival is not the producer's doing
     const message = err instanceof Error ? err.message : String(err);
     await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome: "released", fence, detail: note ? `${message} (${note})` : message });
     count("releases");
     log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, "handler failed; claim released, message goes back to the broker");
   }
 
-  function readReplay(row: ClaimRow) {
-    return guard.run("replay facts", () =>
-      readReplayFacts(pool, { group: scope.group, owner: row.owner, since: row.claimedAt, windowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, asker: workerId }),
+  // ---- the facts of a duplicate's cause (cause.ts) ----------------------------------------------
+
+  /** Write down that this worker has the delivery's msgId now; returns what was written before. */
+  function noteSeen(d: KeyedDelivery, finished: boolean): Promise<SeenMsg | undefined> {
+    const m = { msgId: d.msgId, attempt: d.deliveryAttempt, holder: workerId, finished };
+    return guard.run("note msgId", () => recordSeenMsg(pool, seenScopeHash(scope, d.tag, d.key), m), { untilStopped: false, maxWaitMs: 30_000 });
+  }
+
+  /**
+   * A redelivery that claimed a key nobody held writes its msgId down too, so a later copy knows
+   * who held it at which attempt; a first delivery (attempt 1) writes only its claim row.
+   */
+  async function noteRedeliveredClaim(d: KeyedDelivery, t: Trace): Promise<void> {
+    if (d.deliveryAttempt > 1 && !t.seen) t.seen = { prior: await noteSeen(d, false) };
+  }
+
+  function readRegistry(step: Extract<Decision, { do: "read-cause-facts" }>) {
+    const holder = step.holder && { ...step.holder, committedClaimId: step.row.id };
+    return guard.run("cause facts", () =>
+      readCauseFacts(pool, { group: scope.group, asker: workerId, holder, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs }),
     );
   }
 

@@ -1,8 +1,8 @@
 /**
- * One retention pass: DONE claims past their expire_at; events, minute rollups and rebalance
- * events older than the window; hour rollups older than their own (longer) window. Each table in
- * bounded `DELETE … ORDER BY … LIMIT` batches (short transactions, a pause between them) so
- * consumers are never blocked. Totals are never pruned.
+ * One retention pass: DONE claims past their expire_at; events, minute rollups, rebalance events
+ * and the msgIds written down for duplicate causes older than the window; hour rollups older
+ * than their own (longer) window. Each table in bounded `DELETE … ORDER BY … LIMIT` batches
+ * (short transactions, a pause between them) so consumers are never blocked. Totals are never pruned.
  */
 import { deleteInBatches, intervalMicros, type Conn } from "../db/pool.js";
 
@@ -17,6 +17,7 @@ export interface PruneCounts {
   minutes: number;
   hours: number;
   rebalances: number;
+  seenMsgs: number;
 }
 
 export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: { batchSize: number; pauseMs: number; maxRows: number }): Promise<PruneCounts> {
@@ -29,5 +30,6 @@ export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: {
     minutes: await older("DELETE FROM group_stats_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY minute", [micros]),
     hours: await older("DELETE FROM group_stats_hour WHERE hour < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY hour", [hourMicros]),
     rebalances: await older("DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros]),
+    seenMsgs: await older("DELETE FROM dedup_seen_msg WHERE seen_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY seen_at", [micros]),
   };
 }

@@ -32,7 +32,7 @@ export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<
   try {
     const [[db]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
     const pass = await withNamedLock(conn, `dedup_audit.retention.${String(db?.name)}`, 0, () => pruneExpired(conn, windows, batches));
-    return pass.got ? { elected: true, ...pass.value } : { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
+    return pass.got ? { elected: true, ...pass.value } : { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0, seenMsgs: 0 };
   } finally {
     conn.release();
   }

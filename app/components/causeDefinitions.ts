@@ -1,0 +1,33 @@
+/**
+ * The full definitions of the duplicate causes for /docs/causes — the same as
+ * docs/operator-guide.md, "How a duplicate's cause is decided"; change both together. The
+ * one-line summaries (legend, popover, tooltips) are the runtime vocabulary's CAUSE_DEFINITIONS.
+ * Pure data: importable from client code.
+ */
+import type { Cause } from "@/lib/queries/causes";
+
+export const CAUSE_DOCS: Record<Cause, { definition: string; act: string }> = {
+  producer_resend: {
+    definition:
+      "A copy whose msgId this key has never seen before, on its first arrival. Only that arrival: the same copy coming again later is one of the causes below.",
+    act: "Check the producer: retries after send timeouts, a job that sends twice, an outbox replayed.",
+  },
+  rebalance_replay: {
+    definition:
+      "A copy seen before, that the broker sent again because the consumer holding it died or left (it is gone from the registry, or has missed heartbeats for half of WORKER_TIMEOUT_S), or — RocketMQ 4 style — because its queue moved to another consumer and already-acked messages came again (same attempt number as before: a redelivery would have counted up).",
+    act: "Many at once: workers are crashing or flapping; read the rebalance markers on the group page.",
+  },
+  redelivery: {
+    definition:
+      "A copy seen before, sent again while the consumer that held it was alive: its handler failed or nacked, its ack was lost, or its invisible time ran out.",
+    act: "A steady share means slow or failing handlers, or acks that do not reach the broker.",
+  },
+  unknown: {
+    definition:
+      "A copy seen before and sent again, where the worker that held it last is not in the registry (its row was pruned, it left longer than REPLAY_WINDOW_S ago, or it ran without registering), so neither its death nor its life can be shown.",
+    act: "Should be near zero. More than 1 % means our facts were missing: look at the workers' registration and the database's health.",
+  },
+};
+
+export const CAUSE_FACTS_NOTE =
+  "The runtime remembers which msgIds of a key it has met: the claim keeps the first, any other is written down (with its delivery attempt and holder) only when it arrives as a duplicate. From that history, the delivery's attempt number and the worker registry, every duplicate hit gets exactly one cause. Other consumer groups never collide: the dedup scope includes the group, so each group runs every message once by design.";

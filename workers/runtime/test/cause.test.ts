@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type CauseFacts, type HolderFacts } from "../src/claim/cause";
+import type { ClaimRow } from "../src/sql";
+
+const alive: HolderFacts = { self: false, registered: true, gone: false, aliveAfterFinishing: true };
+const dead: HolderFacts = { self: false, registered: true, gone: true, aliveAfterFinishing: false };
+const self: HolderFacts = { self: true, registered: true, gone: false, aliveAfterFinishing: true };
+const ackedThenDied: HolderFacts = { ...dead, aliveAfterFinishing: true };
+const unregistered: HolderFacts = { self: false, registered: false, gone: false, aliveAfterFinishing: false };
+
+const base: CauseFacts = { seenBefore: true, attempt: 2, previousAttempt: 1, previousHolder: alive, memberRecentlyGone: false };
+
+const table: [string, Partial<CauseFacts>, string][] = [
+  ["unseen msgId, first attempt (a resend's first arrival)", { seenBefore: false, attempt: 1, previousHolder: undefined }, "producer_resend"],
+  ["unseen msgId, first attempt, even while members die", { seenBefore: false, attempt: 1, previousHolder: undefined, memberRecentlyGone: true }, "producer_resend"],
+  ["unseen msgId redelivered, a member just died (its holder was killed before writing)", { seenBefore: false, attempt: 2, previousHolder: undefined, memberRecentlyGone: true }, "rebalance_replay"],
+  ["unseen msgId redelivered, membership calm (nacked on a database error)", { seenBefore: false, attempt: 2, previousHolder: undefined }, "redelivery"],
+  ["seen, same attempt again (v4 queue moved)", { attempt: 1, previousAttempt: 1 }, "rebalance_replay"],
+  ["seen, same attempt again after a redelivery (v4 replay keeps the attempt)", { attempt: 3, previousAttempt: 3 }, "rebalance_replay"],
+  ["seen, lower attempt than before (an older ack replayed)", { attempt: 1, previousAttempt: 2 }, "rebalance_replay"],
+  ["seen, next attempt, holder alive (nack, timeout, lost ack)", {}, "redelivery"],
+  ["seen, next attempt, holder is this worker", { previousHolder: self }, "redelivery"],
+  ["seen, next attempt, holder died holding it", { previousHolder: dead }, "rebalance_replay"],
+  ["seen, next attempt, holder died holding it, members calm otherwise", { previousHolder: dead, memberRecentlyGone: false }, "rebalance_replay"],
+  ["seen, next attempt, holder finished, then died (its ack was lost)", { previousHolder: ackedThenDied }, "redelivery"],
+  ["seen, next attempt, holder not in the registry", { previousHolder: unregistered }, "unknown"],
+  ["seen, next attempt, no holder known, a member just died", { previousHolder: undefined, memberRecentlyGone: true }, "rebalance_replay"],
+  ["seen, attempts skipped (deliveries in between never written), a member just died", { attempt: 4, previousAttempt: 1, memberRecentlyGone: true }, "rebalance_replay"],
+  ["seen, attempts skipped, membership calm", { attempt: 4, previousAttempt: 1, previousHolder: dead }, "redelivery"],
+];
+
+describe("classifyCause", () => {
+  it.each(table)("%s → %s", (_name, facts, expected) => {
+    expect(classifyCause({ ...base, ...facts })).toBe(expected);
+  });
+
+  it("gives every combination of facts exactly one of the four causes", () => {
+    const holders = [undefined, alive, dead, self, ackedThenDied, unregistered];
+    const seen = new Set<string>();
+    for (const seenBefore of [false, true])
+      for (const attempt of [1, 2, 3])
+        for (const previousAttempt of [1, 2])
+          for (const previousHolder of holders)
+            for (const memberRecentlyGone of [false, true]) seen.add(classifyCause({ seenBefore, attempt, previousAttempt, previousHolder, memberRecentlyGone }));
+    expect([...seen].sort()).toEqual(["producer_resend", "rebalance_replay", "redelivery", "unknown"]);
+  });
+});
+
+describe("the delivery's history, and whether the registry is asked", () => {
+  const row = { firstMsgId: "A", owner: "w-first" } as ClaimRow;
+  const finishedAt = new Date("2026-12-01T10:00:00Z");
+
+  it("counts the claim's first msgId as met at attempt 1 by the claim's owner", () => {
+    expect(historyFacts({ msgId: "A", attempt: 1 }, row, undefined)).toEqual({ seenBefore: true, attempt: 1, previousAttempt: 1 });
+    expect(previousHolderOf({ msgId: "A" }, row, undefined)).toEqual({ id: "w-first" });
+  });
+
+  it("takes a written-down msgId's attempt and last holder over the claim row", () => {
+    const prior = { attempt: 3, holder: "w-x", finishedAt };
+    expect(historyFacts({ msgId: "B", attempt: 4 }, row, prior)).toEqual({ seenBefore: true, attempt: 4, previousAttempt: 3 });
+    expect(previousHolderOf({ msgId: "B" }, row, prior)).toEqual({ id: "w-x", finishedAt });
+  });
+
+  it("knows no holder of a msgId never met", () => {
+    expect(historyFacts({ msgId: "B", attempt: 2 }, row, undefined)).toEqual({ seenBefore: false, attempt: 2, previousAttempt: 1 });
+    expect(previousHolderOf({ msgId: "B" }, row, undefined)).toBeUndefined();
+  });
+
+  it.each([
+    ["a first arrival of a msgId never met", { seenBefore: false, attempt: 1, previousAttempt: 1 }, false],
+    ["a msgId never met, redelivered", { seenBefore: false, attempt: 2, previousAttempt: 1 }, true],
+    ["a msgId met, same attempt again", { seenBefore: true, attempt: 2, previousAttempt: 2 }, false],
+    ["a msgId met, attempt counted up", { seenBefore: true, attempt: 3, previousAttempt: 2 }, true],
+  ])("asks the registry for %s: %s", (_name, h, expected) => {
+    expect(needsRegistryFacts(h)).toBe(expected);
+  });
+
+  it("never lets the registry change a cause it is not asked for", () => {
+    const holders = [undefined, alive, dead, self, ackedThenDied, unregistered];
+    for (const seenBefore of [false, true])
+      for (const attempt of [1, 2, 3])
+        for (const previousAttempt of [1, 2]) {
+          const h = { seenBefore, attempt, previousAttempt };
+          if (needsRegistryFacts(h)) continue;
+          const causes = new Set(holders.flatMap((previousHolder) => [false, true].map((memberRecentlyGone) => classifyCause({ ...h, previousHolder, memberRecentlyGone }))));
+          expect(causes.size).toBe(1);
+        }
+  });
+});
