@@ -3,7 +3,7 @@
  * hits are more than 1 % unknown says so above its chart (while one under 1 % stays quiet).
  */
 import { expect, test } from "./fixtures/test";
-import { seedStats, seedWorker, uniqueName } from "./fixtures/seed";
+import { seedStats, seedWorker, uniqueName } from "../test/support/seed";
 
 test("'How is this decided?' opens the definitions; unknown above 1 % is shown loudly", async ({ page, signIn, db }) => {
   const loud = uniqueName("e2e-unknown");

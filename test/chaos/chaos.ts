@@ -51,6 +51,12 @@ export interface ChaosOptions {
   print?: (line: string) => void;
   /** Leave the run's database (dedup_test_*) for inspection instead of dropping it. */
   keepDatabase?: boolean;
+  /**
+   * Cause agreement below 99 % is a violation ("enforce", the default, as `npm run chaos`), or only
+   * printed ("report"): the 60 s run inside `npm test` proves exactly-once and prints the table; the
+   * long run is where cause accuracy is judged (too few hits per cause in 60 s to judge it).
+   */
+  causeAgreement?: "enforce" | "report";
 }
 
 export interface ChaosResult {
@@ -170,7 +176,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const reb = await rows(db.pool, "SELECT kind, COUNT(*) AS n FROM rebalance_event WHERE consumer_group = ? GROUP BY kind", [group]);
   const dups = await rows(db.pool, "SELECT cause, COUNT(*) AS n FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' GROUP BY cause", [group]);
   const causes = await causeAgreement(db.pool, broker.admin, group);
-  violations.push(...disagreements(causes));
+  if ((o.causeAgreement ?? "enforce") === "enforce") violations.push(...disagreements(causes));
   const summary: ChaosSummary = {
     mode: o.mode,
     seed: o.seed,
