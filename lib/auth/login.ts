@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
+import { databaseName } from "../db/mysql";
 import { rateLimited, unauthenticated } from "../http/errors";
 import { log } from "../log";
 import { getDummyHash, verifyPassword } from "./password";
@@ -32,7 +33,7 @@ let current: { id: string; limiter: RateLimiter } | undefined;
 /** One limiter per process, keyed to this deployment's database so deployments sharing a Redis do not mix. */
 function loginLimiter(): RateLimiter {
   const c = config();
-  const db = new URL(c.DATABASE_URL).pathname.slice(1);
+  const db = databaseName(c.DATABASE_URL);
   const id = `${c.REDIS_URL}|${db}`;
   if (current?.id !== id) {
     void current?.limiter.close();

@@ -2,18 +2,23 @@
  * Our migration runner. `prisma migrate` needs a schema engine that cannot be downloaded here,
  * so migrations are plain SQL in Prisma's layout (prisma/migrations/<timestamp>_<name>/migration.sql)
  * applied in name order. Each applied file is recorded with its sha256; a changed file that was
- * already applied is refused, never re-run. Safe to run from several processes at once
- * (GET_LOCK), and it creates the database if it is missing.
+ * already applied is refused, never re-run. Safe to run from several processes at once, on
+ * one server or on any nodes of a Galera cluster (the `migrate` singleton lease: GET_LOCK is not
+ * replicated), and it creates the database if it is missing.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
-import { connectionOptions, databaseName } from "./mysql";
+import { connectFirst, databaseName } from "./mysql";
+import { acquireLease, newHolderId, releaseLease } from "./singleton-lease";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
 export const MIGRATIONS_TABLE = "schema_migrations";
+/** The migration that creates singleton_lease (IF NOT EXISTS): the runner needs it before its own lease. */
+const LEASE_MIGRATION = "20261201000000_singleton_lease";
+const MIGRATE_LEASE_MS = 60_000;
 
 export interface Migration {
   name: string;
@@ -60,18 +65,18 @@ export interface MigrateResult {
 /** Apply every pending migration to the database named in `url`, creating it if missing. */
 export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const db = databaseName(url);
-  const server = await mysql.createConnection({ ...connectionOptions(url, { noDatabase: true }) });
+  const server = await connectFirst(url, { noDatabase: true });
   try {
     await server.query(`CREATE DATABASE IF NOT EXISTS \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await server.end();
   }
 
-  const conn = await mysql.createConnection({ ...connectionOptions(url) });
+  const conn = await connectFirst(url);
+  const holder = newHolderId("migrate");
+  let fence: number | undefined;
   try {
-    await conn.query("SET time_zone = '+00:00'");
-    const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 60) AS got", [`dedup_audit.migrate.${db}`]);
-    if (lock?.got !== 1) throw new Error(`could not take the migration lock on ${db} within 60 s`);
+    fence = await takeMigrationLease(conn, holder);
     await conn.query(
       `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
          name VARCHAR(255) NOT NULL PRIMARY KEY,
@@ -90,14 +95,30 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
         continue;
       }
       // MariaDB commits DDL implicitly, so a migration is not atomic; it is recorded only after
-      // every statement succeeded, and a half-applied one fails loudly on the next run.
+      // every statement succeeded, and a half-applied one fails loudly on the next run. DDL cannot
+      // share a transaction with a fence check: the lease is renewed before each migration instead.
+      if ((await acquireLease(conn, "migrate", holder, MIGRATE_LEASE_MS)) !== fence) throw new Error(`lost the migration lease on ${db} (another runner took it over)`);
       for (const statement of splitStatements(m.sql)) await conn.query(statement);
       await conn.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
       result.applied.push(m.name);
     }
-    await conn.query("DO RELEASE_LOCK(?)", [`dedup_audit.migrate.${db}`]);
     return result;
   } finally {
+    // Given up on success and on failure alike: the next runner need not wait for it to run out.
+    if (fence !== undefined) await releaseLease(conn, "migrate", holder, fence).catch(() => {});
     await conn.end();
+  }
+}
+
+/** Create the lease table if needed, then wait up to a minute for the `migrate` lease. */
+async function takeMigrationLease(conn: mysql.Connection, holder: string): Promise<number> {
+  const sql = await readFile(path.join(MIGRATIONS_DIR, LEASE_MIGRATION, "migration.sql"), "utf8");
+  for (const statement of splitStatements(sql)) await conn.query(statement);
+  const until = Date.now() + MIGRATE_LEASE_MS;
+  for (;;) {
+    const fence = await acquireLease(conn, "migrate", holder, MIGRATE_LEASE_MS);
+    if (fence !== undefined) return fence;
+    if (Date.now() > until) throw new Error(`could not take the migration lease within ${MIGRATE_LEASE_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
   }
 }

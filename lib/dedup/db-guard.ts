@@ -20,8 +20,9 @@ export function isLockConflict(err: unknown): boolean {
   return n === 1213 || n === 1205;
 }
 
-// 1040 too many connections, 1053 server shutdown, 1927 connection killed, 2006/2013 gone away/lost.
-const transientErrnos = new Set([1040, 1053, 1927, 2006, 2013]);
+// 1040 too many connections, 1047 Galera node not in the primary component (wsrep not ready),
+// 1053 server shutdown, 1927 connection killed, 2006/2013 gone away/lost.
+const transientErrnos = new Set([1040, 1047, 1053, 1927, 2006, 2013]);
 
 /** Errors that say "the database is not reachable right now", as opposed to a wrong query. */
 export function isDbUnavailable(err: unknown): boolean {

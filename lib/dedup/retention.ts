@@ -1,11 +1,16 @@
 /**
  * Retention: DONE claims past expire_at, and events, minute rollups and rebalance events older
  * than the window, hour rollups older than their own (longer) window, deleted in bounded batches (short transactions, a pause between them) so
- * consumers are never blocked. One instance at a time does it: the holder of a GET_LOCK named
- * after the database. Totals are never pruned.
+ * consumers are never blocked. One instance at a time does it: the holder of the `retention`
+ * lease (singleton-lease.ts; GET_LOCK is not replicated by Galera), each batch proving its
+ * fence. Totals are never pruned.
  */
-import type mysql from "mysql2/promise";
-import { deleteInBatches, intervalMicros, type Pool } from "../db/mysql";
+import { deleteInBatches, intervalMicros, type Conn, type Pool } from "../db/mysql";
+import { acquireLease, holdFence, newHolderId, releaseLease } from "../db/singleton-lease";
+
+const RETENTION_HOLDER = newHolderId("retention");
+/** Every batch renews the lease; a pass that stops renewing is replaced after this long. */
+const RETENTION_LEASE_MS = 60_000;
 
 export interface RetentionOptions {
   /** Events, rollups and rebalance events older than this go (DONE claims use their expire_at). */
@@ -17,10 +22,12 @@ export interface RetentionOptions {
   pauseMs?: number;
   /** Stop after this many rows per table in one run (the next run continues). */
   maxRowsPerTable?: number;
+  /** Holder id in the election (default: one per process). */
+  holder?: string;
 }
 
 export interface RetentionResult {
-  /** False when another instance holds the retention lock. */
+  /** False when another instance holds the retention lease. */
   elected: boolean;
   claims: number;
   events: number;
@@ -31,17 +38,16 @@ export interface RetentionResult {
 
 /** Run one retention pass if this instance wins the election; otherwise do nothing. */
 export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<RetentionResult> {
-  const o = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
+  const o: Parameters<typeof deleteInBatches>[3] = { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000 };
+  const holder = opts.holder ?? RETENTION_HOLDER;
   const micros = intervalMicros(opts.retentionMs);
   // Hour rows outlive minute rows: the long dashboard ranges read them.
   const hourMicros = intervalMicros(Math.max(opts.retentionMs, opts.hourRetentionMs ?? 90 * 86_400_000));
   const conn = await pool.getConnection();
   try {
-    const [[db]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
-    const lockName = `dedup_audit.retention.${String(db?.name)}`;
-    // GET_LOCK is held by this connection: if the process dies, the server frees it.
-    const [[lock]] = await conn.query<mysql.RowDataPacket[]>("SELECT GET_LOCK(?, 0) AS got", [lockName]);
-    if (Number(lock?.got) !== 1) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
+    const fence = await acquireLease(conn, "retention", holder, RETENTION_LEASE_MS);
+    if (fence === undefined) return { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0 };
+    o.fence = (c: Conn) => holdFence(c, "retention", holder, fence, RETENTION_LEASE_MS);
     try {
       const claims = await deleteInBatches(conn, "DELETE FROM dedup_claim WHERE expire_at < UTC_TIMESTAMP(3) AND state = 'DONE' ORDER BY expire_at", [], o);
       const events = await deleteInBatches(conn, "DELETE FROM dedup_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
@@ -50,7 +56,7 @@ export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<
       const rebalances = await deleteInBatches(conn, "DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros], o);
       return { elected: true, claims, events, minutes, hours, rebalances };
     } finally {
-      await conn.query("DO RELEASE_LOCK(?)", [lockName]);
+      await releaseLease(conn, "retention", holder, fence);
     }
   } finally {
     conn.release();
