@@ -20,8 +20,8 @@ import type mysql from "mysql2/promise";
 import { intervalMicros, sqlErrno, type Conn, type Pool } from "./mysql";
 
 export class LeaseLostError extends Error {
-  constructor(readonly name: string, readonly fence: number) {
-    super(`singleton lease ${name} (fence ${fence}) is no longer held by this instance`);
+  constructor(readonly lease: string, readonly fence: number) {
+    super(`singleton lease ${lease} (fence ${fence}) is no longer held by this instance`);
     this.name = "LeaseLostError";
   }
 }

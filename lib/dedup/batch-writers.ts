@@ -9,6 +9,7 @@
  */
 import type { Pool, PoolConnection } from "mysql2/promise";
 import type { Logger } from "../log";
+import { countLockConflictRetry } from "../db/retry-metrics";
 import { createBatcher } from "./batcher";
 import { claimRef, commitClaims, insertClaims, readClaims, type ClaimRow, type FencedClaim, type Scope } from "./claim-store";
 import { isDbUnavailable, isLockConflict } from "./db-guard";
@@ -132,6 +133,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
           }
           if (!isLockConflict(err) || o.isStopping()) throw err;
           lockRetries++;
+          countLockConflictRetry("transactional batch");
           log.debug({ err, attempt, size: items.length }, "transactional batch hit a lock conflict; retrying");
           await sleep(Math.min(1000, 5 * 2 ** Math.min(attempt, 8)) * Math.random());
         }

@@ -4,6 +4,7 @@
  * claim or bounced back to the broker. One warning per interval, one line when it comes back.
  */
 import { isUnreachable, sqlErrno } from "../db/mysql";
+import { countLockConflictRetry } from "../db/retry-metrics";
 import type { Logger } from "../log";
 
 /** The worker is stopping: give the delivery back to the broker instead of waiting longer. */
@@ -92,6 +93,7 @@ export function createDbGuard(opts: DbGuardOptions): DbGuard {
           const unavailable = isDbUnavailable(err);
           if (!unavailable && !isLockConflict(err)) throw err;
           if (unavailable) noteDown(what, err);
+          else countLockConflictRetry(what);
           if (untilStopped && opts.isStopping()) throw new StoppingError();
           if (runOpts.maxWaitMs !== undefined && Date.now() - started > runOpts.maxWaitMs) throw err;
           await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
