@@ -10,8 +10,8 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 1,
     fileParallelism: false,
-    testTimeout: 240_000,
-    hookTimeout: 180_000,
+    testTimeout: 240_000, // the chaos runs set their own (longer) timeouts
+    hookTimeout: 300_000,
     env: { LOG_LEVEL: "silent" },
   },
 });

@@ -55,7 +55,7 @@ async function measure(loops: number, durationMs: number, step: (i: number) => P
   return (done / (performance.now() - started)) * 1000;
 }
 
-async function resetTables(pool: Pool): Promise<void> {
+export async function resetTables(pool: Pool): Promise<void> {
   for (const t of ["dedup_claim", "dedup_event", "group_stats_minute", "group_totals", "worker_instance", "rebalance_event", "bench_effect"]) await pool.query(`TRUNCATE TABLE ${t}`);
 }
 
@@ -72,7 +72,7 @@ async function naiveClaimCommit(pool: Pool, i: number): Promise<void> {
   await pool.query("UPDATE dedup_claim SET state = 'DONE', done_at = UTC_TIMESTAMP(3) WHERE id = ? AND owner = 'w' AND fence = 1", [res.insertId]);
 }
 
-async function naive(pool: Pool, conc: number, ms: number): Promise<number> {
+export async function naive(pool: Pool, conc: number, ms: number): Promise<number> {
   run++;
   return measure(conc, ms, (i) => naiveClaimCommit(pool, i));
 }
@@ -109,7 +109,7 @@ async function txPerMessage(pool: Pool, conc: number, ms: number): Promise<numbe
 
 const quiet = pino({ level: "warn" });
 
-async function runtime(url: string, mode: "lease" | "transactional" | "transactional-per-message", conc: number, ms: number): Promise<number> {
+export async function runtime(url: string, mode: "lease" | "transactional" | "transactional-per-message", conc: number, ms: number): Promise<number> {
   run++;
   const group = `bench-${mode}-${run}`;
   const common = { group, topic: "orders", databaseUrl: url, log: quiet };

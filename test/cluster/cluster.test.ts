@@ -14,7 +14,12 @@ import { acquireLease } from "../../lib/db/singleton-lease";
 import { isDbUnavailable } from "../../lib/dedup/db-guard";
 import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../../lib/dedup/processor";
 import { delivery } from "../../lib/dedup/test/fixtures";
+import type { LeaseHandler, TransactionalHandler } from "../../lib/dedup/types";
 import { Cleanup, waitUntil } from "../../workers/runtime/test/harness";
+import { runAlerts } from "../../lib/alerts/runner";
+import { runChaos } from "../chaos/chaos";
+import { killAllProcs } from "../chaos/procs";
+import type { TestDatabase } from "../helpers/db";
 import { startGaleraCluster, stateTransferOf, type GaleraCluster } from "../support/galera/cluster";
 
 const DB = "dedup_cluster";
@@ -27,7 +32,10 @@ beforeAll(async () => {
   const pool = await poolOn(1);
   await pool.query("CREATE TABLE t_ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, grp VARCHAR(64) NOT NULL, k VARBINARY(512) NOT NULL, KEY (grp, k)) ENGINE=InnoDB");
 }, 240_000);
-afterAll(() => cleanup.run());
+afterAll(async () => {
+  killAllProcs(); // worker processes of a chaos run that timed out
+  await cleanup.run();
+});
 
 /** A pool on one node only (no failover), closed after the file. */
 async function poolOn(node: number): Promise<Pool> {
@@ -105,9 +113,9 @@ describe("certification conflicts", () => {
       {
         mode: "transactional",
         maxBatch: 16,
-        handler: async (m, { tx }) => {
+        handler: (async (m, { tx }) => {
           await tx.query("INSERT INTO t_ledger (grp, k) VALUES (?, ?)", [group, m.key]);
-        },
+        }) satisfies TransactionalHandler,
       },
       group,
     );
@@ -134,9 +142,9 @@ describe("certification conflicts", () => {
         mode: "lease",
         leaseS: 60,
         maxBatch: 32,
-        handler: async (m) => {
+        handler: (async (m) => {
           runs.set(m.key.toString(), (runs.get(m.key.toString()) ?? 0) + 1);
-        },
+        }) satisfies LeaseHandler,
       },
       group,
     );
@@ -189,4 +197,86 @@ describe("several endpoints", () => {
     expect(await rows(back, "SELECT grp FROM t_ledger WHERE grp = 'while-node3-down'")).toHaveLength(1);
     expect(await cluster.clusterSize(3)).toBe(3);
   });
+});
+
+/** A migrated database on the cluster, reached through every node (the first preferred). */
+async function clusterDatabase(name: string): Promise<TestDatabase> {
+  await migrate(cluster.urls(name));
+  const pool = createPool(cluster.urls(name), { connectionLimit: 16 });
+  cleanup.add(() => pool.end());
+  return { name, url: cluster.urls(name), pool, drop: async () => {} };
+}
+
+describe("chaos on the cluster", () => {
+  it("transactional: 10,000 orders through 4 workers preferring different nodes, resends and dropped acks, a database node SIGKILLed and rejoining by IST: 0 double effects, 0 lost; the elected evaluator keeps working", async () => {
+    const db = await clusterDatabase("chaos_tx");
+    // The only alert evaluator, on the node that dies: it must go on evaluating through another.
+    const alertPool = createPool(cluster.urls(db.name, 2), { connectionLimit: 4 });
+    cleanup.add(() => alertPool.end());
+    const alerts = await runAlerts({ pool: alertPool, evalIntervalS: 0.5, pollIntervalS: 0.5, baseUrl: "http://dash.test", pruneIntervalS: 0 });
+    cleanup.add(() => alerts.stop());
+    await waitUntil("the evaluator elected", () => alerts.evaluator.isLeader());
+    const fenceBefore = alerts.evaluator.leadership.fence();
+    let evaluatedAfterKill = false;
+
+    const r = await runChaos({
+      mode: "transactional",
+      durationS: 50,
+      ratePerS: 200, // 10,000 orders (+20 % resends)
+      workers: 4,
+      seed: 17,
+      killGapS: [1e6, 1e6], // the database node is what dies here, not the workers
+      drainTimeoutS: 300, // a loaded 2-core machine runs this cluster at ~50 orders/s; an idle one much faster
+      database: db,
+      workerEnv: (n) => ({ DATABASE_URL: cluster.urls(db.name, ((n - 1) % 3) + 1) }),
+      faults: [
+        {
+          atS: 15,
+          what: "SIGKILL database node2",
+          run: async () => {
+            await cluster.kill(2);
+            await waitUntil("the evaluator evaluates through another node", async () => (await alerts.evaluator.tick().catch(() => undefined)) !== undefined, 30_000, 250);
+            evaluatedAfterKill = true;
+          },
+        },
+        { atS: 30, what: "restart database node2", run: () => cluster.restart(2) },
+      ],
+    });
+    expect(r.violations).toEqual([]);
+    expect({ orders: r.summary.orders, doubleEffects: r.summary.doubleEffects, lost: r.summary.lost }).toEqual({ orders: 10_000, doubleEffects: 0, lost: 0 });
+    expect(r.summary.resent).toBeGreaterThan(0);
+    expect(r.summary.acksDropped).toBeGreaterThan(0);
+    expect(stateTransferOf(await cluster.nodes[1].errorLog())).toBe("IST");
+    expect(await cluster.clusterSize(2)).toBe(3);
+    expect(evaluatedAfterKill).toBe(true);
+    expect(alerts.evaluator.isLeader()).toBe(true);
+    expect(alerts.evaluator.leadership.fence()).toBe(fenceBefore); // the same term: never lost the lease
+  }, 600_000);
+
+  it("lease: orders through 4 workers preferring different nodes, workers and a database node SIGKILLed: 0 lost, every extra run a recorded takeover", async () => {
+    const db = await clusterDatabase("chaos_lease");
+    const r = await runChaos({
+      mode: "lease",
+      durationS: 30,
+      ratePerS: 60,
+      workers: 4,
+      seed: 1717,
+      killGapS: [8, 12], // lease mode's extra runs come from killed workers: kill some
+      handlerDelayMs: 50,
+      drainTimeoutS: 240,
+      database: db,
+      workerEnv: (n) => ({ DATABASE_URL: cluster.urls(db.name, ((n - 1) % 3) + 1) }),
+      faults: [
+        { atS: 10, what: "SIGKILL database node3", run: () => cluster.kill(3) },
+        { atS: 18, what: "restart database node3", run: () => cluster.restart(3) },
+      ],
+    });
+    expect(r.violations).toEqual([]);
+    expect(r.summary.lost).toBe(0);
+    // check-ledger.ts holds every extra run to a takeover event of its fence (a violation otherwise):
+    // a worker that was killed, or a live one whose node died before it renewed its lease.
+    expect(r.summary.takeovers).toBeGreaterThanOrEqual(r.summary.doubleEffects);
+    expect(r.summary.kills).toBeGreaterThan(0);
+    expect(await cluster.clusterSize(3)).toBe(3);
+  }, 600_000);
 });
