@@ -40,6 +40,8 @@ export interface GaleraCluster {
   kill(index: number): Promise<void>;
   /** Start a killed node on its data directory; resolves once it is synced and the cluster has every node. */
   restart(index: number): Promise<void>;
+  /** How the node got its state on its last start, from its whole error log. */
+  stateTransfer(index: number): Promise<"IST" | "SST" | undefined>;
   /** wsrep_cluster_size seen by a running node. */
   clusterSize(index?: number): Promise<number>;
   /** SIGKILL every node and remove the data (also done by the Cleanup it was started with). */
@@ -139,7 +141,8 @@ export async function startGaleraCluster(cleanup: Cleanup, opts: { nodes?: numbe
   const ports = await allocatePorts(n);
   const procs: (Proc | undefined)[] = new Array(n).fill(undefined);
   const dirOf = (i: number) => path.join(root, `node${i}`);
-  const errorLog = async (i: number) => (await readFile(path.join(dirOf(i), "error.log"), "utf8").catch(() => "")).slice(-4000);
+  const fullLog = (i: number) => readFile(path.join(dirOf(i), "error.log"), "utf8").catch(() => "");
+  const errorLog = async (i: number) => (await fullLog(i)).slice(-4000);
 
   // Every node gets its own system tables (the joiners' are replaced by SST from node 1, but
   // mariadbd needs a valid data directory to start at all), one after another and each with its
@@ -219,6 +222,7 @@ export async function startGaleraCluster(cleanup: Cleanup, opts: { nodes?: numbe
       launch(i, false);
       await waitSynced(i, liveCount());
     },
+    stateTransfer: async (i) => stateTransferOf(await fullLog(i)),
     async clusterSize(i) {
       const node = i ?? nodes.find((x) => x.running())?.index ?? 1;
       return Number(await status(ports[node - 1].sql, "wsrep_cluster_size"));
@@ -228,7 +232,7 @@ export async function startGaleraCluster(cleanup: Cleanup, opts: { nodes?: numbe
 }
 
 /** How the node got its state on its last start: "IST", "SST" or undefined (from its error log). */
-export function stateTransferOf(log: string): "IST" | "SST" | undefined {
+function stateTransferOf(log: string): "IST" | "SST" | undefined {
   const ist = log.lastIndexOf("IST received");
   const sst = log.lastIndexOf("SST succeeded");
   if (ist < 0 && sst < 0) return undefined;
