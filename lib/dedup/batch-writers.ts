@@ -93,7 +93,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
 
   /** Lease claims: one INSERT IGNORE … RETURNING; one SELECT for the keys that were taken. */
   async function flushClaims(items: KeyedDelivery[]): Promise<ClaimResult[]> {
-    const won = await insertClaims(pool, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs });
+    const won = await inTransaction((conn) => insertClaims(conn, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs }));
     const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
     const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
     return items.map((d) => {
@@ -251,11 +251,8 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       await insertEvents(pool, scope, events);
       return events.map(() => undefined);
     }
-    const conn = await pool.getConnection();
-    let broken = false;
-    try {
+    await inTransaction(async (conn) => {
       await ensureLockWaitTimeout(conn);
-      await conn.query("START TRANSACTION");
       await insertEvents(conn, scope, events);
       const list = [...touches.entries()].sort((a, b) => a[0] - b[0]);
       await conn.query(
@@ -264,7 +261,26 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
           ") t ON t.id = c.id SET c.attempts = c.attempts + t.n, c.last_msg_id = t.m",
         list.flatMap(([id, v]) => [id, v.n, v.msgId]),
       );
+    });
+    return events.map(() => undefined);
+  }
+
+
+  /**
+   * `fn` in a transaction of its own on one connection. Lease claims need it on a multi-primary
+   * cluster: an autocommit INSERT … RETURNING sends its rows before Galera certifies the commit,
+   * which may then fail or be re-run by the server (wsrep_retry_autocommit) against another node's
+   * row — rows "won" that the cluster gave to someone else (seen: one key run twice under fence 1).
+   * Rows read before a COMMIT that succeeded are certain; a failed one is a retried lock conflict.
+   */
+  async function inTransaction<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await pool.getConnection();
+    let broken = false;
+    try {
+      await conn.query("START TRANSACTION");
+      const result = await fn(conn);
       await conn.query("COMMIT");
+      return result;
     } catch (err) {
       await conn.query("ROLLBACK").catch(() => {});
       broken = isDbUnavailable(err);
@@ -273,9 +289,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       if (broken) conn.destroy();
       else conn.release();
     }
-    return events.map(() => undefined);
   }
-
 
   function toInsert(d: KeyedDelivery) {
     return { tag: d.tag, key: d.key, keySource: d.keySource, msgId: d.msgId, queue: d.queue, payloadHash: d.payloadHash };
