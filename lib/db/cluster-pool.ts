@@ -28,6 +28,19 @@ export function nodeFailed(err: unknown): boolean {
 
 type Queryable = Pick<mysql.PoolConnection, "query" | "execute">;
 
+/**
+ * Every session in UTC (as createPool's 'connection' hook does for a single server), and with
+ * causal reads on Galera: a node applies other nodes' commits asynchronously after certifying
+ * them, so without wsrep_sync_wait a worker could read a claim as it was before another node's
+ * commit. 1193: not a Galera server (no such variable), nothing to wait for.
+ */
+async function setUpSession(conn: Queryable): Promise<void> {
+  await conn.query("SET time_zone = '+00:00'");
+  await conn.query("SET SESSION wsrep_sync_wait = 1").catch((err: unknown) => {
+    if (sqlErrno(err) !== 1193) throw err;
+  });
+}
+
 export function createClusterPool(urls: string[], opts: PoolOptions = {}): Pool {
   const ids = urls.map((_, i) => `node${i}`);
   const cluster = mysql.createPoolCluster({ canRetry: true, removeNodeErrorCount: 1, restoreNodeTimeout: NODE_RETRY_MS, defaultSelector: "ORDER" });
@@ -69,10 +82,9 @@ export function createClusterPool(urls: string[], opts: PoolOptions = {}): Pool 
     // PoolCluster labels each connection it hands out with the id of its node.
     const core = (conn as unknown as { connection: { _clusterId: string } }).connection;
     const watched = watch(conn, core._clusterId);
-    // Every session in UTC, as createPool's 'connection' hook does for a single server.
     if (!zoned.has(core)) {
       try {
-        await watched.query("SET time_zone = '+00:00'");
+        await setUpSession(watched);
       } catch (err) {
         conn.destroy();
         throw err;
