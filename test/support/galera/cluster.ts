@@ -16,6 +16,7 @@ import mysql from "mysql2/promise";
 import { waitUntil, type Cleanup } from "../broker-harness";
 import { spawnProcess, type Proc } from "../../chaos/procs";
 import { freePort } from "../free-port";
+import { localServerArgs } from "../private-mariadb";
 
 const run = promisify(execFile);
 
@@ -104,14 +105,7 @@ function serverArgs(dir: string, name: string, ports: NodePorts, all: NodePorts[
     `--user=${MYSQL_USER}`,
     `--datadir=${path.join(dir, "data")}`,
     `--tmpdir=${path.join(dir, "tmp")}`,
-    `--port=${ports.sql}`,
-    "--bind-address=127.0.0.1",
-    `--socket=${path.join(dir, "mysqld.sock")}`,
-    `--pid-file=${path.join(dir, "mysqld.pid")}`,
-    `--log-error=${path.join(dir, "error.log")}`,
-    "--skip-name-resolve",
-    "--performance-schema=OFF",
-    "--max-connections=400",
+    ...localServerArgs(dir, ports.sql),
     "--innodb-buffer-pool-size=64M",
     "--innodb-log-file-size=16M",
     // Galera's own requirements: row events, InnoDB, interleaved auto-increment locks.
