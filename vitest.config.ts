@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", ".next/**", "e2e/**", "lib/generated/**"],
+    exclude: ["node_modules/**", ".next/**", "e2e/**", "lib/generated/**", "test/cluster/**"], // test/cluster: `npm run test:cluster`
     // Two cores: at most two files at once. Integration tests talk to real MariaDB/Redis and
     // to dev brokers on ephemeral ports, each file in its own database.
     pool: "forks",

@@ -56,7 +56,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
      ('No live worker', 'no_live_worker', NULL, 0, ?, 'critical', 1, ?, ?), ('DLQ growth', 'dlq_growth', NULL, 0, 300, 'critical', 1, ?, ?)`,
     [Math.ceil(config().WORKER_TIMEOUT_S), now, now, now, now],
   );
-  const alerts = await runAlerts({ pool: db.pool, url: db.url, defaults: false, guard: { allow: ["loopback"] } });
+  const alerts = await runAlerts({ pool: db.pool, defaults: false, guard: { allow: ["loopback"] } });
   try {
     const worker: number[] = [];
     const dlq: number[] = [];

@@ -36,7 +36,8 @@ const CLAIM_COLUMNS =
   "consumer_group, topic, tag, dedup_key, key_source, state, owner, fence, attempts, first_msg_id, last_msg_id, queue, payload_hash, claimed_at, lease_until, done_at, expire_at";
 
 let run = 0;
-const msgId = (i: number) => `7F00000100002A9F0000${run.toString(16).padStart(4, "0")}${i.toString(16).padStart(8, "0")}`.toUpperCase();
+// `r`: the run whose keys these are (runs side by side, as in cluster.bench.ts, keep their own).
+const msgId = (i: number, r = run) => `7F00000100002A9F0000${r.toString(16).padStart(4, "0")}${i.toString(16).padStart(8, "0")}`.toUpperCase();
 
 /** Run `loops` concurrent loops of `step(i)` until the deadline; returns completed steps per second. */
 async function measure(loops: number, durationMs: number, step: (i: number) => Promise<unknown>): Promise<number> {
@@ -55,12 +56,12 @@ async function measure(loops: number, durationMs: number, step: (i: number) => P
   return (done / (performance.now() - started)) * 1000;
 }
 
-async function resetTables(pool: Pool): Promise<void> {
+export async function resetTables(pool: Pool): Promise<void> {
   for (const t of ["dedup_claim", "dedup_event", "group_stats_minute", "group_totals", "worker_instance", "rebalance_event", "bench_effect"]) await pool.query(`TRUNCATE TABLE ${t}`);
 }
 
-function delivery(i: number): Delivery {
-  return { msgId: msgId(i), topic: "orders", tag: "", keys: [`order-${run}-${i}`], body: BODY, deliveryAttempt: 1, queue: "" };
+function delivery(i: number, r = run): Delivery {
+  return { msgId: msgId(i, r), topic: "orders", tag: "", keys: [`order-${r}-${i}`], body: BODY, deliveryAttempt: 1, queue: "" };
 }
 
 /** The classic pattern for one message: INSERT the claim, then UPDATE it to DONE, autocommit. */
@@ -72,7 +73,7 @@ async function naiveClaimCommit(pool: Pool, i: number): Promise<void> {
   await pool.query("UPDATE dedup_claim SET state = 'DONE', done_at = UTC_TIMESTAMP(3) WHERE id = ? AND owner = 'w' AND fence = 1", [res.insertId]);
 }
 
-async function naive(pool: Pool, conc: number, ms: number): Promise<number> {
+export async function naive(pool: Pool, conc: number, ms: number): Promise<number> {
   run++;
   return measure(conc, ms, (i) => naiveClaimCommit(pool, i));
 }
@@ -109,9 +110,9 @@ async function txPerMessage(pool: Pool, conc: number, ms: number): Promise<numbe
 
 const quiet = pino({ level: "warn" });
 
-async function runtime(url: string, mode: "lease" | "transactional" | "transactional-per-message", conc: number, ms: number): Promise<number> {
-  run++;
-  const group = `bench-${mode}-${run}`;
+export async function runtime(url: string, mode: "lease" | "transactional" | "transactional-per-message", conc: number, ms: number): Promise<number> {
+  const thisRun = ++run;
+  const group = `bench-${mode}-${thisRun}`;
   const common = { group, topic: "orders", databaseUrl: url, log: quiet };
   const p =
     mode === "lease"
@@ -134,7 +135,7 @@ async function runtime(url: string, mode: "lease" | "transactional" | "transacti
   await p.start();
   try {
     return await measure(conc, ms, async (i) => {
-      const v = await p.process(delivery(i));
+      const v = await p.process(delivery(i, thisRun));
       if (!v.ack) throw new Error(`bench delivery not acked: ${v.outcome}`);
     });
   } finally {

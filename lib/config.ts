@@ -16,8 +16,14 @@ const mysqlUrl = z
   .url()
   .refine((u) => /^(mysql|mariadb):\/\//.test(u), "must start with mysql:// or mariadb://");
 
+/** One server's URL, or the nodes of one multi-primary cluster (Galera) separated by commas, the preferred first. */
+const mysqlUrls = z
+  .string()
+  .refine((s) => s.split(",").every((u) => mysqlUrl.safeParse(u.trim()).success), "must start with mysql:// or mariadb:// (several URLs: separated by commas)")
+  .refine((s) => new Set(s.split(",").map((u) => URL.parse(u.trim())?.pathname)).size === 1, "every URL in the list must name the same database");
+
 export const configSchema = z.object({
-  DATABASE_URL: mysqlUrl.default("mysql://root@127.0.0.1:3306/dedup_audit"),
+  DATABASE_URL: mysqlUrls.default("mysql://root@127.0.0.1:3306/dedup_audit"),
   REDIS_URL: z
     .string()
     .refine((u) => u === "" || /^rediss?:\/\//.test(u), "must be redis://… or empty to disable Redis")

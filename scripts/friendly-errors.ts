@@ -6,7 +6,7 @@ export function exitWithFriendlyError(err: unknown, isUnreachable: (e: unknown) 
     console.error(err.message);
   } else if (isUnreachable(err)) {
     const url = process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/dedup_audit";
-    const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+    const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/g, "//$1:***@");
     console.error(
       `error: MariaDB is not reachable at ${safe}.\n` +
         `Start it (e.g. \`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd\`) ` +

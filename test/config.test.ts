@@ -15,6 +15,11 @@ describe("configuration", () => {
     expect(c.WEBHOOK_RETENTION_DAYS).toBe(30);
   });
 
+  it("takes several comma-separated database URLs (the nodes of one cluster)", () => {
+    const list = "mysql://root@127.0.0.1:4001/d, mysql://root@127.0.0.1:4002/d";
+    expect(parseConfig({ DATABASE_URL: list }).DATABASE_URL).toBe(list);
+  });
+
   it("coerces numbers and booleans from strings", () => {
     const c = parseConfig({ PORT: "8080", LEASE_S: "2.5", FAIL_OPEN: "true", REDIS_URL: "", TRUST_PROXY: "yes", WEBHOOK_RETENTION_DAYS: "0.5" });
     expect(c).toMatchObject({ PORT: 8080, LEASE_S: 2.5, FAIL_OPEN: true, REDIS_URL: "", TRUST_PROXY: true, WEBHOOK_RETENTION_DAYS: 0.5 });
@@ -22,6 +27,8 @@ describe("configuration", () => {
 
   it.each([
     ["DATABASE_URL", "postgres://x/y", /DATABASE_URL: must start with mysql:\/\//],
+    ["DATABASE_URL", "mysql://a:3306/d,postgres://b/d", /DATABASE_URL: must start with mysql:\/\//],
+    ["DATABASE_URL", "mysql://a:3306/one,mysql://b:3306/two", /DATABASE_URL: every URL in the list must name the same database/],
     ["PORT", "eighty", /PORT: .*number/i],
     ["LEASE_S", "-1", /LEASE_S: .*/],
     ["EXPIRED_LEASE_POLICY", "ignore", /EXPIRED_LEASE_POLICY: .*takeover.*hold/],

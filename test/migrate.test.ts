@@ -45,6 +45,19 @@ describe("migration runner", () => {
     expect(results.flatMap((r) => r.applied)).toEqual([]);
   });
 
+  it("several runners on a fresh database apply each migration exactly once (the migrate lease)", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const results = await Promise.all([migrate(fresh.url, dir), migrate(fresh.url, dir), migrate(fresh.url, dir)]);
+      const applied = results.flatMap((r) => r.applied).sort();
+      expect(applied).toEqual((await loadMigrations(dir)).map((m) => m.name).sort());
+      const [rows] = await fresh.pool.query("SELECT fence, holder LIKE 'migrate:%' AS ours FROM singleton_lease WHERE name = 'migrate'");
+      expect(rows).toEqual([{ fence: expect.any(Number), ours: 1 }]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it("applies a new migration and records its checksum", async () => {
     const name = "29990101000000_add_probe";
     await cp(path.join(dir, (await loadMigrations(dir))[0].name), path.join(dir, name), { recursive: true });

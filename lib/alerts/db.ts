@@ -1,6 +1,6 @@
 /**
  * Database access for the alert process. The evaluator and the delivery loop use mysql2 (not
- * Prisma) because they need what Prisma does not give: GET_LOCK on a dedicated connection,
+ * Prisma) because they need what Prisma does not give: the fenced evaluator lease,
  * SELECT … FOR UPDATE SKIP LOCKED, and one transaction spanning state + outbox. Query functions
  * take the pool (or a connection inside a transaction) as a parameter. The dashboard-facing
  * stores (rule-store, endpoint-store, deliveries) use Prisma like the rest of the dashboard.

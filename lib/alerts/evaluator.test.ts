@@ -9,6 +9,7 @@ import { createPrisma, type PrismaClient } from "../db/prisma";
 import type { Row } from "./db";
 import { createEndpoint } from "./endpoint-store";
 import { evaluateOnce, startEvaluator } from "./evaluator";
+import { LeaseLostError } from "@dedup-audit/runtime/db";
 import { createLeadership } from "./leader";
 import { alertmanagerPayloadSchema, slackPayloadSchema, ZERO_TIME, type AlertmanagerPayload } from "./payload";
 import { createRule, updateRule } from "./rule-store";
@@ -28,7 +29,7 @@ let slackSecret: string;
 const running: RunningAlerts[] = [];
 
 async function start(extra: Partial<Parameters<typeof runAlerts>[0]> = {}): Promise<RunningAlerts> {
-  const r = await runAlerts({ pool: db.pool, url: db.url, ...FAST, ...extra });
+  const r = await runAlerts({ pool: db.pool, ...FAST, ...extra });
   running.push(r);
   return r;
 }
@@ -138,12 +139,12 @@ describe("no_live_worker", () => {
 });
 
 describe("election", () => {
-  it("only the elected evaluator sends; when its lock connection dies another takes over without re-sending", async () => {
-    const lockA = createLeadership(db.url);
+  it("only the elected evaluator sends; when it dies another takes over its lease without re-sending", async () => {
+    const lockA = createLeadership(db.pool, { leaseMs: 1000 });
     let aDead = false;
-    // A "dies": it stops checking (its process is gone) and its connection is killed below.
+    // A "dies": it stops renewing its lease (its process is gone); the lease runs out within 1 s.
     const frozenA = { ...lockA, check: () => (aDead ? Promise.resolve(false) : lockA.check()) };
-    const a = startEvaluator({ pool: db.pool, url: db.url, intervalS: 0.2, baseUrl: "http://dash.test", leadership: frozenA });
+    const a = startEvaluator({ pool: db.pool, intervalS: 0.2, baseUrl: "http://dash.test", leadership: frozenA });
     await waitUntil(() => a.isLeader());
     const deliveryOnly = await start(); // its own evaluator must lose the election
     const b = deliveryOnly.evaluator;
@@ -157,8 +158,9 @@ describe("election", () => {
     expect(b.isLeader()).toBe(false);
 
     aDead = true;
-    await db.pool.query("KILL ?", [lockA.connectionId()]);
-    await waitUntil(() => b.isLeader(), 3000);
+    const fenceA = lockA.fence()!;
+    await waitUntil(() => b.isLeader(), 5000);
+    expect(b.leadership.fence()).toBe(fenceA + 1);
     await sleep(500);
     expect(forGroup("shipping")).toHaveLength(1);
 
@@ -167,6 +169,23 @@ describe("election", () => {
     await sleep(500);
     expect(payloads("shipping").map((p) => p.status)).toEqual(["firing", "resolved"]);
     await a.stop();
+  });
+
+  it("a deposed leader whose lease was taken over writes nothing (every write proves the fence)", async () => {
+    const old = createLeadership(db.pool, { purpose: "fence_probe", leaseMs: 60_000 });
+    expect(await old.check()).toBe(true);
+    // The old leader stalls past its lease; another instance takes it over (fence + 1).
+    await db.pool.query("UPDATE singleton_lease SET lease_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE name = 'fence_probe'");
+    const next = createLeadership(db.pool, { purpose: "fence_probe" });
+    expect(await next.check()).toBe(true);
+    expect(next.fence()).toBe(old.fence()! + 1);
+    await upsertWorker(db.pool, { id: "fence-w1", group: "fenced", state: "dead" });
+    const messages = async () => Number((await db.pool.query<Row[]>("SELECT COUNT(*) AS n FROM webhook_message"))[0][0].n);
+    const before = await messages();
+    await expect(evaluateOnce(db.pool, { baseUrl: "http://dash.test", fence: (c) => old.hold(c) })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await messages()).toBe(before);
+    expect((await evaluateOnce(db.pool, { baseUrl: "http://dash.test", fence: (c) => next.hold(c) })).fired).toBeGreaterThan(0);
+    await next.close();
   });
 
   it("evaluators racing on the same state (even the very first alert) enqueue it once", async () => {

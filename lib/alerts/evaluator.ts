@@ -10,7 +10,7 @@
  */
 import type mysql from "mysql2/promise";
 import { config } from "../config";
-import { sqlErrno } from "@dedup-audit/runtime/db";
+import { LeaseLostError, sqlErrno } from "@dedup-audit/runtime/db";
 import { log } from "../log";
 import { repeatEvery } from "@dedup-audit/runtime";
 import { dbNow, withTransaction, type Pool, type Row } from "./db";
@@ -23,6 +23,8 @@ import { loadRules, measureRule, type AlertRule, type Measurement } from "./rule
 export interface EvaluateOptions {
   repeatIntervalS?: number;
   baseUrl?: string;
+  /** Inside each state-writing transaction: prove this instance still leads (Leadership.hold). */
+  fence?: (conn: mysql.PoolConnection) => Promise<void>;
 }
 
 export interface TickResult {
@@ -115,6 +117,7 @@ export async function evaluateOnce(pool: Pool, opts: EvaluateOptions = {}): Prom
         const [fresh] = await conn.query<Row[]>(`SELECT ${STATE_COLUMNS} FROM alert_state WHERE consumer_group = ? FOR UPDATE`, [group]);
         const plan = planGroup({ ...base, states: fresh.map(stateFromRow) });
         if (!plan.notify) return undefined;
+        await opts.fence?.(conn);
         for (const c of plan.changes) await writeState(conn, c.next);
         const enqueued = await enqueueForEnabledEndpoints(conn, { consumerGroup: group, alerts: alertsOf(plan, measurements, baseUrl), baseUrl, now });
         return { plan, enqueued };
@@ -134,8 +137,6 @@ export async function evaluateOnce(pool: Pool, opts: EvaluateOptions = {}): Prom
 
 export interface EvaluatorOptions extends EvaluateOptions {
   pool: Pool;
-  /** Database URL, for the dedicated leader-lock connection. */
-  url: string;
   intervalS?: number;
   /** Called after a tick enqueued notifications (the runner wakes the delivery loop). */
   onEnqueued?: () => void;
@@ -154,12 +155,19 @@ export interface RunningEvaluator {
 /** Start the evaluation loop: every interval, check leadership, then evaluate if leading. */
 export function startEvaluator(opts: EvaluatorOptions): RunningEvaluator {
   const intervalMs = (opts.intervalS ?? config().ALERT_EVAL_INTERVAL_S) * 1000;
-  const leadership = opts.leadership ?? createLeadership(opts.url);
+  const leadership = opts.leadership ?? createLeadership(opts.pool);
   let stopped: Promise<void> | undefined;
 
   const tick = async (): Promise<TickResult | undefined> => {
     if (!(await leadership.check())) return undefined;
-    const r = await evaluateOnce(opts.pool, opts);
+    let r: TickResult;
+    try {
+      r = await evaluateOnce(opts.pool, { ...opts, fence: (conn) => leadership.hold(conn) });
+    } catch (err) {
+      // Deposed mid-tick (the lease ran out and another instance took it): nothing was written.
+      if (err instanceof LeaseLostError) return undefined;
+      throw err;
+    }
     if (r.enqueued > 0) opts.onEnqueued?.();
     return r;
   };

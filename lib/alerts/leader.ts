@@ -1,74 +1,66 @@
 /**
- * Leader election with a MariaDB named lock held on a dedicated connection. The server frees
- * the lock when that connection ends — the holder's process died, it was killed, or the network
- * dropped it — so another instance takes over at its next attempt. No lease to renew, no clock
- * to trust. The lock name includes the database, so test databases on one server do not contend.
+ * Alert-evaluator election: a lease row with a fencing token (the runtime's singleton lease), not
+ * a GET_LOCK, so it holds on a Galera cluster too (named locks are not replicated there). The
+ * leader renews the lease at every check; if its process dies or loses the database, another
+ * instance takes the lease once it has run out (fence + 1). Every state write of the evaluator
+ * proves the fence in its own transaction (hold), so a deposed leader that wakes up late sends
+ * nothing.
  */
-import mysql from "mysql2/promise";
-import { connectionOptions, databaseName } from "@dedup-audit/runtime/db";
+import { acquireSingletonLease, holdSingletonFence, newHolderId, releaseSingletonLease, type Conn, type Pool } from "@dedup-audit/runtime/db";
+import { config } from "../config";
 import { log } from "../log";
-import type { Row } from "./db";
 
 export interface Leadership {
-  /** Take the lock if free, confirm it if held. True when this instance leads. Never throws. */
+  /** Take the lease if free or expired, renew it if held. True when this instance leads. Never throws. */
   check(): Promise<boolean>;
   isLeader(): boolean;
-  /** MariaDB connection id holding (or trying for) the lock, for tests that KILL it. */
-  connectionId(): number | undefined;
-  /** Release the lock and close the connection. */
+  /** Fencing token of the current term; undefined while not leading. */
+  fence(): number | undefined;
+  /** In an open transaction: prove this instance still leads under its fence (throws LeaseLostError). */
+  hold(conn: Conn): Promise<void>;
+  /** Give the lease up (another instance may take it at once). */
   close(): Promise<void>;
 }
 
-export function lockNameFor(url: string, purpose = "alert_evaluator"): string {
-  return `dedup_audit.${purpose}.${databaseName(url)}`;
+export interface LeadershipOptions {
+  purpose?: string;
+  /** How long a lease runs without renewal: a dead leader is replaced after at most this long. */
+  leaseMs?: number;
+  holder?: string;
 }
 
-export function createLeadership(url: string, purpose = "alert_evaluator"): Leadership {
-  const name = lockNameFor(url, purpose);
-  let conn: mysql.Connection | undefined;
-  let connId: number | undefined;
-  let leader = false;
+/** Three evaluation intervals, at least 15 s: a leader misses two ticks before it is replaced. */
+const defaultLeaseMs = () => Math.max(15_000, 3 * config().ALERT_EVAL_INTERVAL_S * 1000);
 
-  const drop = () => {
-    if (leader) log.warn({ lock: name }, "lost alert-evaluator leadership (lock connection ended)");
-    leader = false;
-    conn?.destroy();
-    conn = undefined;
-  };
+export function createLeadership(pool: Pool, opts: LeadershipOptions = {}): Leadership {
+  const name = opts.purpose ?? "alert_evaluator";
+  const holder = opts.holder ?? newHolderId(name);
+  const leaseMs = opts.leaseMs ?? defaultLeaseMs();
+  let fence: number | undefined;
 
   return {
     async check() {
+      const before = fence;
       try {
-        if (!conn) {
-          conn = await mysql.createConnection({ ...connectionOptions(url), connectTimeout: 3000 });
-          // Without a listener, a dropped connection's 'error' event would crash the process.
-          conn.on("error", drop);
-          const [[row]] = await conn.query<Row[]>("SELECT CONNECTION_ID() AS id");
-          connId = Number(row.id);
-        }
-        if (leader) {
-          const [[row]] = await conn.query<Row[]>("SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine", [name]);
-          leader = row?.mine === 1;
-        } else {
-          const [[row]] = await conn.query<Row[]>("SELECT GET_LOCK(?, 0) AS got", [name]);
-          leader = row?.got === 1;
-          if (leader) log.info({ lock: name, connectionId: connId }, "this instance now evaluates alerts");
-        }
+        fence = await acquireSingletonLease(pool, name, holder, leaseMs);
       } catch (err) {
-        log.warn({ err, lock: name }, "leadership check failed; will retry");
-        drop();
+        log.warn({ err, lease: name }, "leadership check failed; will retry");
+        fence = undefined;
       }
-      return leader;
+      if (fence !== undefined && before === undefined) log.info({ lease: name, fence }, "this instance now evaluates alerts");
+      if (fence === undefined && before !== undefined) log.warn({ lease: name, fence: before }, "lost alert-evaluator leadership (lease taken or database unreachable)");
+      return fence !== undefined;
     },
-    isLeader: () => leader,
-    connectionId: () => connId,
+    isLeader: () => fence !== undefined,
+    fence: () => fence,
+    async hold(conn) {
+      if (fence === undefined) throw new Error(`not the ${name} leader`);
+      await holdSingletonFence(conn, name, holder, fence, leaseMs);
+    },
     async close() {
-      const c = conn;
-      conn = undefined;
-      if (!c) return;
-      if (leader) await c.query("DO RELEASE_LOCK(?)", [name]).catch(() => {});
-      leader = false;
-      await c.end().catch(() => c.destroy());
+      const f = fence;
+      fence = undefined;
+      if (f !== undefined) await releaseSingletonLease(pool, name, holder, f).catch(() => {});
     },
   };
 }

@@ -91,7 +91,7 @@ describe("no live worker, with real worker processes", () => {
 
     const { secret } = await createEndpoint({ name: "oncall", url: receiver.url }, "test", { db: prisma });
     await createRule({ name: "Payments need a worker", kind: "no_live_worker", consumerGroup: GROUP, threshold: 0, windowS: WORKER_TIMEOUT_S, severity: "critical" }, "test", prisma);
-    const alerts = await runAlerts({ pool: db.pool, url: db.url, evalIntervalS: 0.5, pollIntervalS: 0.1, defaults: false, baseUrl: "http://dash.test" });
+    const alerts = await runAlerts({ pool: db.pool, evalIntervalS: 0.5, pollIntervalS: 0.1, defaults: false, baseUrl: "http://dash.test" });
     cleanup.add(() => alerts.stop());
     await waitUntil("evaluator elected", () => alerts.evaluator.isLeader(), 10_000);
 

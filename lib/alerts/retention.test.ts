@@ -104,7 +104,7 @@ describe("webhook history pruning", () => {
 
   it("runs in the alert process, in the elected instance only", async () => {
     await seedMixed();
-    const opts = { pool: db.pool, url: db.url, evalIntervalS: 0.2, pollIntervalS: 0.05, defaults: false, baseUrl: "http://dash.test", pruneIntervalS: 0, prune: { retentionDays: 7 } };
+    const opts = { pool: db.pool, evalIntervalS: 0.2, pollIntervalS: 0.05, defaults: false, baseUrl: "http://dash.test", pruneIntervalS: 0, prune: { retentionDays: 7 } };
     const a = await runAlerts(opts);
     running.push(a);
     for (let i = 0; i < 50 && !a.evaluator.isLeader(); i++) await new Promise((r) => setTimeout(r, 50));

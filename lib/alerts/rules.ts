@@ -5,8 +5,10 @@
 import { causeCounter, DUPLICATE_CAUSES } from "@dedup-audit/runtime/vocabulary";
 import { log } from "../log";
 import { config } from "../config";
+import type mysql from "mysql2/promise";
+import { serializeOnSingleton, sqlErrno } from "@dedup-audit/runtime/db";
 import type { Pool, Queryable, Row } from "./db";
-import { dbNow } from "./db";
+import { dbNow, withTransaction } from "./db";
 import { describeCondition, isBreached, type AlertKind } from "./kinds";
 
 export interface AlertRule {
@@ -184,42 +186,39 @@ const SEEDED_ACTION = "alert_rule_defaults";
 /**
  * Create the default rules once per database. "Once" is remembered by an audit row
  * (operator_action, actor "system"), not by "the table is empty": an admin who deletes every
- * rule must not see them come back on the next restart. Safe when several instances start at once.
+ * rule must not see them come back on the next restart. Safe when several instances start at
+ * once, on one server or on several Galera nodes: the seeding transaction first writes the
+ * `alert_rule_defaults` row of singleton_lease, so a second seeder waits for that row lock (one
+ * server) or fails certification at COMMIT (another node), and its retry finds the audit row.
  */
 export async function ensureDefaultRules(pool: Pool): Promise<{ created: number }> {
-  const conn = await pool.getConnection();
-  const lock = `dedup_audit.alert_defaults.${conn.config.database ?? ""}`;
-  try {
-    const [[got]] = await conn.query<Row[]>("SELECT GET_LOCK(?, 10) AS got", [lock]);
-    if (got?.got !== 1) throw new Error("could not take the alert-defaults lock within 10 s");
+  for (let attempt = 1; ; attempt++) {
     try {
-      const [seen] = await conn.query<Row[]>("SELECT 1 FROM operator_action WHERE action = ? LIMIT 1", [SEEDED_ACTION]);
-      if (seen.length > 0) return { created: 0 };
-      const now = await dbNow(conn);
-      const rules = defaultRules();
-      await conn.beginTransaction();
-      for (const r of rules) {
-        await conn.query(
-          `INSERT INTO alert_rule (name, kind, consumer_group, threshold, window_s, severity, enabled, created_at, updated_at)
-           VALUES (?, ?, NULL, ?, ?, ?, 1, ?, ?)`,
-          [r.name, r.kind, r.threshold, r.windowS, r.severity, now, now],
-        );
-      }
-      await conn.query(
-        `INSERT INTO operator_action (ts, actor, action, reason, result, detail) VALUES (?, 'system', ?, ?, 'ok', ?)`,
-        [now, SEEDED_ACTION, "first start: default alert rules", JSON.stringify(rules.map((r) => r.name))],
-      );
-      await conn.commit();
-      log.info({ created: rules.length }, "created default alert rules");
-      return { created: rules.length };
-    } finally {
-      await conn.query("DO RELEASE_LOCK(?)", [lock]);
+      return await withTransaction(pool, seedDefaultRules);
+    } catch (err) {
+      if (attempt >= 5 || (sqlErrno(err) !== 1213 && sqlErrno(err) !== 1205)) throw err;
     }
-  } catch (err) {
-    await conn.rollback().catch(() => {});
-    throw err;
-  } finally {
-    conn.release();
   }
+}
+
+async function seedDefaultRules(conn: mysql.PoolConnection): Promise<{ created: number }> {
+  await serializeOnSingleton(conn, SEEDED_ACTION);
+  const [seen] = await conn.query<Row[]>("SELECT 1 FROM operator_action WHERE action = ? LIMIT 1", [SEEDED_ACTION]);
+  if (seen.length > 0) return { created: 0 };
+  const now = await dbNow(conn);
+  const rules = defaultRules();
+  for (const r of rules) {
+    await conn.query(
+      `INSERT INTO alert_rule (name, kind, consumer_group, threshold, window_s, severity, enabled, created_at, updated_at)
+       VALUES (?, ?, NULL, ?, ?, ?, 1, ?, ?)`,
+      [r.name, r.kind, r.threshold, r.windowS, r.severity, now, now],
+    );
+  }
+  await conn.query(
+    `INSERT INTO operator_action (ts, actor, action, reason, result, detail) VALUES (?, 'system', ?, ?, 'ok', ?)`,
+    [now, SEEDED_ACTION, "first start: default alert rules", JSON.stringify(rules.map((r) => r.name))],
+  );
+  log.info({ created: rules.length }, "created default alert rules");
+  return { created: rules.length };
 }
 

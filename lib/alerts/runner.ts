@@ -1,6 +1,6 @@
 /**
  * The alert process: default rules on first start, the evaluator (runs only while this instance
- * holds the leader lock) and the delivery loop (runs everywhere; SKIP LOCKED keeps instances
+ * holds the evaluator lease) and the delivery loop (runs everywhere; SKIP LOCKED keeps instances
  * apart). The evaluator wakes the delivery loop right after it enqueues, so a notification
  * leaves within milliseconds of its tick. The leader also prunes old webhook history (retention.ts).
  */
@@ -16,7 +16,6 @@ import type { GuardOptions } from "./ssrf";
 
 export interface AlertsOptions {
   pool: Pool;
-  url: string;
   evalIntervalS?: number;
   repeatIntervalS?: number;
   baseUrl?: string;
@@ -36,7 +35,7 @@ export interface RunningAlerts {
   evaluator: RunningEvaluator;
   delivery: RunningDelivery;
   pruner: RunningPruner;
-  /** Stop the loops, wait for attempts in flight, release the leader lock; idempotent. */
+  /** Stop the loops, wait for attempts in flight, give up the evaluator lease; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -52,7 +51,6 @@ export async function runAlerts(opts: AlertsOptions): Promise<RunningAlerts> {
   });
   const evaluator = startEvaluator({
     pool: opts.pool,
-    url: opts.url,
     intervalS: opts.evalIntervalS,
     repeatIntervalS: opts.repeatIntervalS,
     baseUrl: opts.baseUrl,
@@ -66,7 +64,7 @@ export async function runAlerts(opts: AlertsOptions): Promise<RunningAlerts> {
     delivery,
     pruner,
     stop() {
-      // The pruner first (it never rejects): no prune may run on after the leader lock is released.
+      // The pruner first (it never rejects): no prune may run on after the evaluator lease is given up.
       // Then each loop on its own, so one failing does not leak the other.
       stopped ??= pruner
         .stop()

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
+import { databaseName } from "@dedup-audit/runtime/db";
 import { rateLimited, unauthenticated } from "../http/errors";
 import { PEER_HEADER } from "../http/peer";
 import { log } from "../log";
@@ -46,7 +47,7 @@ let current: { id: string; limiter: RateLimiter } | undefined;
 /** One limiter per process, keyed to this deployment's database so deployments sharing a Redis do not mix. */
 function loginLimiter(): RateLimiter {
   const c = config();
-  const db = new URL(c.DATABASE_URL).pathname.slice(1);
+  const db = databaseName(c.DATABASE_URL);
   const id = `${c.REDIS_URL}|${db}`;
   if (current?.id !== id) {
     void current?.limiter.close();

@@ -57,6 +57,12 @@ export interface ChaosOptions {
    * long run is where cause accuracy is judged (too few hits per cause in 60 s to judge it).
    */
   causeAgreement?: "enforce" | "report";
+  /** Run on this (migrated) database instead of a fresh dedup_test_* one; it is left as it is. */
+  database?: TestDatabase;
+  /** Extra environment of the n-th worker process started (e.g. its preferred cluster node first). */
+  workerEnv?: (n: number) => Record<string, string>;
+  /** Faults of other components, started this many seconds into the kill phase (awaited before the drain). */
+  faults?: { atS: number; what: string; run: () => Promise<unknown> }[];
 }
 
 export interface ChaosResult {
@@ -69,12 +75,14 @@ export interface ChaosResult {
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 16) throw new RangeError("workers must be 1..16");
   const cleanup = new Cleanup();
-  const db = await createTestDatabase();
+  const db = opts.database ?? (await createTestDatabase());
   try {
     return await runIn(db, cleanup, opts);
   } finally {
     await cleanup.run();
-    if (opts.keepDatabase) {
+    if (opts.database) {
+      // the caller's database: left as it is
+    } else if (opts.keepDatabase) {
       await db.pool.end();
       (opts.print ?? console.log)(`database kept: ${db.url}`);
     } else await db.drop();
@@ -125,6 +133,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
       RETENTION_INTERVAL_S: "0",
       REDIS_FAST_PATH: "false",
     },
+    envOf: o.workerEnv,
   });
   for (let i = 0; i < o.workers; i++) fleet.spawn();
   await fleet.waitRegistered(db.pool, group);
@@ -133,8 +142,15 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const producer = await startProducer(cleanup, broker.endpoint, [topic]);
   print(`chaos ${o.mode}: ${plan.orders.length} orders (+${plan.sends.length - plan.orders.length} resends) over ${o.durationS} s, ${o.workers} workers, seed ${o.seed}`);
   const sending = sendPlan(producer, topic, plan.sends);
+  const faults = (o.faults ?? []).map((f) =>
+    sleep(f.atS * 1000).then(async () => {
+      print(`  t+${f.atS} s  ${f.what}`);
+      await f.run().catch((err: Error) => violations.push(`fault "${f.what}" failed: ${err.message}`));
+    }),
+  );
   const { kills } = await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
   const sent = await sending.finished;
+  await Promise.all(faults);
 
   // Drain: no more kills; the replacements register, the survivors finish, the broker empties.
   const drainStarted = Date.now();

@@ -23,14 +23,16 @@ export interface Fleet {
   waitRegistered(pool: Pool, group: string, timeoutMs?: number): Promise<void>;
 }
 
-export function createFleet(cleanup: Cleanup, o: { script: string; name: string; env: Record<string, string> }): Fleet {
+/** `envOf(n)`: extra environment of the n-th process started (1-based), e.g. its own DATABASE_URL order. */
+export function createFleet(cleanup: Cleanup, o: { script: string; name: string; env: Record<string, string>; envOf?: (n: number) => Record<string, string> }): Fleet {
   const procs: Proc[] = [];
   const killed = new Set<Proc>();
   const stopping = new Set<Proc>();
   let n = 0;
   const fleet: Fleet = {
     spawn() {
-      const p = spawnTsWorker(cleanup, `${o.name}-${++n}`, o.script, o.env);
+      n++;
+      const p = spawnTsWorker(cleanup, `${o.name}-${n}`, o.script, { ...o.env, ...o.envOf?.(n) });
       procs.push(p);
       return p;
     },

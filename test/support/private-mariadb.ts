@@ -37,6 +37,20 @@ function findMariadbd(): string {
   return found;
 }
 
+/** Where a throwaway mariadbd listens and keeps its files (all under `dir`), with small limits for a shared machine. */
+export function localServerArgs(dir: string, port: number): string[] {
+  return [
+    `--port=${port}`,
+    "--bind-address=127.0.0.1",
+    `--socket=${path.join(dir, "mysqld.sock")}`,
+    `--pid-file=${path.join(dir, "mysqld.pid")}`,
+    `--log-error=${path.join(dir, "error.log")}`,
+    "--skip-name-resolve",
+    "--performance-schema=OFF",
+    "--max-connections=400",
+  ];
+}
+
 export async function startPrivateMariaDb(cleanup: Cleanup): Promise<PrivateMariaDb> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dedup-mariadb-"));
   cleanup.add(() => rm(dir, { recursive: true, force: true }));
@@ -54,15 +68,8 @@ export async function startPrivateMariaDb(cleanup: Cleanup): Promise<PrivateMari
       "--no-defaults",
       "--user=root",
       `--datadir=${datadir}`,
-      `--port=${p}`,
-      "--bind-address=127.0.0.1",
-      `--socket=${path.join(dir, "mysqld.sock")}`,
-      `--pid-file=${path.join(dir, "mysqld.pid")}`,
-      `--log-error=${path.join(dir, "error.log")}`,
+      ...localServerArgs(dir, p),
       "--skip-log-bin",
-      "--skip-name-resolve",
-      "--performance-schema=OFF",
-      "--max-connections=400",
       ...small,
     ]);
     const me = proc;

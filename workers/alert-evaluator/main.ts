@@ -1,7 +1,7 @@
 /**
  * Alert process, started by `npm start` (and runnable alone: `tsx workers/alert-evaluator/main.ts`).
- * Any number may run: one wins the evaluator lock, all deliver. First SIGTERM/SIGINT stops
- * cleanly (attempts in flight finish, the lock is released); a second one exits at once.
+ * Any number may run: one wins the evaluator lease, all deliver. First SIGTERM/SIGINT stops
+ * cleanly (attempts in flight finish, the lease is given up); a second one exits at once.
  */
 import { config } from "../../lib/config";
 import { createPool } from "@dedup-audit/runtime/db";
@@ -9,10 +9,10 @@ import { log } from "../../lib/log";
 import { runAlerts } from "../../lib/alerts/runner";
 
 /** `npm start` may launch us while the database is still starting or migrating: keep trying. */
-async function startWithRetry(pool: ReturnType<typeof createPool>, url: string) {
+async function startWithRetry(pool: ReturnType<typeof createPool>) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runAlerts({ pool, url });
+      return await runAlerts({ pool });
     } catch (err) {
       if (attempt >= 30) throw err;
       log.warn({ err: (err as Error).message, attempt }, "alerts could not start yet; retrying in 2 s");
@@ -24,7 +24,7 @@ async function startWithRetry(pool: ReturnType<typeof createPool>, url: string) 
 async function main(): Promise<void> {
   const c = config();
   const pool = createPool(c.DATABASE_URL, { connectionLimit: 8 });
-  const alerts = await startWithRetry(pool, c.DATABASE_URL);
+  const alerts = await startWithRetry(pool);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {

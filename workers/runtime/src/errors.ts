@@ -19,3 +19,11 @@ export class UnrecoverableError extends Error {
 export function isUnrecoverable(err: unknown): err is Error {
   return err instanceof UnrecoverableError || (err instanceof Error && err.name === "UnrecoverableError");
 }
+
+/** A singleton (retention, migrations, the alert evaluator) acted after another instance took its lease over; nothing it did in that transaction was committed. */
+export class LeaseLostError extends Error {
+  constructor(readonly lease: string, readonly fence: number) {
+    super(`singleton lease ${lease} (fence ${fence}) is no longer held by this instance`);
+    this.name = "LeaseLostError";
+  }
+}

@@ -83,7 +83,10 @@ function parseOne<K extends keyof RuntimeSettings>(name: K, raw: string): Runtim
   }
   const choices = CHOICES[name];
   if (choices && !choices.includes(raw)) throw new SettingsError(name, `must be one of ${choices.join(", ")}`, raw);
-  if (name === "DATABASE_URL" && !/^(mysql|mariadb):\/\//.test(raw)) throw new SettingsError(name, "must start with mysql:// or mariadb://", raw);
+  // Several URLs, separated by commas: the nodes of one multi-primary cluster (db/cluster-pool.ts).
+  if (name === "DATABASE_URL" && !raw.split(",").every((u) => /^(mysql|mariadb):\/\//.test(u.trim()))) {
+    throw new SettingsError(name, "must start with mysql:// or mariadb:// (several URLs: separated by commas)", raw);
+  }
   return raw as RuntimeSettings[K];
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type mysql from "mysql2/promise";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db";
+import { acquireSingletonLease, LeaseLostError, releaseSingletonLease } from "../src/db/index";
 import { runRetention } from "../src/worker/retention";
 import { rows } from "../../../test/support/deliveries";
 
@@ -47,12 +49,32 @@ describe("retention", () => {
     expect(Number(t.n)).toBe(1);
   });
 
-  it("runs on one elected instance at a time (GET_LOCK)", async () => {
-    const holder = await db.pool.getConnection();
-    await holder.query("SELECT GET_LOCK(?, 0)", [`dedup_audit.retention.${db.name}`]);
+  it("runs on one elected instance at a time (a lease row with a fence, not GET_LOCK)", async () => {
+    // Another instance holds the lease: this one does nothing until it is given up or runs out.
+    const other = await acquireSingletonLease(db.pool, "retention", "other-instance", 60_000);
+    expect(other).toBeDefined();
     expect((await runRetention(db.pool, { retentionMs: 1 })).elected).toBe(false);
-    await holder.query("DO RELEASE_LOCK(?)", [`dedup_audit.retention.${db.name}`]);
-    holder.release();
+    await releaseSingletonLease(db.pool, "retention", "other-instance", other!);
     expect((await runRetention(db.pool, { retentionMs: 1 })).elected).toBe(true);
+    const [lease] = await rows(db.pool, "SELECT fence, lease_until < UTC_TIMESTAMP(6) AS free FROM singleton_lease WHERE name = 'retention'");
+    expect(Number(lease.fence)).toBe(other! + 1); // a new holder: fence + 1
+    expect(Number(lease.free)).toBe(1); // given up at the end of the pass
+  });
+
+  it("stops a pass whose lease was taken over: the deposed holder's next batch deletes nothing", async () => {
+    await seedClaims(30, "DONE", "UTC_TIMESTAMP(3) - INTERVAL 1 HOUR", "fenced-");
+    let batches = 0;
+    const pass = runRetention(db.pool, { retentionMs: 1, batchSize: 10, pauseMs: 200, holder: "slow-instance" });
+    // While the slow pass pauses after its first batch, its lease runs out and another instance takes it.
+    while (batches === 0) {
+      const [[c]] = await db.pool.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM dedup_claim WHERE dedup_key LIKE 'fenced-%'");
+      batches = Number(c.n) < 30 ? 1 : 0;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await db.pool.query("UPDATE singleton_lease SET lease_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE name = 'retention'");
+    expect(await acquireSingletonLease(db.pool, "retention", "new-instance", 60_000)).toBeDefined();
+    await expect(pass).rejects.toBeInstanceOf(LeaseLostError);
+    const [[c]] = await db.pool.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM dedup_claim WHERE dedup_key LIKE 'fenced-%'");
+    expect(Number(c.n)).toBe(20);
   });
 });

@@ -12,6 +12,7 @@ import type { Logger } from "../logger.js";
 import { createBatcher } from "./batcher.js";
 import { claimRef, commitClaims, insertClaims, insertEvents, readClaims, setRejectReason, touchClaims, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
+import { isClusterPool } from "../db/cluster-pool.js";
 import { isUnrecoverable } from "../errors.js";
 import { isDbUnavailable, isLockConflict } from "./db-guard.js";
 import { LazyAbort } from "./lazy-abort.js";
@@ -45,6 +46,11 @@ export interface BatchWriterOptions {
   maxInflightBatches: number;
   /** Deliveries currently being processed (sizes the claim batches). */
   inflight(): number;
+  /**
+   * Run lease claims in an explicit transaction (default: only on a cluster pool, createPool
+   * with several URLs). Set it when one URL leads to a multi-primary cluster (a proxy in front of Galera).
+   */
+  claimsInTransaction?: boolean;
 }
 
 export interface BatchWriters {
@@ -74,6 +80,10 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
   const { pool, scope, workerId, log } = o;
   const txAborts = new Set<LazyAbort>();
   let lockRetries = 0;
+  // On one server an autocommit INSERT … RETURNING is certain when its rows arrive, and the lease
+  // claim is the hot path (two extra round trips per batch would cost throughput the bench
+  // measures); only a multi-primary cluster needs the explicit transaction (see inTransaction).
+  const claimsInTransaction = o.claimsInTransaction ?? isClusterPool(pool);
 
   const batch = { maxBatch: o.maxBatch, maxInflight: o.maxInflightBatches };
   // A claim batch takes at most half of the deliveries in flight (parts of ≥ MIN_CLAIM_SPLIT):
@@ -100,7 +110,9 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
 
   /** Lease claims: one INSERT IGNORE … RETURNING; one SELECT for the keys that were taken. */
   async function flushClaims(items: KeyedDelivery[]): Promise<ClaimResult[]> {
-    const won = await insertClaims(pool, scope, items.map(toInsert), { state: "CLAIMED", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() });
+    const claimOpts = { state: "CLAIMED" as const, owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() };
+    const rowsToInsert = items.map(toInsert);
+    const won = claimsInTransaction ? await inTransaction((conn) => insertClaims(conn, scope, rowsToInsert, claimOpts)) : await insertClaims(pool, scope, rowsToInsert, claimOpts);
     const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
     const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
     return items.map((d) => {
@@ -263,14 +275,29 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       await insertEvents(pool, scope, events);
       return events.map(() => undefined);
     }
+    await inTransaction(async (conn) => {
+      await ensureLockWaitTimeout(conn);
+      await insertEvents(conn, scope, events);
+      await touchClaims(conn, [...touches].map(([id, v]) => ({ id, n: v.n, msgId: v.msgId })));
+    });
+    return events.map(() => undefined);
+  }
+
+  /**
+   * `fn` in a transaction of its own on one connection. Lease claims need it on a multi-primary
+   * cluster: an autocommit INSERT … RETURNING sends its rows before Galera certifies the commit,
+   * which may then fail or be re-run by the server (wsrep_retry_autocommit) against another node's
+   * row — rows "won" that the cluster gave to someone else (one key run twice under fence 1).
+   * Rows read before a COMMIT that succeeded are certain; a failed one is a retried lock conflict.
+   */
+  async function inTransaction<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await pool.getConnection();
     let broken = false;
     try {
-      await ensureLockWaitTimeout(conn);
       await conn.query("START TRANSACTION");
-      await insertEvents(conn, scope, events);
-      await touchClaims(conn, [...touches].map(([id, v]) => ({ id, n: v.n, msgId: v.msgId })));
+      const result = await fn(conn);
       await conn.query("COMMIT");
+      return result;
     } catch (err) {
       await conn.query("ROLLBACK").catch(() => {});
       broken = isDbUnavailable(err);
@@ -279,9 +306,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       if (broken) conn.destroy();
       else conn.release();
     }
-    return events.map(() => undefined);
   }
-
 
   function toInsert(d: KeyedDelivery) {
     return { tag: d.tag, key: d.key, keySource: d.keySource, msgId: d.msgId, queue: d.queue, payloadHash: d.payloadHash };

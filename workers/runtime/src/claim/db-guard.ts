@@ -20,8 +20,9 @@ export function isLockConflict(err: unknown): boolean {
   return n === 1213 || n === 1205;
 }
 
-// 1040 too many connections, 1053 server shutdown, 1927 connection killed, 2006/2013 gone away/lost.
-const transientErrnos = new Set([1040, 1053, 1927, 2006, 2013]);
+// 1040 too many connections, 1047 Galera node not in the primary component (wsrep not ready),
+// 1053 server shutdown, 1927 connection killed, 2006/2013 gone away/lost.
+const transientErrnos = new Set([1040, 1047, 1053, 1927, 2006, 2013]);
 
 /** Errors that say "the database is not reachable right now", as opposed to a wrong query. */
 export function isDbUnavailable(err: unknown): boolean {
@@ -50,6 +51,11 @@ export interface DbGuard {
   run<T>(what: string, fn: () => Promise<T>, opts?: { untilStopped?: boolean; maxWaitMs?: number }): Promise<T>;
   /** False while the last attempt found the database unreachable. */
   healthy(): boolean;
+  /**
+   * Steps run again after a lock conflict: on a multi-primary cluster (Galera) certification
+   * conflicts are part of normal life, and their rate is what a hot key range across nodes costs.
+   */
+  lockConflictRetries(): number;
 }
 
 export function createDbGuard(opts: DbGuardOptions): DbGuard {
@@ -59,6 +65,7 @@ export function createDbGuard(opts: DbGuardOptions): DbGuard {
   let down = false;
   let lastLogAt = 0;
   let failures = 0;
+  let lockRetries = 0;
 
   function noteDown(what: string, err: unknown): void {
     failures++;
@@ -91,6 +98,7 @@ export function createDbGuard(opts: DbGuardOptions): DbGuard {
           const unavailable = isDbUnavailable(err);
           if (!unavailable && !isLockConflict(err)) throw err;
           if (unavailable) noteDown(what, err);
+          else lockRetries++;
           if (untilStopped && opts.isStopping()) throw new StoppingError();
           if (runOpts.maxWaitMs !== undefined && Date.now() - started > runOpts.maxWaitMs) throw err;
           await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
@@ -99,5 +107,6 @@ export function createDbGuard(opts: DbGuardOptions): DbGuard {
       }
     },
     healthy: () => !down,
+    lockConflictRetries: () => lockRetries,
   };
 }

@@ -82,6 +82,8 @@ export interface ExecutorOptions {
   pollMaxMs: number;
   /** Session innodb_lock_wait_timeout for transactional batches, seconds (≤ 5). */
   lockWaitTimeoutS: number;
+  /** See BatchWriterOptions.claimsInTransaction. */
+  claimsInTransaction?: boolean;
   maxBatch: number;
   /** Batches in flight at once per kind (claims, commits, transactions). */
   maxInflightBatches: number;
@@ -97,7 +99,7 @@ export interface ClaimExecutor {
   inflight(): number;
   /** Abort every running handler's signal (forced stop). */
   abortAll(reason: string): void;
-  /** Transactional batches rolled back and run again after a deadlock / lock wait timeout. */
+  /** Dedup steps and transactional batches run again after a deadlock, lock wait timeout or (Galera) certification conflict (1213 / 1205). */
   lockConflictRetries(): number;
   /** The broker will dead-letter this delivery (not acked on its last attempt): record it. */
   noteDeadLetter(d: KeyedDelivery, outcome: string): Promise<void>;
@@ -161,6 +163,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     leaseMs: o.leaseMs,
     retentionMs: o.retentionMs,
     lockWaitTimeoutS: o.lockWaitTimeoutS,
+    claimsInTransaction: o.claimsInTransaction,
     maxBatch: o.maxBatch,
     maxInflightBatches: o.maxInflightBatches,
     inflight: () => inflightCount,
@@ -522,7 +525,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     process,
     heartbeatLeases,
     inflight: () => inflightCount,
-    lockConflictRetries: () => writers.lockConflictRetries(),
+    lockConflictRetries: () => writers.lockConflictRetries() + guard.lockConflictRetries(),
     async noteDeadLetter(d, outcome) {
       await writeEvent({ ...eventBase(d), kind: "dead_letter", outcome, detail: `not acked on delivery attempt ${d.deliveryAttempt}, the last one` });
       count("dead_lettered");

@@ -5,17 +5,18 @@
  * sha256; a changed file that was already applied is refused, never re-run, and so is a database
  * that records a migration this package does not ship (a newer schema). MariaDB-only tokens are
  * translated for the server as a file is applied (db/dialect.ts), so the file and its checksum
- * stay the same everywhere. Safe to run from several processes at once (a named lock), and
- * given a URL it creates the database if it is missing.
+ * stay the same everywhere. Safe to run from several processes at once, on one server or on any
+ * nodes of a Galera cluster (the `migrate` singleton lease: GET_LOCK is not replicated there),
+ * and given a URL it creates the database if it is missing.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import mysql from "mysql2/promise";
-import { connectionOptions, databaseName, type Conn, type Pool } from "./pool.js";
+import type mysql from "mysql2/promise";
+import { connectFirst, databaseName, type Conn, type Pool } from "./pool.js";
 import { detectDialect, translateMigration } from "./dialect.js";
-import { withNamedLock } from "../sql/with-named-lock.js";
+import { newHolderId, withSingletonLease } from "../worker/singleton.js";
 import { PACKAGE_VERSION } from "../version.js";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
@@ -74,8 +75,10 @@ export interface MigrateResult {
   skipped: string[];
 }
 
-/** Seconds a migration run waits for another one to finish. */
-const LOCK_WAIT_S = 60;
+/** How long a migration run waits for another one to finish, and how long its lease runs unrenewed. */
+const LEASE_MS = 60_000;
+/** The migration that creates singleton_lease (IF NOT EXISTS): the runner needs it before its own lease. */
+const LEASE_MIGRATION = "20261201010000_singleton_lease";
 
 /**
  * Apply every pending migration. Given a mysql:// URL, the database is created if missing and a
@@ -91,9 +94,8 @@ export async function migrate(target: string | Pool, dir = MIGRATIONS_DIR): Prom
     }
   }
   await createDatabaseIfMissing(target);
-  const conn = await mysql.createConnection({ ...connectionOptions(target) });
+  const conn = await connectFirst(target);
   try {
-    await conn.query("SET time_zone = '+00:00'");
     return await migrateOn(conn, dir);
   } finally {
     await conn.end();
@@ -101,7 +103,7 @@ export async function migrate(target: string | Pool, dir = MIGRATIONS_DIR): Prom
 }
 
 async function createDatabaseIfMissing(url: string): Promise<void> {
-  const server = await mysql.createConnection({ ...connectionOptions(url, { noDatabase: true }) });
+  const server = await connectFirst(url, { noDatabase: true });
   try {
     await server.query(`CREATE DATABASE IF NOT EXISTS \`${databaseName(url)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
@@ -112,13 +114,15 @@ async function createDatabaseIfMissing(url: string): Promise<void> {
 async function migrateOn(conn: Conn, dir: string): Promise<MigrateResult> {
   const [[current]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
   if (!current?.name) throw new Error("migrate: the connection has no database selected (put it in the URL or the pool's options)");
-  const run = await withNamedLock(conn, `dedup_audit.migrate.${String(current.name)}`, LOCK_WAIT_S, () => applyPending(conn, dir));
-  if (!run.got) throw new Error(`could not take the migration lock on ${String(current.name)} within ${LOCK_WAIT_S} s`);
+  const lease = await readFile(path.join(MIGRATIONS_DIR, LEASE_MIGRATION, "migration.sql"), "utf8");
+  for (const statement of splitStatements(lease)) await conn.query(statement);
+  const run = await withSingletonLease(conn, "migrate", { waitMs: LEASE_MS, leaseMs: LEASE_MS, holder: newHolderId("migrate") }, (_fence, renew) => applyPending(conn, dir, renew));
+  if (!run.got) throw new Error(`could not take the migration lease on ${String(current.name)} within ${LEASE_MS / 1000} s`);
   return run.value;
 }
 
-/** Under the migration lock: refuse a newer or edited schema, then apply what is missing in order. */
-async function applyPending(conn: Conn, dir: string): Promise<MigrateResult> {
+/** Under the migration lease: refuse a newer or edited schema, then apply what is missing in order. */
+async function applyPending(conn: Conn, dir: string, renew: () => Promise<void>): Promise<MigrateResult> {
   await conn.query(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
        name VARCHAR(255) NOT NULL PRIMARY KEY,
@@ -142,7 +146,9 @@ async function applyPending(conn: Conn, dir: string): Promise<MigrateResult> {
       continue;
     }
     // DDL commits implicitly, so a migration is not atomic; it is recorded only after every
-    // statement succeeded, and a half-applied one fails loudly on the next run.
+    // statement succeeded, and a half-applied one fails loudly on the next run. DDL cannot share a
+    // transaction with a fence check: the lease is renewed (and proven ours) before each one instead.
+    await renew();
     for (const statement of splitStatements(translateMigration(m.sql, dialect))) await conn.query(statement);
     await conn.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
     result.applied.push(m.name);

@@ -3,6 +3,7 @@
  * in UTC so DATETIME columns mean the same thing to mysql2, Prisma and the database clock.
  */
 import mysql from "mysql2/promise";
+import { createClusterPool } from "./cluster-pool.js";
 
 export type Pool = mysql.Pool;
 export type Conn = mysql.PoolConnection | mysql.Connection;
@@ -13,17 +14,26 @@ export interface PoolOptions {
   noDatabase?: boolean;
 }
 
-/** Database name from a mysql:// URL. */
+/**
+ * The servers of a DATABASE_URL: one mysql:// URL, or the nodes of one multi-primary cluster
+ * separated by commas, the preferred node first.
+ */
+export function databaseUrls(url: string): string[] {
+  return url.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
+}
+
+/** Database name from a mysql:// URL (or list: every node holds the same database). */
 export function databaseName(url: string): string {
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+  const name = decodeURIComponent(new URL(databaseUrls(url)[0]).pathname.replace(/^\//, ""));
   if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) {
     throw new Error(`database name ${JSON.stringify(name)} in DATABASE_URL must match [A-Za-z0-9_]{1,64}`);
   }
   return name;
 }
 
+/** Options for the first (preferred) server of `url`. */
 export function connectionOptions(url: string, opts: PoolOptions = {}): mysql.PoolOptions {
-  const u = new URL(url);
+  const u = new URL(databaseUrls(url)[0]);
   return {
     host: u.hostname,
     port: u.port ? Number(u.port) : 3306,
@@ -41,13 +51,39 @@ export function connectionOptions(url: string, opts: PoolOptions = {}): mysql.Po
   };
 }
 
+/** A pool on the server of `url`; with several URLs, one pool over the cluster's nodes (cluster-pool.ts). */
 export function createPool(url: string, opts: PoolOptions = {}): Pool {
+  const urls = databaseUrls(url);
+  if (urls.length > 1) return createClusterPool(urls, opts);
   const pool = mysql.createPool(connectionOptions(url, opts));
   pool.on("connection", (conn) => {
     // Callback API on the raw connection: the pool hands out promise wrappers later.
     (conn as unknown as { query(sql: string): void }).query("SET time_zone = '+00:00'");
   });
   return pool;
+}
+
+/**
+ * A connection to the first server of `url` that answers, in the list's order (a node that is
+ * down or not in the primary component is skipped), for one-off sessions such as migrations.
+ */
+export async function connectFirst(url: string, opts: PoolOptions = {}): Promise<mysql.Connection> {
+  let last: unknown;
+  for (const u of databaseUrls(url)) {
+    try {
+      const conn = await mysql.createConnection(connectionOptions(u, opts));
+      try {
+        await conn.query("SET time_zone = '+00:00'");
+        return conn;
+      } catch (err) {
+        conn.destroy();
+        throw err;
+      }
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 /**
@@ -68,22 +104,37 @@ export async function warmPool(pool: Pool, n: number): Promise<void> {
  * Run `sql` (a DELETE ending in ORDER BY, without LIMIT) as short statements of at most
  * `batchSize` rows until one deletes fewer, or `maxRows` are gone: one huge delete would hold
  * its locks and grow the undo log for as long as it runs. `pauseMs` between statements leaves
- * room for other writers. Returns the rows deleted.
+ * room for other writers. With `fence` (a singleton's proof that it still holds its lease, see
+ * worker/singleton.ts), each statement runs in a transaction that calls it first, on `db`, which
+ * must then be one connection. Returns the rows deleted.
  */
 export async function deleteInBatches(
   db: Pool | Conn,
   sql: string,
   params: unknown[],
-  opts: { batchSize: number; maxRows?: number; pauseMs?: number },
+  opts: { batchSize: number; maxRows?: number; pauseMs?: number; fence?: (conn: Conn) => Promise<void> },
 ): Promise<number> {
   let total = 0;
   while (total < (opts.maxRows ?? Infinity)) {
-    const [res] = await db.query<mysql.ResultSetHeader>(`${sql} LIMIT ?`, [...params, opts.batchSize]);
+    const res = opts.fence ? await fencedDelete(db as Conn, opts.fence, sql, [...params, opts.batchSize]) : (await db.query<mysql.ResultSetHeader>(`${sql} LIMIT ?`, [...params, opts.batchSize]))[0];
     total += res.affectedRows;
     if (res.affectedRows < opts.batchSize) break;
     if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
   }
   return total;
+}
+
+async function fencedDelete(conn: Conn, fence: (conn: Conn) => Promise<void>, sql: string, params: unknown[]): Promise<mysql.ResultSetHeader> {
+  await conn.query("START TRANSACTION");
+  try {
+    await fence(conn);
+    const [res] = await conn.query<mysql.ResultSetHeader>(`${sql} LIMIT ?`, params);
+    await conn.query("COMMIT");
+    return res;
+  } catch (err) {
+    await conn.query("ROLLBACK").catch(() => {});
+    throw err;
+  }
 }
 
 /** A duration for `INTERVAL ? MICROSECOND`, which takes an integer: milliseconds × 1000, rounded. */
@@ -94,7 +145,8 @@ export function sqlErrno(err: unknown): number | undefined {
   return typeof err === "object" && err !== null && "errno" in err ? Number((err as { errno: unknown }).errno) : undefined;
 }
 
-const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST", "ECONNRESET"]);
+// POOL_NONEONLINE: every node of a cluster pool (cluster-pool.ts) is out of the selection for now.
+const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "POOL_NONEONLINE"]);
 
 /** True when the error means "the database is not there", not "the query was wrong". */
 export function isUnreachable(err: unknown): boolean {

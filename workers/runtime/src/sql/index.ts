@@ -28,4 +28,7 @@ export { recordSeenMsg, seenScopeHash, type SeenMsg } from "./record-seen-msg.js
 export { keepFirstHolder } from "./keep-first-holder.js";
 export { upsertRollups, type Counts, type RollupRows } from "./upsert-rollups.js";
 export { pruneExpired, type PruneCounts, type PruneWindows } from "./prune-expired.js";
-export { withNamedLock } from "./with-named-lock.js";
+export { acquireSingletonLease } from "./acquire-singleton-lease.js";
+export { holdSingletonFence } from "./hold-singleton-fence.js";
+export { releaseSingletonLease } from "./release-singleton-lease.js";
+export { serializeOnSingleton } from "./serialize-on-singleton.js";

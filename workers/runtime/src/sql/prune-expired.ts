@@ -2,7 +2,9 @@
  * One retention pass: DONE claims past their expire_at; events, minute rollups, rebalance events
  * and the msgIds written down for duplicate causes older than the window; hour rollups older
  * than their own (longer) window. Each table in bounded `DELETE … ORDER BY … LIMIT` batches
- * (short transactions, a pause between them) so consumers are never blocked. Totals are never pruned.
+ * (short transactions, a pause between them) so consumers are never blocked. With `fence`, each
+ * batch runs in a transaction that proves the caller still holds its singleton lease. Totals are
+ * never pruned.
  */
 import { deleteInBatches, intervalMicros, type Conn } from "../db/pool.js";
 
@@ -20,7 +22,7 @@ export interface PruneCounts {
   seenMsgs: number;
 }
 
-export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: { batchSize: number; pauseMs: number; maxRows: number }): Promise<PruneCounts> {
+export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: { batchSize: number; pauseMs: number; maxRows: number; fence?: (conn: Conn) => Promise<void> }): Promise<PruneCounts> {
   const micros = intervalMicros(windows.retentionMs);
   const hourMicros = intervalMicros(windows.hourRetentionMs);
   const older = (sql: string, params: unknown[] = []) => deleteInBatches(conn, sql, params, batches);

@@ -53,6 +53,11 @@ interface CommonOptions {
   maxInflightBatches?: number;
   lockWaitTimeoutS?: number;
   /**
+   * Lease claims in an explicit transaction (default: only when the pool is a cluster pool, i.e.
+   * DATABASE_URL lists several nodes). Set it when one URL leads to a multi-primary cluster.
+   */
+  claimsInTransaction?: boolean;
+  /**
    * `auto` (default DEDUP_SQL_DIALECT): use what the server has (INSERT … RETURNING on MariaDB);
    * `portable`: the MySQL 8 path on any server.
    */
@@ -89,7 +94,7 @@ export interface DedupProcessor {
   stop(opts?: { graceMs?: number }): Promise<void>;
   flushStats(): Promise<void>;
   inflight(): number;
-  /** Transactional batches retried after a deadlock (1213) or lock wait timeout (1205). */
+  /** Dedup steps and transactional batches run again after a deadlock, lock wait timeout or (Galera) certification conflict (1213 / 1205); a counter for the app's metrics. */
   lockConflictRetries(): number;
   /** Run one registry heartbeat + timeout scan now (tests; also on the timer). */
   heartbeatNow(): Promise<void>;
@@ -163,6 +168,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     pollInitialMs: opts.pollInitialMs ?? 50,
     pollMaxMs: opts.pollMaxMs ?? 1000,
     lockWaitTimeoutS: opts.lockWaitTimeoutS ?? cfg.DEDUP_LOCK_WAIT_S,
+    claimsInTransaction: opts.claimsInTransaction,
     maxBatch,
     maxInflightBatches,
     redis,

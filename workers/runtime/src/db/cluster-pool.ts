@@ -1,0 +1,129 @@
+/**
+ * One `Pool` over several MariaDB servers of a synchronous multi-primary cluster (Galera), for
+ * code written against a single mysql2 pool (getConnection / query / execute / end).
+ *
+ * Built on mysql2's PoolCluster with the ORDER selector: the first URL is the preferred node and
+ * every connection goes there while it is healthy, so one worker's transactions do not certify
+ * against each other across nodes. A node that refuses connections is taken out by PoolCluster
+ * itself (removeNodeErrorCount = 1) and tried again after restoreNodeTimeout. A node that still
+ * accepts connections but has left the primary component answers 1047 (wsrep not ready); that,
+ * and a connection lost mid-query, mark the node down here for the same time, so the caller's
+ * retry (the runtime retries every "database unavailable" step) lands on a live node. Nothing is
+ * retried inside: whether a statement whose connection died was committed is the caller's call.
+ */
+import mysql from "mysql2/promise";
+import { connectionOptions, isUnreachable, sqlErrno, type Pool, type PoolOptions } from "./pool.js";
+
+/** wsrep not ready (non-primary component, or still joining): ER_UNKNOWN_COM_ERROR. */
+export const WSREP_NOT_READY = 1047;
+const lostErrnos = new Set([WSREP_NOT_READY, 1053, 1927, 2006, 2013]);
+
+/** How long a node that failed stays out of the selection before it is tried again. */
+export const NODE_RETRY_MS = 2_000;
+
+export function nodeFailed(err: unknown): boolean {
+  const n = sqlErrno(err);
+  return isUnreachable(err) || (n !== undefined && lostErrnos.has(n));
+}
+
+type Queryable = Pick<mysql.PoolConnection, "query" | "execute">;
+
+/**
+ * Every session in UTC (as createPool's 'connection' hook does for a single server), and with
+ * causal reads on Galera: a node applies other nodes' commits asynchronously after certifying
+ * them, so without wsrep_sync_wait a worker could read a claim as it was before another node's
+ * commit. 1193: not a Galera server (no such variable), nothing to wait for.
+ */
+async function setUpSession(conn: Queryable): Promise<void> {
+  await conn.query("SET time_zone = '+00:00'");
+  await conn.query("SET SESSION wsrep_sync_wait = 1").catch((err: unknown) => {
+    if (sqlErrno(err) !== 1193) throw err;
+  });
+}
+
+const CLUSTER = Symbol.for("dedup-audit.cluster-pool");
+
+/** True for a pool made by createClusterPool (createPool with several URLs). */
+export function isClusterPool(pool: unknown): boolean {
+  return typeof pool === "object" && pool !== null && CLUSTER in pool;
+}
+
+export function createClusterPool(urls: string[], opts: PoolOptions = {}): Pool {
+  const ids = urls.map((_, i) => `node${i}`);
+  const cluster = mysql.createPoolCluster({ canRetry: true, removeNodeErrorCount: 1, restoreNodeTimeout: NODE_RETRY_MS, defaultSelector: "ORDER" });
+  urls.forEach((url, i) => cluster.add(ids[i], connectionOptions(url, opts)));
+  // PoolCluster reports a node it takes out as a 'warn' event; without a listener it is dropped.
+  cluster.on("warn", () => {});
+  const downUntil = new Map<string, number>();
+  const zoned = new WeakSet<object>();
+
+  /** Pattern of the nodes not marked down (all of them when every node is). */
+  function selection(): RegExp {
+    const now = Date.now();
+    const up = ids.filter((id) => (downUntil.get(id) ?? 0) <= now);
+    return new RegExp(`^(${(up.length > 0 ? up : ids).join("|")})$`);
+  }
+
+  function watch<T extends Queryable>(conn: T, nodeId: string): T {
+    const guard =
+      (fn: (...args: unknown[]) => Promise<unknown>) =>
+      async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          if (nodeFailed(err)) downUntil.set(nodeId, Date.now() + NODE_RETRY_MS);
+          throw err;
+        }
+      };
+    return new Proxy(conn, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === "query" || prop === "execute") return guard((v as (...a: unknown[]) => Promise<unknown>).bind(target));
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  async function getConnection(): Promise<mysql.PoolConnection> {
+    const conn = await cluster.of(selection() as unknown as string, "ORDER").getConnection();
+    // PoolCluster labels each connection it hands out with the id of its node.
+    const core = (conn as unknown as { connection: { _clusterId: string } }).connection;
+    const watched = watch(conn, core._clusterId);
+    if (!zoned.has(core)) {
+      try {
+        await setUpSession(watched);
+      } catch (err) {
+        conn.destroy();
+        throw err;
+      }
+      zoned.add(core);
+    }
+    return watched;
+  }
+
+  async function once<T>(run: (c: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await getConnection();
+    try {
+      const result = await run(conn);
+      conn.release();
+      return result;
+    } catch (err) {
+      if (nodeFailed(err)) conn.destroy();
+      else conn.release();
+      throw err;
+    }
+  }
+
+  const pool = {
+    [CLUSTER]: true,
+    getConnection,
+    query: (...args: unknown[]) => once((c) => (c.query as (...a: unknown[]) => Promise<unknown>)(...args)),
+    execute: (...args: unknown[]) => once((c) => (c.execute as (...a: unknown[]) => Promise<unknown>)(...args)),
+    end: () => cluster.end(),
+    on: (event: string, listener: (...a: unknown[]) => void) => (cluster.on(event, listener), pool),
+    escape: mysql.escape,
+    /** Ids of the nodes currently marked down here (for tests and logs). */
+    nodesDown: () => ids.filter((id) => (downUntil.get(id) ?? 0) > Date.now()),
+  };
+  return pool as unknown as Pool;
+}
