@@ -1,8 +1,8 @@
 // Prisma CLI config. Only `prisma generate` runs here (migrations are plain SQL applied by
-// lib/db/migrate.ts, because the schema engine cannot be downloaded offline).
+// the runtime package's migrate(), because the schema engine cannot be downloaded offline).
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({
   schema: "prisma/schema.prisma",
-  migrations: { path: "prisma/migrations" },
+  migrations: { path: "workers/runtime/migrations" },
 });

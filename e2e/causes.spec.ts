@@ -15,7 +15,7 @@ test("'How is this decided?' opens the definitions; unknown above 1 % is shown l
   await signIn("viewer");
 
   await page.goto(`/groups/${encodeURIComponent(loud)}`);
-  await expect(page.locator(".unknown-alert")).toContainText("10 of 100 duplicate hits (10%) have the cause unknown");
+  await expect(page.locator(".unknown-alert")).toContainText("10 of 100 duplicate hits (10 %) have the cause unknown");
   await page.getByText("How is this decided?").click();
   const popover = page.getByRole("note");
   await expect(popover).toContainText("a msgId this key had never seen, on its first arrival");

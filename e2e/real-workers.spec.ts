@@ -97,7 +97,7 @@ test("real workers: a SIGKILLed worker's stuck claim is released by an operator,
   await expect(row.getByRole("link", { name: /^1 · oldest/ })).toBeVisible({ timeout: 15_000 });
   const cells = row.locator("td");
   await expect(cells.nth(5)).toHaveText("1"); // orphaned: its owner is dead
-  await expect(cells.nth(7)).toHaveText("1 / 2"); // workers live / seen
+  await expect(cells.nth(8)).toHaveText("1 / 2"); // workers live / seen
   await page.screenshot({ path: "e2e/artifacts/real-workers-overview.png" });
 
   await row.getByRole("link", { name: GROUP }).click();

@@ -1,5 +1,5 @@
 /**
- * Per test file of the broker tests: its own database (see test/helpers/db.ts) and one Cleanup for
+ * Per test file of the broker tests: its own database (see test/support/db.ts) and one Cleanup for
  * the consumers, producers and brokers the tests start — run before the database is dropped, so
  * no worker is still writing to it.
  */

@@ -1,5 +1,5 @@
 /**
- * Each test file gets its own database (dedup_test_<random>), migrated from prisma/migrations,
+ * Each test file gets its own database (dedup_test_<random>), migrated from workers/runtime/migrations,
  * and drops it afterwards, so files can run in parallel and never see each other's rows.
  */
 import { randomBytes } from "node:crypto";

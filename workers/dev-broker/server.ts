@@ -1,7 +1,7 @@
 /**
  * startDevBroker(): an in-process apache.rocketmq.v2.MessagingService on 127.0.0.1 that the
  * unchanged rocketmq-client-nodejs Producer, SimpleConsumer and PushConsumer run against.
- * Behaves like a RocketMQ 5 proxy wherever the client can observe it (see DESIGN.md §5).
+ * Behaves like a RocketMQ 5 proxy wherever the client can observe it.
  */
 import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { createAdmin, type DevBrokerAdmin } from "./admin";

@@ -5,7 +5,7 @@
  * when the effect is committed or already recorded as done, and FAILURE only after a handler
  * error released the claim (or on stop / deferral, so the broker redelivers later). A copy of a
  * key that is in flight elsewhere waits inside the listener — the broker keeps it invisible
- * meanwhile — instead of being bounced with a near-zero nack delay (DESIGN §2).
+ * meanwhile — instead of being bounced with a near-zero nack delay.
  */
 import { ConsumeResult, type MessageView, type SessionCredentials } from "rocketmq-client-nodejs";
 import { settings } from "../settings.js";

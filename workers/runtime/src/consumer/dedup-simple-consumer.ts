@@ -4,7 +4,7 @@
  *
  * A SimpleConsumer has no auto-renew: a received message stays invisible only for the duration
  * asked for. So while a message is being handled — or waits for another copy of its key that is
- * in flight elsewhere (DESIGN §2) — its invisible time is renewed every third of it, and the
+ * in flight elsewhere — its invisible time is renewed every third of it, and the
  * message cannot come back to another worker mid-run. The outcome is answered with the latest
  * receipt handle (each renewal issues a new one):
  *  - ack: effect committed, or the key is already DONE (a duplicate hit);
