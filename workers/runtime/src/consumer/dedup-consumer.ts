@@ -114,6 +114,7 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   const consumer = new ObservedPushConsumer({
     ...clientOptions(opts),
     maxCacheMessageCount: opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT,
+    onAckRefused: (msgIds) => void processor.noteAckRefused(msgIds),
     messageListener: {
       async consume(view: MessageView): Promise<ConsumeResult> {
         const verdict = await processView(processor, view, consumer.queueOf(view), consumer.getRetryPolicy()?.getMaxAttempts(), log);

@@ -95,6 +95,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
       // The answer is lost, not the message: it comes back after its invisible time, finds its
       // claim DONE (acked as a duplicate) or released (claimed and run again).
       log.warn({ err, msgId: view.messageId, ack: verdict.ack }, "could not answer the broker; the message will come back");
+      if (verdict.ack) await processor.noteAckRefused([view.messageId]);
     }
   }
 
