@@ -183,6 +183,16 @@ describe("encodeDelivery", () => {
     expect(frames.map((f) => decode(f).getMessage()!.getBody_asU8().length)).toEqual([100, 200, 300]);
   });
 
+  it("frames written before the batch buffer had to grow stay intact", () => {
+    const big: [string, string][] = Array.from({ length: 50 }, (_, i) => [`key-${i}`, "v".repeat(100)]); // far beyond the size estimate
+    const msgs = [stored({ msgId: "first" }), stored({ msgId: "big", properties: big }), stored({ msgId: "last" })];
+    const frames = encodeDeliveries(msgs.map((msg) => ({ msg, entry: entry(1), receipt: "r" })), "h:1", undefined);
+    const read = frames.map((f) => decode(f).getMessage()!);
+    expect(read.map((m) => m.getSystemProperties()!.getMessageId())).toEqual(["first", "big", "last"]);
+    expect(read[1].getUserPropertiesMap().getLength()).toBe(50);
+    expect(Buffer.from(read[0].getBody_asU8()).toString()).toBe("payload ✓");
+  });
+
   it("dead-lettered messages name their origin", () => {
     const msg = stored({ topic: "%DLQ%g", deadLetter: { topic: "orders", group: "g", attempts: 16 } });
     const sp = decode(encodeDelivery({ msg, entry: entry(1), receipt: "r" }, "h:1", 1000)).getMessage()!.getSystemProperties()!;
