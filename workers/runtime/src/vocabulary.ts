@@ -26,7 +26,7 @@ export const CAUSE_LABELS: Record<DuplicateCause, string> = {
 export const CAUSE_DEFINITIONS: Record<DuplicateCause, string> = {
   producer_resend: "a msgId this key had never seen, on its first arrival: the producer sent the key twice",
   rebalance_replay: "a copy seen before, sent again because its holder died or left, or its queue moved (RocketMQ 4)",
-  redelivery: "a copy seen before, sent again to a live holder: failure, nack, timeout or a lost ack",
+  redelivery: "a copy seen before, sent again to a live holder: failure, nack, timeout or an ack the broker refused",
   unknown: "a copy seen before whose last holder is missing from the worker registry: our facts were missing",
 };
 

@@ -69,6 +69,9 @@ describe("readCauseFacts", () => {
       [g, `${g}-w`],
     );
     expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "A")).toEqual({ finished: true, ackRefused: false });
+    const ago = (await readCauseFacts(db.pool, { group: g, asker: "me", holder: { id: `${g}-w`, committedClaimId: res.insertId }, ...opts })).holder!.finishedAgoMs!;
+    expect(ago).toBeGreaterThanOrEqual(5_000); // committed 5 s ago by the database's clock
+    expect(ago).toBeLessThan(60_000);
     expect(await holderFacts({ id: "someone-else", committedClaimId: res.insertId }, "A")).toEqual({ finished: false, ackRefused: false }); // not its claim
     await recordAckRefused(db.pool, g, ["A"], `${g}-w`);
     expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "A")).toEqual({ finished: true, ackRefused: true });

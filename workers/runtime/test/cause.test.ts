@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { causeAwaitsLiveness, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type CauseFacts, type HolderFacts } from "../src/claim/cause";
+import { ACK_ANSWER_GRACE_MS, causeAwaitsFacts, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type CauseFacts, type HolderFacts } from "../src/claim/cause";
 import type { ClaimRow } from "../src/sql";
 
 /** Acked the copy, and the broker refused the ack: the copy comes back to be redelivered. */
-const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, aliveSince: false };
-/** Acked the copy and the broker took the ack (or it died before the ack got out). */
-const acked: HolderFacts = { ...ackRefused, ackRefused: false };
+const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, finishedAgoMs: 2_000, aliveSince: false };
+/** Acked the copy long enough ago that a refusal would be written: the broker took the ack (or it died before the ack got out). */
+const acked: HolderFacts = { ...ackRefused, ackRefused: false, finishedAgoMs: ACK_ANSWER_GRACE_MS };
 const running: HolderFacts = { self: false, registered: true, gone: false, finished: false, ackRefused: false, aliveSince: false };
 const dead: HolderFacts = { ...running, gone: true };
 const self: HolderFacts = { ...running, self: true };
@@ -52,11 +52,13 @@ describe("classifyCause", () => {
   });
 });
 
-describe("causeAwaitsLiveness: the registry cannot yet tell a live worker from one just killed", () => {
+describe("causeAwaitsFacts: a fact the cause hangs on may not be written yet", () => {
   const waits: [string, Partial<CauseFacts>, boolean][] = [
     ["holder registered, still running or released it, not overdue", { previousHolder: running }, true],
     ["that holder, heard from since the first reading", { previousHolder: { ...running, aliveSince: true } }, false],
-    ["holder finished (its ack decides, not its life)", { previousHolder: acked }, false],
+    ["holder finished, its ack refused (its ack decides, not its life)", { previousHolder: ackRefused }, false],
+    ["holder finished long enough ago, no refusal written", { previousHolder: acked }, false],
+    ["holder finished just now, no refusal written yet (it may be on its way)", { previousHolder: { ...acked, finishedAgoMs: ACK_ANSWER_GRACE_MS - 1 } }, true],
     ["holder gone", { previousHolder: dead }, false],
     ["holder is this worker", { previousHolder: self }, false],
     ["holder not in the registry", { previousHolder: unregistered }, false],
@@ -67,7 +69,7 @@ describe("causeAwaitsLiveness: the registry cannot yet tell a live worker from o
     ["a resend's first arrival", { seenBefore: false, attempt: 1, previousHolder: undefined }, false],
   ];
   it.each(waits)("%s → %s", (_name, facts, expected) => {
-    expect(causeAwaitsLiveness({ ...base, ...facts })).toBe(expected);
+    expect(causeAwaitsFacts({ ...base, ...facts })).toBe(expected);
   });
 });
 

@@ -48,14 +48,14 @@ function facts(over: Facts = {}): DeliveryFacts {
     noted: { sighting: false, mismatch: false, expiry: false, ...over.noted },
   };
 }
-const LIVENESS_WAIT_MS = 15_000;
-const TAKEOVER: GroupPolicy = { expiredLease: "takeover", holdWaitMs: 60_000, livenessWaitMs: LIVENESS_WAIT_MS };
-const HOLD: GroupPolicy = { expiredLease: "hold", holdWaitMs: 60_000, livenessWaitMs: LIVENESS_WAIT_MS };
+const CAUSE_WAIT_MS = 15_000;
+const TAKEOVER: GroupPolicy = { expiredLease: "takeover", holdWaitMs: 60_000, causeWaitMs: CAUSE_WAIT_MS };
+const HOLD: GroupPolicy = { expiredLease: "hold", holdWaitMs: 60_000, causeWaitMs: CAUSE_WAIT_MS };
 /** Nothing written down before this delivery wrote its msgId down. */
 const UNSEEN = { seen: {} };
 const FINISHED_AT = new Date(NOW - 5_000);
 /** Committed it and acked; the broker refused the ack. */
-const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, aliveSince: false };
+const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, finishedAgoMs: 2_000, aliveSince: false };
 /** Held it unfinished and is registered, not overdue, not heard from since: just killed, or alive. */
 const silent: HolderFacts = { self: false, registered: true, gone: false, finished: false, ackRefused: false, aliveSince: false };
 const dead: HolderFacts = { ...silent, gone: true };
@@ -180,6 +180,18 @@ const table: Transition[] = [
     expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
   },
   {
+    name: "DONE, next attempt, holder finished a moment ago and no refusal is written yet → read again after a pause",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: { ...ackRefused, ackRefused: false, finishedAgoMs: 300 }, memberRecentlyGone: false }) },
+    expect: { do: "read-cause-facts", row: done(), holder: { id: THEM }, again: true },
+  },
+  {
+    name: "DONE, next attempt, holder finished and still no refusal when the wait is over → ack, rebalance replay (the broker took its ack)",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: { ...ackRefused, ackRefused: false, finishedAgoMs: 300 }, memberRecentlyGone: false }, CAUSE_WAIT_MS) },
+    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  {
     name: "DONE, next attempt, holder held it unfinished and the registry cannot tell its life yet → read again after a pause",
     row: done(),
     facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: silent, memberRecentlyGone: false }) },
@@ -200,7 +212,7 @@ const table: Transition[] = [
   {
     name: "DONE, next attempt, holder still neither heard from nor overdue when the wait is over → ack, redelivery",
     row: done(),
-    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: silent, memberRecentlyGone: false }, LIVENESS_WAIT_MS) },
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: silent, memberRecentlyGone: false }, CAUSE_WAIT_MS) },
     expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
   },
   {

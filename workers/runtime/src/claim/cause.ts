@@ -83,15 +83,26 @@ function lastHolder(f: CauseFacts): HolderFacts | undefined {
 }
 
 /**
- * Whether the cause hangs on a life the registry cannot show yet. The broker hands out a dead
- * consumer's copies as soon as its connection drops (a real proxy within a second), while the
- * registry sees the death only once heartbeats are missed: right after a kill, a dead holder and
- * a live one look the same. Both resolve soon — a live worker heartbeats, a dead one becomes
- * overdue — so the delivery waits for either before its cause is written (only such redeliveries).
+ * A live holder writes a refused ack down within this long of finishing: the broker answers an ack
+ * within the client's request timeout (3 s), and the note follows at once. Until then a finished
+ * copy without a refusal on record may still be one whose refusal is on its way.
  */
-export function causeAwaitsLiveness(f: CauseFacts): boolean {
+export const ACK_ANSWER_GRACE_MS = 5_000;
+
+/**
+ * Whether the cause hangs on a fact that is not written yet, so the delivery should read the facts
+ * again after a pause before its cause is written (only such redeliveries ever wait):
+ *  - a finished holder's ack answer: its refusal may still be on its way (ACK_ANSWER_GRACE_MS);
+ *  - an unfinished holder's life: the broker hands out a dead consumer's copies as soon as it
+ *    notices the connection gone (a real proxy within a second), while the registry sees the death
+ *    only once heartbeats are missed — right after a kill a dead holder and a live one look the
+ *    same, until the live one heartbeats or the dead one is overdue;
+ *  - with no holder known, the same for every other member of the group.
+ */
+export function causeAwaitsFacts(f: CauseFacts): boolean {
   if (!needsRegistryFacts(f)) return false;
   const holder = lastHolder(f);
-  if (holder) return !holder.finished && !holder.self && holder.registered && !holder.gone && !holder.aliveSince;
+  if (holder?.finished) return !holder.ackRefused && (holder.finishedAgoMs ?? 0) < ACK_ANSWER_GRACE_MS;
+  if (holder) return !holder.self && holder.registered && !holder.gone && !holder.aliveSince;
   return !f.memberRecentlyGone && !f.othersAliveSince;
 }

@@ -19,15 +19,15 @@
  *
  * A duplicate's cause (cause.ts) first asks for the delivery's history of its msgId — writing
  * the msgId down as it reads it (note-seen-msg) — and, only where the answer depends on them,
- * for the worker registry's facts (read-cause-facts); where those cannot yet tell a live worker
- * from one just killed, it reads them again after a pause until they can (or the wait is over).
+ * for the worker registry's facts (read-cause-facts); where a fact it hangs on may not be written
+ * yet (a refused ack, a sign of life), it reads them again after a pause until it is (or the wait is over).
  * After the handler ran, `afterRun()` says commit, release or reject.
  */
 import type { ClaimRow } from "../sql/index.js";
 import type { DuplicateCause } from "../vocabulary.js";
 import type { ExpiredLeasePolicy } from "../types.js";
 import { isUnrecoverable } from "../errors.js";
-import { causeAwaitsLiveness, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
+import { causeAwaitsFacts, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
 
 /** What is known about one delivery; the executor updates it as it performs decisions. */
 export interface DeliveryFacts {
@@ -72,8 +72,8 @@ export interface GroupPolicy {
   expiredLease: ExpiredLeasePolicy;
   /** How long a held duplicate waits for an operator before it is deferred. */
   holdWaitMs: number;
-  /** How long a duplicate's cause waits for the registry to tell a live worker from a dead one (causeAwaitsLiveness). */
-  livenessWaitMs: number;
+  /** How long a duplicate's cause waits for facts not written yet (causeAwaitsFacts). */
+  causeWaitMs: number;
 }
 
 export interface Clock {
@@ -154,7 +154,7 @@ function withCause(row: ClaimRow, d: DeliveryFacts, finished: boolean, policy: G
   if (!r || r.claimId !== row.id || r.holder !== holder?.id) return { do: "read-cause-facts", row, holder };
   const facts = { ...history, previousHolder: r.facts.holder, memberRecentlyGone: r.facts.memberRecentlyGone, othersAliveSince: r.facts.othersAliveSince };
   // Past the wait, decide with what is known (a silent worker that finished counts as dead).
-  if (causeAwaitsLiveness(facts) && clock.now - r.firstAskedAt < policy.livenessWaitMs) return { do: "read-cause-facts", row, holder, again: true };
+  if (causeAwaitsFacts(facts) && clock.now - r.firstAskedAt < policy.causeWaitMs) return { do: "read-cause-facts", row, holder, again: true };
   return then(classifyCause(facts));
 }
 

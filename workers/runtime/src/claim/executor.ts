@@ -39,6 +39,7 @@ import {
 } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
+import { ACK_ANSWER_GRACE_MS } from "./cause.js";
 import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RegistryFactsOf, type RunResult } from "./decide.js";
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
@@ -145,7 +146,7 @@ class KeySlot {
 export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   const { pool, scope, workerId, stats, log } = o;
   const guard = createDbGuard({ log, isStopping: o.isStopping });
-  const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs, livenessWaitMs: o.workerTimeoutMs };
+  const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs, causeWaitMs: Math.max(o.workerTimeoutMs, ACK_ANSWER_GRACE_MS) };
   const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;

@@ -20,6 +20,8 @@ export interface HolderFacts {
   finished: boolean;
   /** The broker refused (or never answered) an ack of this msgId after the holder had finished. */
   ackRefused: boolean;
+  /** How long ago it finished (by the database's clock); undefined when it did not. */
+  finishedAgoMs?: number;
   /** It gave a sign of life after `since`: it was alive when the broker sent the copy again. */
   aliveSince: boolean;
 }
@@ -69,6 +71,7 @@ export async function readCauseFacts(db: Db, q: CauseFactsQuery): Promise<Member
                     WHEN w.stopped_at >= UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND THEN 'gone' ELSE 'stale' END
           FROM worker_instance w WHERE w.id = ?) AS holder_state,
        f.finished_at IS NOT NULL AS finished,
+       TIMESTAMPDIFF(MICROSECOND, f.finished_at, f.now) DIV 1000 AS finished_ago_ms,
        EXISTS(SELECT 1 FROM dedup_ack_refused a WHERE a.consumer_group = ? AND a.msg_id = ? AND a.refused_at >= f.finished_at) AS ack_refused,
        (SELECT w.heartbeat_at > f.since FROM worker_instance w WHERE w.id = ?) AS alive_since,
        NOT EXISTS(SELECT 1 FROM worker_instance m WHERE m.consumer_group = ? AND m.id <> ? AND m.state = 'live' AND m.heartbeat_at <= f.since) AS others_alive_since,
@@ -98,6 +101,7 @@ export async function readCauseFacts(db: Db, q: CauseFactsQuery): Promise<Member
       registered: state === "live" || state === "gone",
       gone: state === "gone",
       finished: Number(row?.finished) === 1,
+      finishedAgoMs: row?.finished_ago_ms === null || row?.finished_ago_ms === undefined ? undefined : Number(row.finished_ago_ms),
       ackRefused: Number(row?.ack_refused) === 1,
       aliveSince: Number(row?.alive_since) === 1,
     },
