@@ -21,6 +21,7 @@ import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
 import {
   claimRef,
+  endLease,
   extendLeases,
   keepFirstHolder,
   readCauseFacts,
@@ -357,6 +358,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       const step = afterRun(ran);
       if (step.do === "commit") return await commitLease(d, t, claim);
       if (step.do === "reject") return await rejectLease(d, t, claim, step.reason);
+      if (step.do === "end-lease") return await endLeaseAfterLostConnection(d, claim, step.error);
       // Release so the redelivery can claim again; a lost fence means it is not ours to release.
       const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
       await releasedOnError(d, claim.fence, step.error, released ? undefined : "claim no longer ours (fence moved)");
@@ -378,6 +380,16 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     count("commits");
     await recordDuplicateHit(d, t, claim.id);
     return { ack: true, outcome: "committed" };
+  }
+
+  /** See afterRun's end-lease: the claim stays, expired, for a fenced takeover (or a hold). */
+  async function endLeaseAfterLostConnection(d: KeyedDelivery, claim: FencedClaim, err: unknown): Promise<Verdict> {
+    // No heartbeat may extend the lease again once it is ended.
+    held.delete(claim.id);
+    const ended = await guard.run("end lease", () => endLease(pool, workerId, claim), { untilStopped: false });
+    const note = ended ? "outcome unknown: lease ended, claim kept for a fenced takeover" : "claim no longer ours (fence moved)";
+    await releasedOnError(d, claim.fence, err, note, "lease_ended");
+    return { ack: false, outcome: "lease_ended" };
   }
 
   async function rejectLease(d: KeyedDelivery, t: Trace, claim: FencedClaim, reason: string): Promise<Verdict> {
@@ -455,10 +467,10 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     count("expiries");
   }
 
-  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string): Promise<void> {
+  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<void> {
     await noteSeen(d, true); // the copy comes back: its next arrival is not the producer's doing
     const message = err instanceof Error ? err.message : String(err);
-    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome: "released", fence, detail: note ? `${message} (${note})` : message });
+    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, detail: note ? `${message} (${note})` : message });
     count("releases");
     log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, "handler failed; claim released, message goes back to the broker");
   }
