@@ -44,6 +44,8 @@ export interface ChaosOptions {
   queues?: number;
   /** Random gap between kills, seconds. */
   killGapS?: [number, number];
+  /** SIGKILL worker processes during the run (default true); false: the same workers throughout. */
+  workerKills?: boolean;
   drainTimeoutS?: number;
   /** Extra handler time, ms (lease default 150: widens the effect→commit window kills land in). */
   handlerDelayMs?: number;
@@ -148,7 +150,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
       await f.run().catch((err: Error) => violations.push(`fault "${f.what}" failed: ${err.message}`));
     }),
   );
-  const { kills } = await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
+  const { kills } = o.workerKills === false ? (await sleep(o.durationS * 1000), { kills: 0 }) : await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
   const sent = await sending.finished;
   await Promise.all(faults);
 

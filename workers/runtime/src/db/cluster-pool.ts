@@ -54,7 +54,7 @@ async function setUpSession(conn: Queryable): Promise<void> {
  * Throws 1047 unless the node is a Synced member (a joiner, a donor blocked by its state
  * transfer, or a node out of the primary component is not). No such status: not a Galera node.
  */
-async function refuseUnlessSynced(conn: Queryable): Promise<void> {
+export async function refuseUnlessSynced(conn: Pick<mysql.Connection, "query">): Promise<void> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'wsrep_local_state_comment'");
   const state = rows[0]?.Value as string | undefined;
   if (state === undefined || state === "Synced") return;
