@@ -100,6 +100,9 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const queues = o.queues ?? Math.max(8, o.workers);
   const leaseS = o.leaseS ?? 4;
   const violations: string[] = [];
+  const started = Date.now();
+  // Where a run's time goes (start-up, chaos, faults, drain, stops), for runs with a time budget.
+  const mark = (what: string) => print(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
 
   const plan = planOrders({
     rng,
@@ -139,6 +142,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   });
   for (let i = 0; i < o.workers; i++) fleet.spawn();
   await fleet.waitRegistered(db.pool, group);
+  mark(`${o.workers} workers registered`);
   await sleep(1_500); // first QueryAssignment: queues spread over the workers
 
   const producer = await startProducer(cleanup, broker.endpoint, [topic]);
@@ -153,6 +157,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const { kills } = o.workerKills === false ? (await sleep(o.durationS * 1000), { kills: 0 }) : await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
   const sent = await sending.finished;
   await Promise.all(faults);
+  mark("orders sent, faults over");
 
   // Drain: no more kills; the replacements register, the survivors finish, the broker empties.
   const drainStarted = Date.now();
@@ -173,7 +178,9 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const drainS = (Date.now() - drainStarted) / 1000;
   const settled = broker.admin.groupStats(group, topic);
   for (const p of fleet.crashed()) violations.push(`${p.name} exited on its own (${p.child.exitCode ?? p.child.signalCode}): ${p.output().slice(-2000)}`);
+  mark(`drained in ${drainS.toFixed(1)} s`);
   const stops = await fleet.stopAll(60_000);
+  mark("workers stopped");
   const final = broker.admin.groupStats(group, topic);
 
   // The proof.

@@ -145,13 +145,16 @@ class KeySlot {
 
 export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   const { pool, scope, workerId, stats, log } = o;
-  const guard = createDbGuard({ log, isStopping: o.isStopping });
+  const count = (c: StatCounter, n = 1) => stats.add(scope.group, scope.topic, c, n);
+  // Lock-conflict retries go to the rollups like every other counter, so /api/metrics exposes
+  // them (dedup_lock_conflict_retries_total) for every worker process, not only in-process.
+  const countLockConflict = () => count("lock_conflict_retries");
+  const guard = createDbGuard({ log, isStopping: o.isStopping, onLockConflict: countLockConflict });
   const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs };
   const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;
 
-  const count = (c: StatCounter, n = 1) => stats.add(scope.group, scope.topic, c, n);
   const writers = createBatchWriters({
     pool,
     scope,
@@ -165,6 +168,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     retentionMs: o.retentionMs,
     lockWaitTimeoutS: o.lockWaitTimeoutS,
     claimsInTransaction: o.claimsInTransaction,
+    onLockConflict: countLockConflict,
     maxBatch: o.maxBatch,
     maxInflightBatches: o.maxInflightBatches,
     inflight: () => inflightCount,

@@ -24,6 +24,7 @@ import { connectionOptions, isUnreachable, sqlErrno, type Pool, type PoolOptions
 
 /** wsrep not ready (non-primary component, or still joining): ER_UNKNOWN_COM_ERROR. */
 export const WSREP_NOT_READY = 1047;
+const LOCK_WAIT_TIMEOUT = 1205;
 const lostErrnos = new Set([WSREP_NOT_READY, 1053, 1927, 2006, 2013]);
 
 /** How long a node that failed stays out of the selection before it is tried again. */
@@ -86,13 +87,30 @@ export function createClusterPool(urls: string[], opts: PoolOptions = {}): Pool 
 
   const markDown = (nodeId: string) => downUntil.set(nodeId, Date.now() + NODE_RETRY_MS);
 
+  /**
+   * A causal read (wsrep_sync_wait) on a node that has left the primary component does not get
+   * 1047: it waits for a sync that cannot come and fails with a lock wait timeout (1205), which
+   * would be retried on the same node for ever. Asked on the same session, the node says whether
+   * it is still a Synced member; if not, the error becomes its 1047.
+   */
+  async function notReadyInstead(conn: Queryable, err: unknown): Promise<unknown> {
+    if (sqlErrno(err) !== LOCK_WAIT_TIMEOUT) return err;
+    try {
+      await refuseUnlessSynced(conn);
+      return err;
+    } catch (notReady) {
+      return nodeFailed(notReady) ? notReady : err;
+    }
+  }
+
   function watch<T extends Queryable>(conn: T, nodeId: string): T {
     const guard =
       (fn: (...args: unknown[]) => Promise<unknown>) =>
       async (...args: unknown[]) => {
         try {
           return await fn(...args);
-        } catch (err) {
+        } catch (caught) {
+          const err = await notReadyInstead(conn, caught);
           if (nodeFailed(err)) markDown(nodeId);
           throw err;
         }
