@@ -152,12 +152,14 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
     sleep(f.atS * 1000).then(async () => {
       print(`  t+${f.atS} s  ${f.what}`);
       await f.run().catch((err: Error) => violations.push(`fault "${f.what}" failed: ${err.message}`));
+      mark(`${f.what}: done`);
     }),
   );
   const { kills } = o.workerKills === false ? (await sleep(o.durationS * 1000), { kills: 0 }) : await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
+  mark("chaos phase over");
   const sent = await sending.finished;
+  mark("orders sent");
   await Promise.all(faults);
-  mark("orders sent, faults over");
 
   // Drain: no more kills; the replacements register, the survivors finish, the broker empties.
   const drainStarted = Date.now();
