@@ -147,7 +147,9 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
 
   const producer = await startProducer(cleanup, broker.endpoint, [topic]);
   print(`chaos ${o.mode}: ${plan.orders.length} orders (+${plan.sends.length - plan.orders.length} resends) over ${o.durationS} s, ${o.workers} workers, seed ${o.seed}`);
-  const sending = sendPlan(producer, topic, plan.sends);
+  // Sends in flight: 8 keep up with the default rates; a send takes tens of ms on a loaded machine,
+  // so faster plans (the cluster run's 400/s) get more lanes instead of sending for minutes.
+  const sending = sendPlan(producer, topic, plan.sends, Math.max(8, Math.ceil((o.ratePerS ?? 0) / 12)));
   const faults = (o.faults ?? []).map((f) =>
     sleep(f.atS * 1000).then(async () => {
       print(`  t+${f.atS} s  ${f.what}`);
