@@ -43,6 +43,9 @@ const OPT_IN = ["cluster.bench.ts"];
 const files = (await readdir(here))
   .filter((f) => f.endsWith(".bench.ts") && (only.length === 0 ? !OPT_IN.includes(f) : only.some((o) => f.includes(o))))
   .sort();
+// The load average says how much else ran: on a shared machine it explains a swing in throughput.
+const loadAtStart = os.loadavg();
+console.log(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
 const rows: (BenchRow & { bench: string })[] = [];
 const errors: { bench: string; error: string }[] = [];
 for (const file of files) {
@@ -60,7 +63,9 @@ for (const file of files) {
 }
 
 printTable(rows);
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+const loadAtEnd = os.loadavg();
+console.log(`\nload average at end: ${loadAtEnd.map((l) => l.toFixed(2)).join(" ")}`);
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAtStart, loadAtEnd };
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 await mkdir(path.join(here, "results"), { recursive: true });
 const file = path.join(here, "results", `${stamp}.json`);

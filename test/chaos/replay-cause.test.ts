@@ -8,7 +8,9 @@
  *    join: claims made in between are replayed to it, with the join just before the claim.
  *  - The broker notices a killed client (closed connection) before the registry's worker timeout,
  *    so the dead worker's messages come back while it is still "live" with a late heartbeat: a
- *    holder that missed heartbeats for half the timeout is gone.
+ *    holder that missed heartbeats for half the timeout is gone — and one killed between its
+ *    commit and its ack, before it missed any heartbeat, is told by its ack: only an ack the
+ *    broker refused brings a finished copy back as a redelivery.
  * Each case drives the processors directly, the registry clock set by explicit heartbeats.
  */
 import type { RowDataPacket } from "mysql2/promise";
@@ -97,5 +99,23 @@ describe("cause of a replay when registry and broker disagree on timing", () => 
       "duplicate/rebalance_replay/acked_duplicate": 3,
       "duplicate/producer_resend/acked_duplicate": 1,
     });
+  });
+
+  it("is redelivery when the owner's ack was refused, rebalance_replay when it died between commit and ack", async () => {
+    const group = uniqueName("killed-before-ack");
+    const [a, k] = await calmGroup(group, 2);
+    const ackRefused = delivery({ key: "ack-refused" });
+    const neverAcked = delivery({ key: "never-acked" });
+    expect((await k.process(ackRefused)).outcome).toBe("committed");
+    await k.noteAckRefused([ackRefused.msgId]); // the broker answered "receipt handle is expired"
+    expect((await k.process(neverAcked)).outcome).toBe("committed"); // then K is killed before this ack
+    // Both copies come back at attempt 2 right away, while K's last heartbeat is still fresh.
+    expect(await a.process({ ...ackRefused, deliveryAttempt: 2 })).toEqual(duplicateAck);
+    expect(await a.process({ ...neverAcked, deliveryAttempt: 2 })).toEqual(duplicateAck);
+    const [causes] = await ctx.db.pool.query<RowDataPacket[]>("SELECT dedup_key, cause FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' ORDER BY id", [group]);
+    expect(causes.map((r) => [String(r.dedup_key), r.cause])).toEqual([
+      ["ack-refused", "redelivery"],
+      ["never-acked", "rebalance_replay"],
+    ]);
   });
 });

@@ -123,11 +123,11 @@ describe("consumption", () => {
     expect(b.events.list("replay")).toMatchObject([{ queueId: 1, count: 2, from: "b", to: "a" }]);
   });
 
-  it("dropped acks answer OK but the message comes back", () => {
+  it("dropped acks are answered as expired receipt handles and the message comes back", () => {
     const b = brokerWith({ dropAckRatio: 1 });
     send(b, "t", 1);
     const [d] = b.consumption.receive(query());
-    expect(b.consumption.ack("g", "t", d.receipt, d.msg.msgId).code).toBe(Code.OK);
+    expect(b.consumption.ack("g", "t", d.receipt, d.msg.msgId).code).toBe(Code.INVALID_RECEIPT_HANDLE);
     b.faults.setDropAckRatio(0);
     b.sweep(Date.now() + 1500);
     const [again] = b.consumption.receive(query());

@@ -4,7 +4,7 @@
  * field for field — including presence, defaults, unknown fields and the edge values.
  */
 import { describe, expect, it } from "vitest";
-import { decodeAckRequest, decodeSendRequest, encodeAckResponse, encodeDelivery, encodeSendResponse, withHotCodecs } from "./codec";
+import { decodeAckRequest, decodeSendRequest, encodeAckResponse, encodeDeliveries, encodeDelivery, encodeSendResponse, withHotCodecs } from "./codec";
 import { def, grpcPb, resourceOf, svc, timestampOfMs } from "./proto";
 import { digestOf, type StoredMessage } from "./store";
 import type { Entry } from "./subscription";
@@ -162,6 +162,37 @@ describe("encodeDelivery", () => {
     expect(m.getSystemProperties()?.getDeliveryAttempt()).toBe(3);
   });
 
+  it("strings outside ASCII, and ASCII ones of 127 and 128 chars, arrive unchanged", () => {
+    const texts = ["ünïcødé ✓ 中文", "a".repeat(127), "b".repeat(128), "x".repeat(126) + "é"];
+    const msg = stored({ tag: texts[0], keys: texts, properties: texts.map((t, i): [string, string] => [`p${i}-${t}`, t]) });
+    const m = decode(encodeDelivery({ msg, entry: entry(1), receipt: "r" }, "hôst:1", 1000)).getMessage()!;
+    expect(m.getSystemProperties()?.getTag()).toBe(texts[0]);
+    expect(m.getSystemProperties()?.getKeysList()).toEqual(texts);
+    expect(m.getSystemProperties()?.getStoreHost()).toBe("hôst:1");
+    expect(Object.fromEntries(m.getUserPropertiesMap().entries())).toEqual(Object.fromEntries(texts.map((t, i) => [`p${i}-${t}`, t])));
+  });
+
+  it("the frames of one receive are separate, each the message it stands for", () => {
+    const msgs = ["m1", "m2", "m3"].map((msgId, i) => stored({ msgId, offset: i, body: Buffer.alloc(100 * (i + 1), msgId), digest: "" }));
+    const frames = encodeDeliveries(msgs.map((msg, i) => ({ msg, entry: entry(i + 1), receipt: `r${i}` })), "h:1", undefined);
+    expect(frames.map((f) => decode(f).getMessage()!.getSystemProperties()!.toObject()).map((sp) => [sp.messageId, sp.deliveryAttempt, sp.receiptHandle])).toEqual([
+      ["m1", 1, "r0"],
+      ["m2", 2, "r1"],
+      ["m3", 3, "r2"],
+    ]);
+    expect(frames.map((f) => decode(f).getMessage()!.getBody_asU8().length)).toEqual([100, 200, 300]);
+  });
+
+  it("frames written before the batch buffer had to grow stay intact", () => {
+    const big: [string, string][] = Array.from({ length: 50 }, (_, i) => [`key-${i}`, "v".repeat(100)]); // far beyond the size estimate
+    const msgs = [stored({ msgId: "first" }), stored({ msgId: "big", properties: big }), stored({ msgId: "last" })];
+    const frames = encodeDeliveries(msgs.map((msg) => ({ msg, entry: entry(1), receipt: "r" })), "h:1", undefined);
+    const read = frames.map((f) => decode(f).getMessage()!);
+    expect(read.map((m) => m.getSystemProperties()!.getMessageId())).toEqual(["first", "big", "last"]);
+    expect(read[1].getUserPropertiesMap().getLength()).toBe(50);
+    expect(Buffer.from(read[0].getBody_asU8()).toString()).toBe("payload ✓");
+  });
+
   it("dead-lettered messages name their origin", () => {
     const msg = stored({ topic: "%DLQ%g", deadLetter: { topic: "orders", group: "g", attempts: 16 } });
     const sp = decode(encodeDelivery({ msg, entry: entry(1), receipt: "r" }, "h:1", 1000)).getMessage()!.getSystemProperties()!;
@@ -220,5 +251,17 @@ describe("withHotCodecs", () => {
     expect(svc.SendMessageResponse.deserializeBinary(hot.sendMessage.responseSerialize(fallback as never)).getStatus()?.getCode()).toBe(def.Code.INTERNAL_SERVER_ERROR);
     const plain = hot.ackMessage.responseSerialize({ status: { code: def.Code.OK, message: "OK" }, entries: [] } as never);
     expect(svc.AckMessageResponse.deserializeBinary(plain).getStatus()?.getCode()).toBe(def.Code.OK);
+  });
+
+  it("unary answers share one scratch buffer, each read whole before the next is written (as grpc-js copies it)", () => {
+    const hot = withHotCodecs(grpcPb.MessagingServiceService);
+    const ok = { code: def.Code.OK, message: "OK" };
+    const long = { status: ok, entries: Array.from({ length: 40 }, (_, i) => ({ status: ok, messageId: `M${i}`, transactionId: `M${i}`, offset: i })) };
+    const first = svc.SendMessageResponse.deserializeBinary(hot.sendMessage.responseSerialize(long as never)).toObject();
+    expect(first.entriesList).toHaveLength(40);
+    const short = svc.AckMessageResponse.deserializeBinary(hot.ackMessage.responseSerialize({ status: ok, entries: [{ messageId: "A", receiptHandle: "h", status: ok }] } as never));
+    expect(short.toObject()).toEqual({ status: ok, entriesList: [{ messageId: "A", receiptHandle: "h", status: ok }] }); // nothing left over from the longer answer
+    const again = svc.SendMessageResponse.deserializeBinary(hot.sendMessage.responseSerialize(long as never)).toObject();
+    expect(again).toEqual(first);
   });
 });

@@ -70,17 +70,17 @@ function decodeMessage(r: WireReader): SentMessage {
     bornHost: "",
     deliverAtMs: undefined,
   };
-  const properties = new Map<string, string>(); // a repeated map key: the last one wins
+  let properties: Map<string, string> | undefined; // a repeated map key: the last one wins
   while (!r.done) {
     const tag = r.varint();
     const field = tag >>> 3;
     if (field === 1 && (tag & 7) === LEN) m.topic = decodeResourceName(r.nested());
-    else if (field === 2 && (tag & 7) === LEN) decodeMapEntry(r.nested(), properties);
+    else if (field === 2 && (tag & 7) === LEN) decodeMapEntry(r.nested(), (properties ??= new Map()));
     else if (field === 3 && (tag & 7) === LEN) decodeSystemProperties(r.nested(), m);
     else if (field === 4 && (tag & 7) === LEN) m.body = r.bytes();
     else r.skip(tag & 7);
   }
-  for (const entry of properties) m.properties.push(entry);
+  if (properties) for (const entry of properties) m.properties.push(entry);
   if (Number.isNaN(m.bornAtMs)) m.bornAtMs = Date.now();
   return m;
 }
@@ -96,11 +96,24 @@ function decodeSystemProperties(r: WireReader, m: SentMessage): void {
     else if (wt === 0 && field === 5) m.bodyEncoding = r.int32() || def.Encoding.IDENTITY;
     else if (wt === 0 && field === 6) m.messageType = r.int32() || def.MessageType.NORMAL;
     else if (wt === LEN && field === 7) m.bornAtMs = decodeTimeMs(r.nested());
-    else if (wt === LEN && field === 8) m.bornHost = r.string();
+    else if (wt === LEN && field === 8) m.bornHost = interned(r.string());
     else if (wt === LEN && field === 11) m.deliverAtMs = decodeTimeMs(r.nested());
     else if (wt === LEN && field === 17) m.messageGroup = r.string();
     else r.skip(wt);
   }
+}
+
+/**
+ * The first copy of a string seen again and again (a producer's born host): a stored message then
+ * keeps that one instead of its own copy, one object less per message for the GC to move.
+ * Bounded, so a client inventing hosts cannot grow it.
+ */
+const internedStrings = new Map<string, string>();
+function interned(s: string): string {
+  const first = internedStrings.get(s);
+  if (first !== undefined) return first;
+  if (internedStrings.size < 1024) internedStrings.set(s, s);
+  return s;
 }
 
 export function decodeAckRequest(buf: Uint8Array): AckRequest {
@@ -173,8 +186,28 @@ function decodeTimeMs(r: WireReader): number {
  * would have sent.
  */
 export function encodeDelivery(d: Delivery, storeHost: string, invisibleMs: number | undefined): Buffer {
+  return encodeDeliveries([d], storeHost, invisibleMs)[0];
+}
+
+/**
+ * The frames of one receive, written into one buffer (one allocation per receive, not per
+ * message; grpc-js copies each frame into its own length-prefixed buffer when it sends it).
+ */
+export function encodeDeliveries(ds: Delivery[], storeHost: string, invisibleMs: number | undefined): Buffer[] {
+  let size = 0;
+  for (const d of ds) size += d.msg.body.length + 512;
+  const w = new WireWriter(size);
+  const frames: Buffer[] = [];
+  for (const d of ds) {
+    const start = w.length;
+    writeDelivery(w, d, storeHost, invisibleMs);
+    frames.push(w.since(start));
+  }
+  return frames;
+}
+
+function writeDelivery(w: WireWriter, d: Delivery, storeHost: string, invisibleMs: number | undefined): void {
   const { msg, entry } = d;
-  const w = new WireWriter(msg.body.length + 512);
   w.message(2, (message) => {
     message.message(1, (topic) => topic.string(2, msg.topic));
     for (const [k, v] of msg.properties) message.message(2, (e) => e.string(1, k).string(2, v));
@@ -201,20 +234,26 @@ export function encodeDelivery(d: Delivery, storeHost: string, invisibleMs: numb
     });
     if (msg.body.length > 0) message.bytes(4, msg.body);
   });
-  return w.finish();
 }
 
 // ── SendMessage / AckMessage responses ───────────────────────────────────────────────────────
 
+/** Status { code = 1; message = 2 } of the OK answer, encoded once: nearly every answer carries it. */
+const OK_STATUS = new WireWriter(16).uint(1, def.Code.OK).string(2, "OK").finish();
+
 function writeStatus(w: WireWriter, field: number, status: PlainStatus): void {
+  if (status.code === def.Code.OK && status.message === "OK") {
+    w.tag(field, LEN).varint(OK_STATUS.length).raw(OK_STATUS);
+    return;
+  }
   w.message(field, (st) => {
     if (status.code) st.uint(1, status.code);
     if (status.message) st.string(2, status.message);
   });
 }
 
-export function encodeSendResponse(res: SendResponse): Buffer {
-  const w = new WireWriter(64 + 96 * res.entries.length);
+/** `w`: where to write (the service definition passes its scratch writer; see withHotCodecs). */
+export function encodeSendResponse(res: SendResponse, w = new WireWriter(64 + 96 * res.entries.length)): Buffer {
   writeStatus(w, 1, res.status);
   for (const e of res.entries) {
     w.message(2, (entry) => {
@@ -228,8 +267,7 @@ export function encodeSendResponse(res: SendResponse): Buffer {
   return w.finish();
 }
 
-export function encodeAckResponse(res: AckResponse): Buffer {
-  const w = new WireWriter(64 + 96 * res.entries.length);
+export function encodeAckResponse(res: AckResponse, w = new WireWriter(64 + 96 * res.entries.length)): Buffer {
   writeStatus(w, 1, res.status);
   for (const e of res.entries) {
     w.message(2, (entry) => {
@@ -265,6 +303,14 @@ function responseSerializer<T>(encode?: (value: T) => Buffer) {
   };
 }
 
+/**
+ * One writer for every unary answer of the hot codecs: grpc-js serializes a unary response
+ * synchronously and copies it into its own length-prefixed buffer
+ * (BaseServerInterceptingCall.serializeMessage) before anything else runs, so these bytes are
+ * never read after the serializer returns. Grows to the largest answer seen and stays there.
+ */
+const scratch = new WireWriter(1024);
+
 /** The generated MessagingService definition with the hot codecs swapped in. */
 export function withHotCodecs<S extends ServiceDefinition>(service: S): S {
   type Method = ServiceDefinition[string];
@@ -272,8 +318,8 @@ export function withHotCodecs<S extends ServiceDefinition>(service: S): S {
   const swap = (name: string, responseSerialize: Method["responseSerialize"], requestDeserialize?: Method["requestDeserialize"]) => {
     out[name] = { ...out[name], responseSerialize, ...(requestDeserialize ? { requestDeserialize } : {}) };
   };
-  swap("sendMessage", responseSerializer(encodeSendResponse), decodeSendRequest);
-  swap("ackMessage", responseSerializer(encodeAckResponse), decodeAckRequest);
+  swap("sendMessage", responseSerializer((res: SendResponse) => encodeSendResponse(res, scratch.reset())), decodeSendRequest);
+  swap("ackMessage", responseSerializer((res: AckResponse) => encodeAckResponse(res, scratch.reset())), decodeAckRequest);
   swap("receiveMessage", responseSerializer());
   return out as unknown as S;
 }

@@ -115,7 +115,9 @@ export class Consumption {
         entry.autoRenew = false;
         entry.visibleAtMs = Date.now() + this.policy.renewInvisibleMs();
       }
-      return { code: Code.OK, message: "OK" };
+      // A lost ack as a client meets it: answered as a real proxy answers an ack that came after
+      // the copy's invisible time ran out (the client gives up on it; the copy comes back).
+      return EXPIRED_HANDLE;
     }
     qs.inflight.delete(entry.offset);
     sub.stats.acked++;

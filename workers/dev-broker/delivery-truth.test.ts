@@ -28,6 +28,16 @@ describe("delivery truth", () => {
     expect(b.truth.counts("g2")).toMatchObject({ first: 2, resend_copy: 1 }); // each group on its own
   });
 
+  it("keeps every record in order past the log's first allocation", () => {
+    const b = brokerWith({ queues: 1 });
+    const msgs = Array.from({ length: 3000 }, (_, i) => ({ msgId: `M${i}`, key: i % 2 === 0 ? `k${i}` : `k${i - 1}` }));
+    send(b, msgs);
+    while (b.consumption.receive(query({ batch: 1000 })).length > 0);
+    const records = b.truth.log("g").records;
+    expect(records.map((r) => r.msgId)).toEqual(msgs.map((m) => m.msgId));
+    expect(records.every((r, i) => r.attempt === 1 && r.reason === (i % 2 === 0 ? "first" : "resend_copy") && r.atMs > 0)).toBe(true);
+  });
+
   it("records a nack, a dropped ack, a dead holder and an expiry with the holder alive", () => {
     const b = brokerWith({ queues: 1, heartbeatTimeoutS: 60 });
     send(b, [{ msgId: "N", key: "n" }, { msgId: "D", key: "d" }, { msgId: "K", key: "k" }]);

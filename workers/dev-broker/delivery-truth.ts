@@ -35,12 +35,47 @@ interface Marks {
 
 const LOG_CAP = 2_000_000;
 
+/**
+ * One group's deliveries in order, column by column: the broker records every delivery, and an
+ * object per record was a retained allocation per message that the young-generation GC had to
+ * copy and promote. The msgId strings are the stored messages' own; the numbers go into typed
+ * arrays that grow by doubling.
+ */
+class DeliveryColumns {
+  readonly msgIds: string[] = [];
+  attempts = new Uint32Array(1024);
+  atMs = new Float64Array(1024);
+  reasons = new Uint8Array(1024);
+
+  push(msgId: string, attempt: number, atMs: number, reason: number): void {
+    const i = this.msgIds.length;
+    if (i === this.reasons.length) this.#grow(i * 2);
+    this.msgIds.push(msgId);
+    this.attempts[i] = attempt;
+    this.atMs[i] = atMs;
+    this.reasons[i] = reason;
+  }
+
+  records(): DeliveryRecord[] {
+    return this.msgIds.map((msgId, i) => ({ msgId, attempt: this.attempts[i], atMs: this.atMs[i], reason: DELIVERY_REASONS[this.reasons[i]] }));
+  }
+
+  #grow(size: number): void {
+    const grow = <T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T => (to.set(from), to);
+    this.attempts = grow(this.attempts, new Uint32Array(size));
+    this.atMs = grow(this.atMs, new Float64Array(size));
+    this.reasons = grow(this.reasons, new Uint8Array(size));
+  }
+}
+
+const REASON_INDEX = new Map<DeliveryReason, number>(DELIVERY_REASONS.map((r, i) => [r, i]));
+
 export class DeliveryTruth {
   readonly #marks = new WeakMap<Entry, Marks>();
-  /** group → topic → key → the msgId the group first received it under */
-  readonly #firstMsgIdOfKey = new Map<string, Map<string, string>>();
+  /** group → topic → key → the msgId the group first received it under (nested: no joined key string per delivery) */
+  readonly #firstMsgIdOfKey = new Map<string, Map<string, Map<string, string>>>();
   readonly #counts = new Map<string, Record<DeliveryReason, number>>();
-  readonly #log = new Map<string, DeliveryRecord[]>();
+  readonly #log = new Map<string, DeliveryColumns>();
   #logged = 0;
 
   constructor(private readonly isClientAlive: (clientId: string) => boolean) {}
@@ -71,16 +106,17 @@ export class DeliveryTruth {
 
   /** A delivery is handed out now. */
   delivered(group: string, msg: StoredMessage, entry: Entry): void {
-    const reason = this.#marks.get(entry)?.reason ?? this.#firstReason(group, msg);
-    this.#marks.delete(entry);
+    const marks = this.#marks.get(entry); // only an entry that came back has marks
+    if (marks) this.#marks.delete(entry);
+    const reason = marks?.reason ?? this.#firstReason(group, msg);
     let counts = this.#counts.get(group);
     if (!counts) this.#counts.set(group, (counts = Object.fromEntries(DELIVERY_REASONS.map((r) => [r, 0])) as Record<DeliveryReason, number>));
     counts[reason]++;
     if (this.#logged >= LOG_CAP) return;
     this.#logged++;
     let log = this.#log.get(group);
-    if (!log) this.#log.set(group, (log = []));
-    log.push({ msgId: msg.msgId, attempt: entry.attempt, atMs: Date.now(), reason });
+    if (!log) this.#log.set(group, (log = new DeliveryColumns()));
+    log.push(msg.msgId, entry.attempt, Date.now(), REASON_INDEX.get(reason)!);
   }
 
   counts(group: string): Record<DeliveryReason, number> {
@@ -89,17 +125,18 @@ export class DeliveryTruth {
 
   /** Every delivery to the group in order, while the log is under its cap (`complete` says so). */
   log(group: string): { records: DeliveryRecord[]; complete: boolean } {
-    return { records: [...(this.#log.get(group) ?? [])], complete: this.#logged < LOG_CAP };
+    return { records: this.#log.get(group)?.records() ?? [], complete: this.#logged < LOG_CAP };
   }
 
   #firstReason(group: string, msg: StoredMessage): DeliveryReason {
     const key = msg.keys[0];
     if (key === undefined) return "first";
-    let keys = this.#firstMsgIdOfKey.get(group);
-    if (!keys) this.#firstMsgIdOfKey.set(group, (keys = new Map()));
-    const scoped = `${msg.topic}\u0000${key}`;
-    const first = keys.get(scoped);
-    if (first === undefined) keys.set(scoped, msg.msgId);
+    let topics = this.#firstMsgIdOfKey.get(group);
+    if (!topics) this.#firstMsgIdOfKey.set(group, (topics = new Map()));
+    let keys = topics.get(msg.topic);
+    if (!keys) topics.set(msg.topic, (keys = new Map()));
+    const first = keys.get(key);
+    if (first === undefined) keys.set(key, msg.msgId);
     return first === undefined || first === msg.msgId ? "first" : "resend_copy";
   }
 

@@ -1,8 +1,9 @@
 /**
  * Fault injection: the realistic ways a RocketMQ deployment produces duplicates, switchable at
  * run time by the admin API and CLI flags.
- *  - dropped acks: the broker answers OK but never applies the ack, so the message comes back
- *    after its invisible duration (a lost ack / proxy restart in real life);
+ *  - dropped acks: the broker never applies the ack and answers "receipt handle is expired", as
+ *    for an ack that came too late, so the message comes back after its invisible duration (a
+ *    late or lost ack in real life);
  *  - v4 mode: queues are spread across clients, and a queue that moves replays what was acked on
  *    it in the last replayWindowS (a RocketMQ 4 consumer whose offset was not committed yet).
  */

@@ -3,11 +3,22 @@
  * (a send, a revived message) or its time is up. Waiters are woken all at once and simply look
  * again; losing the race just means parking once more.
  */
+
+/** What a parked receive can be cut short by: its call going away (grpc-js emits "cancelled"). */
+export interface Cancellable {
+  once(event: "cancelled", listener: () => void): unknown;
+  off(event: "cancelled", listener: () => void): unknown;
+}
+
 export class LongPoll {
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  /** Resolves on the next notify(topic), after `ms`, or when `signal` aborts. */
-  wait(topic: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next notify(topic), after `ms`, or when `call` is cancelled. The cancel
+   * listener is attached only while parked: grpc-js 1.14 emits "cancelled" at the end of every
+   * stream, so a listener (or an AbortController) per receive cost CPU on every answered receive.
+   */
+  wait(topic: string, ms: number, call?: Cancellable): Promise<void> {
     return new Promise((resolve) => {
       let set = this.#waiters.get(topic);
       if (!set) {
@@ -17,13 +28,13 @@ export class LongPoll {
       const waiters = set;
       const done = () => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
+        call?.off("cancelled", done);
         waiters.delete(done);
         if (waiters.size === 0 && this.#waiters.get(topic) === waiters) this.#waiters.delete(topic);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
+      call?.once("cancelled", done);
       waiters.add(done);
     });
   }

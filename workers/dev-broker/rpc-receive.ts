@@ -7,7 +7,7 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
-import { encodeDelivery } from "./codec";
+import { encodeDeliveries } from "./codec";
 import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf } from "./rpc-util";
 import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, parseFilter, topicNotFound, type Problem } from "./validate";
@@ -64,24 +64,20 @@ async function serve(broker: Broker, call: Call): Promise<void> {
     broker.registry.touch(clientId, { type: autoRenew ? PUSH_CONSUMER : SIMPLE_CONSUMER, group, topics: [topicName!] });
     broker.registry.callOpened(clientId);
   }
-  const aborted = new AbortController();
-  call.on("cancelled", () => aborted.abort());
   try {
     const deadline = Date.now() + Math.min(pollMs, broker.options.longPollingTimeoutS * 1000);
     let deliveries: Delivery[] = [];
     for (;;) {
-      if (aborted.signal.aborted || call.cancelled) return;
+      if (call.cancelled) return;
       if (broker.closed) return finish(call, statusOf(Code.MESSAGE_NOT_FOUND, "broker is shutting down"));
       deliveries = broker.consumption.receive({ group: group!, topic: topic.name, queueId, batch, filter, clientId, autoRenew, invisibleMs: invisibleMs ?? 0 });
       const left = deadline - Date.now();
       if (deliveries.length > 0 || left <= 0) break;
-      await broker.longPoll.wait(topic.name, left, aborted.signal);
+      await broker.longPoll.wait(topic.name, left, call);
     }
     if (deliveries.length === 0) return finish(call, statusOf(Code.MESSAGE_NOT_FOUND, "no new message"));
     call.write(OK_FRAME);
-    for (const d of deliveries) {
-      call.write(encodeDelivery(d, broker.storeHost, autoRenew ? undefined : invisibleMs));
-    }
+    for (const frame of encodeDeliveries(deliveries, broker.storeHost, autoRenew ? undefined : invisibleMs)) call.write(frame);
     call.end();
   } finally {
     if (clientId) broker.registry.callClosed(clientId);

@@ -95,7 +95,7 @@ export class Store {
     // Field by field rather than {...msg}: callers pass objects of several shapes (decoded sends,
     // held messages, dead letters), and one shape keeps every later read of a message monomorphic.
     const stored: StoredMessage = {
-      topic: topicName,
+      topic: topic.name, // the topic's own string, not the one decoded from this request: one less retained per message
       queueId,
       offset: queue.maxOffset,
       msgId: msg.msgId,

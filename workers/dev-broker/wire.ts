@@ -121,6 +121,21 @@ export class WireWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
+  /** Bytes written since `from` (a position read earlier from `length`). */
+  since(from: number): Buffer {
+    return this.#buf.subarray(from, this.#pos);
+  }
+
+  get length(): number {
+    return this.#pos;
+  }
+
+  /** Start over in the same buffer (a scratch writer whose last result was already copied). */
+  reset(): this {
+    this.#pos = 0;
+    return this;
+  }
+
   #ensure(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
     const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n));
@@ -160,11 +175,33 @@ export class WireWriter {
   }
 
   string(field: number, s: string): this {
+    this.tag(field, LEN);
+    if (s.length < 128 && this.#ascii(s)) return this;
     const len = Buffer.byteLength(s);
-    this.tag(field, LEN).varint(len);
+    this.varint(len);
     this.#ensure(len);
     this.#pos += this.#buf.write(s, this.#pos, len, "utf8");
     return this;
+  }
+
+  /**
+   * Length byte and characters of a short ASCII string, written here: ids, names, hosts and
+   * digests are all ASCII, and Buffer#write plus Buffer.byteLength (two calls into C++) cost more
+   * than the copy for strings this short. False, with nothing written, at the first non-ASCII char.
+   */
+  #ascii(s: string): boolean {
+    const n = s.length; // < 128: the length is one varint byte
+    this.#ensure(n + 1);
+    const buf = this.#buf;
+    const start = this.#pos + 1;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[start + i] = c;
+    }
+    buf[this.#pos] = n;
+    this.#pos = start + n;
+    return true;
   }
 
   /**

@@ -2,7 +2,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db";
-import { readCauseFacts, recordSeenMsg, seenScopeHash } from "../src/sql";
+import { readCauseFacts, recordAckRefused, recordSeenMsg, seenScopeHash } from "../src/sql";
 import { rows, uniqueName } from "../../../test/support/deliveries";
 
 let db: TestDatabase;
@@ -22,7 +22,7 @@ async function worker(group: string, id: string, state: "live" | "left" | "dead"
   );
 }
 
-const opts = { replayWindowMs: 300_000, workerTimeoutMs: 4_000 };
+const opts = { replayWindowMs: 300_000, workerTimeoutMs: 4_000, msgId: "M" };
 
 describe("recordSeenMsg", () => {
   it("returns what was written down before this delivery, then keeps the highest attempt and the last holder", async () => {
@@ -47,29 +47,51 @@ describe("readCauseFacts", () => {
     await worker(g, `${g}-left`, "left", 10_000);
     await worker(g, `${g}-stale`, "dead", 600_000);
     const facts = async (id: string) => (await readCauseFacts(db.pool, { group: g, asker: `${g}-me`, holder: { id }, ...opts })).holder;
-    expect(await facts(`${g}-live`)).toEqual({ self: false, registered: true, gone: false, aliveAfterFinishing: false });
+    expect(await facts(`${g}-live`)).toEqual({ self: false, registered: true, gone: false, finished: false, ackRefused: false, aliveSince: false });
     expect(await facts(`${g}-silent`)).toMatchObject({ registered: true, gone: true });
     expect(await facts(`${g}-left`)).toMatchObject({ registered: true, gone: true });
     expect(await facts(`${g}-stale`)).toMatchObject({ registered: false, gone: false });
     expect(await facts(`${g}-nobody`)).toMatchObject({ registered: false, gone: false });
   });
 
-  it("sees a heartbeat after the holder finished, by time or by the claim it committed", async () => {
+  it("knows whether the holder finished (by time, or by the claim it committed) and whether its ack was refused since", async () => {
     const g = uniqueName("g");
     await worker(g, `${g}-w`, "live", 1_000);
     const [[now]] = await db.pool.query<RowDataPacket[]>("SELECT UTC_TIMESTAMP(3) AS t");
     const t = (now.t as Date).getTime();
-    const after = async (holder: { id: string; finishedAt?: Date; committedClaimId?: number }) =>
-      (await readCauseFacts(db.pool, { group: g, asker: "me", holder, ...opts })).holder!.aliveAfterFinishing;
-    expect(await after({ id: `${g}-w`, finishedAt: new Date(t - 5_000) })).toBe(true);
-    expect(await after({ id: `${g}-w`, finishedAt: new Date(t - 100) })).toBe(false);
-    expect(await after({ id: `${g}-w` })).toBe(false); // never finished
+    const holderFacts = async (holder: { id: string; finishedAt?: Date; committedClaimId?: number }, msgId = "M") => {
+      const h = (await readCauseFacts(db.pool, { group: g, asker: "me", holder, ...opts, msgId })).holder!;
+      return { finished: h.finished, ackRefused: h.ackRefused };
+    };
+    expect(await holderFacts({ id: `${g}-w` })).toEqual({ finished: false, ackRefused: false }); // never finished
     const [res] = await db.pool.query<ResultSetHeader>(
       "INSERT INTO dedup_claim (consumer_group, topic, tag, dedup_key, key_source, state, owner, first_msg_id, last_msg_id, payload_hash, claimed_at, done_at) VALUES (?, 't', '', 'k', 'key', 'DONE', ?, 'A', 'A', REPEAT(0x00,32), UTC_TIMESTAMP(3) - INTERVAL 5 SECOND, UTC_TIMESTAMP(3) - INTERVAL 5 SECOND)",
       [g, `${g}-w`],
     );
-    expect(await after({ id: `${g}-w`, committedClaimId: res.insertId })).toBe(true);
-    expect(await after({ id: "someone-else", committedClaimId: res.insertId })).toBe(false); // not its claim
+    expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "A")).toEqual({ finished: true, ackRefused: false });
+    expect(await holderFacts({ id: "someone-else", committedClaimId: res.insertId }, "A")).toEqual({ finished: false, ackRefused: false }); // not its claim
+    await recordAckRefused(db.pool, g, ["A"], `${g}-w`);
+    expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "A")).toEqual({ finished: true, ackRefused: true });
+    expect(await holderFacts({ id: `${g}-w`, finishedAt: new Date(t + 60_000) }, "A")).toEqual({ finished: true, ackRefused: false }); // refused before it finished: an older ack
+    expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "B")).toEqual({ finished: true, ackRefused: false }); // another msgId
+    await recordAckRefused(db.pool, g, ["A", "B"], `${g}-w`); // again, and one more: upserts
+    expect(await holderFacts({ id: `${g}-w`, committedClaimId: res.insertId }, "B")).toEqual({ finished: true, ackRefused: true });
+  });
+
+  it("tells, on a second reading, which workers gave a sign of life since the first", async () => {
+    const g = uniqueName("since");
+    await worker(g, `${g}-a`, "live", 100);
+    await worker(g, `${g}-b`, "live", 100);
+    const ask = (since?: Date) => readCauseFacts(db.pool, { group: g, asker: `${g}-me`, holder: { id: `${g}-a` }, ...opts, since });
+    const first = await ask();
+    expect(first).toMatchObject({ othersAliveSince: false, holder: { aliveSince: false } }); // nobody is alive after "now"
+    await new Promise((r) => setTimeout(r, 10));
+    await db.pool.query("UPDATE worker_instance SET heartbeat_at = UTC_TIMESTAMP(3) WHERE id = ?", [`${g}-a`]);
+    expect(await ask(first.asOf)).toMatchObject({ othersAliveSince: false, holder: { aliveSince: true } }); // b is not heard from yet
+    await db.pool.query("UPDATE worker_instance SET heartbeat_at = UTC_TIMESTAMP(3) WHERE id = ?", [`${g}-b`]);
+    const third = await ask(first.asOf);
+    expect(third).toMatchObject({ othersAliveSince: true, holder: { aliveSince: true } });
+    expect(third.asOf.getTime()).toBeGreaterThan(first.asOf.getTime());
   });
 
   it("says whether another member left, died or fell silent (the stand-in for an unknown holder)", async () => {

@@ -1,7 +1,7 @@
 /**
  * Must show: with the real client against the dev broker, a duplicate whose reason is forced —
  * the producer sends a key twice; the broker loses an ack (a live holder's copy comes back); a
- * queue moves in v4 mode — lands in exactly the cause the operator guide defines for it, and the
+ * live holder nacks a copy; a queue moves in v4 mode — lands in exactly the cause the operator guide defines for it, and the
  * broker's own record of that delivery (delivery-truth.ts) says the same. (A holder killed while
  * holding its copy: kill.test.ts.)
  */
@@ -63,6 +63,30 @@ describe("duplicate causes against the broker's truth", () => {
     await waitUntil("the copy came back and was acked", () => broker.admin.groupStats(group, topic).acked === 1, 20_000);
     expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/redelivery/acked_duplicate": 1 });
     expect(await truthOfHits(broker, group)).toEqual({ dropped_ack: { redelivery: 1 } });
+  }, 60_000);
+
+  it("nack only: a copy nacked by a live holder comes back to a key done meanwhile, and is a redelivery", async () => {
+    // The nack's backoff (5 s) leaves time for the producer's second copy to run the key first.
+    const broker = await startBroker(cleanup, { backoff: { initialS: 5, maxS: 5, multiplier: 1 } });
+    const [topic, group] = ["orders-nack", "stock-nack"];
+    broker.admin.createTopic(topic, 2);
+    let calls = 0;
+    const handler = async () => {
+      if (calls++ === 0) throw new Error("the first try fails");
+    };
+    const c = createDedupConsumer({ group, topic, mode: "lease", handler, endpoints: broker.endpoint, db: ctx.db.pool, workerTimeoutS: 3, ...TEST_WORKER });
+    cleanup.add(() => c.stop());
+    await c.start();
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    const copy = order("n-1");
+    await sendAll(producer, topic, [copy]);
+    await waitUntil("the first copy was nacked", () => broker.admin.groupStats(group, topic).nacked === 1);
+    await sendAll(producer, topic, [copy]); // the second copy finds no claim (released) and runs
+    await waitUntil("the second copy acked", () => broker.admin.groupStats(group, topic).acked === 1);
+    await waitUntil("the nacked copy came back and was acked", () => broker.admin.groupStats(group, topic).acked === 2, 20_000);
+    expect(calls).toBe(2);
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "released_on_error/released": 1, "duplicate/redelivery/acked_duplicate": 1 });
+    expect(await truthOfHits(broker, group)).toEqual({ nack: { redelivery: 1 } });
   }, 60_000);
 
   it("v4 move only: acked messages of a queue that moves are rebalance_replay", async () => {

@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type CauseFacts, type HolderFacts } from "../src/claim/cause";
+import { causeAwaitsLiveness, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type CauseFacts, type HolderFacts } from "../src/claim/cause";
 import type { ClaimRow } from "../src/sql";
 
-const alive: HolderFacts = { self: false, registered: true, gone: false, aliveAfterFinishing: true };
-const dead: HolderFacts = { self: false, registered: true, gone: true, aliveAfterFinishing: false };
-const self: HolderFacts = { self: true, registered: true, gone: false, aliveAfterFinishing: true };
-const ackedThenDied: HolderFacts = { ...dead, aliveAfterFinishing: true };
-const unregistered: HolderFacts = { self: false, registered: false, gone: false, aliveAfterFinishing: false };
+/** Acked the copy, and the broker refused the ack: the copy comes back to be redelivered. */
+const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, aliveSince: false };
+/** Acked the copy and the broker took the ack (or it died before the ack got out). */
+const acked: HolderFacts = { ...ackRefused, ackRefused: false };
+const running: HolderFacts = { self: false, registered: true, gone: false, finished: false, ackRefused: false, aliveSince: false };
+const dead: HolderFacts = { ...running, gone: true };
+const self: HolderFacts = { ...running, self: true };
+const unregistered: HolderFacts = { ...running, registered: false };
 
-const base: CauseFacts = { seenBefore: true, attempt: 2, previousAttempt: 1, previousHolder: alive, memberRecentlyGone: false };
+const base: CauseFacts = { seenBefore: true, attempt: 2, previousAttempt: 1, previousHolder: ackRefused, memberRecentlyGone: false };
 
 const table: [string, Partial<CauseFacts>, string][] = [
   ["unseen msgId, first attempt (a resend's first arrival)", { seenBefore: false, attempt: 1, previousHolder: undefined }, "producer_resend"],
@@ -18,12 +21,15 @@ const table: [string, Partial<CauseFacts>, string][] = [
   ["seen, same attempt again (v4 queue moved)", { attempt: 1, previousAttempt: 1 }, "rebalance_replay"],
   ["seen, same attempt again after a redelivery (v4 replay keeps the attempt)", { attempt: 3, previousAttempt: 3 }, "rebalance_replay"],
   ["seen, lower attempt than before (an older ack replayed)", { attempt: 1, previousAttempt: 2 }, "rebalance_replay"],
-  ["seen, next attempt, holder alive (nack, timeout, lost ack)", {}, "redelivery"],
-  ["seen, next attempt, holder is this worker", { previousHolder: self }, "redelivery"],
-  ["seen, next attempt, holder died holding it", { previousHolder: dead }, "rebalance_replay"],
+  ["seen, next attempt, holder acked and the broker refused the ack (lost ack)", { previousHolder: ackRefused }, "redelivery"],
+  ["seen, next attempt, this worker acked it and the ack was refused", { previousHolder: { ...ackRefused, self: true } }, "redelivery"],
+  ["seen, next attempt, holder acked and the broker took it (the queue moved to a consumer that died holding it)", { previousHolder: acked }, "rebalance_replay"],
+  ["seen, next attempt, holder finished but died before its ack got out", { previousHolder: { ...acked, gone: true } }, "rebalance_replay"],
+  ["seen, next attempt, holder still running it or released it (invisible time ran out, nack)", { previousHolder: running }, "redelivery"],
+  ["seen, next attempt, this worker held it unfinished", { previousHolder: self }, "redelivery"],
+  ["seen, next attempt, holder died holding it unfinished", { previousHolder: dead }, "rebalance_replay"],
   ["seen, next attempt, holder died holding it, members calm otherwise", { previousHolder: dead, memberRecentlyGone: false }, "rebalance_replay"],
-  ["seen, next attempt, holder finished, then died (its ack was lost)", { previousHolder: ackedThenDied }, "redelivery"],
-  ["seen, next attempt, holder not in the registry", { previousHolder: unregistered }, "unknown"],
+  ["seen, next attempt, unfinished holder not in the registry", { previousHolder: unregistered }, "unknown"],
   ["seen, next attempt, no holder known, a member just died", { previousHolder: undefined, memberRecentlyGone: true }, "rebalance_replay"],
   ["seen, attempts skipped (deliveries in between never written), a member just died", { attempt: 4, previousAttempt: 1, memberRecentlyGone: true }, "rebalance_replay"],
   ["seen, attempts skipped, membership calm", { attempt: 4, previousAttempt: 1, previousHolder: dead }, "redelivery"],
@@ -35,7 +41,7 @@ describe("classifyCause", () => {
   });
 
   it("gives every combination of facts exactly one of the four causes", () => {
-    const holders = [undefined, alive, dead, self, ackedThenDied, unregistered];
+    const holders = [undefined, ackRefused, acked, running, dead, self, unregistered];
     const seen = new Set<string>();
     for (const seenBefore of [false, true])
       for (const attempt of [1, 2, 3])
@@ -43,6 +49,25 @@ describe("classifyCause", () => {
           for (const previousHolder of holders)
             for (const memberRecentlyGone of [false, true]) seen.add(classifyCause({ seenBefore, attempt, previousAttempt, previousHolder, memberRecentlyGone }));
     expect([...seen].sort()).toEqual(["producer_resend", "rebalance_replay", "redelivery", "unknown"]);
+  });
+});
+
+describe("causeAwaitsLiveness: the registry cannot yet tell a live worker from one just killed", () => {
+  const waits: [string, Partial<CauseFacts>, boolean][] = [
+    ["holder registered, still running or released it, not overdue", { previousHolder: running }, true],
+    ["that holder, heard from since the first reading", { previousHolder: { ...running, aliveSince: true } }, false],
+    ["holder finished (its ack decides, not its life)", { previousHolder: acked }, false],
+    ["holder gone", { previousHolder: dead }, false],
+    ["holder is this worker", { previousHolder: self }, false],
+    ["holder not in the registry", { previousHolder: unregistered }, false],
+    ["no holder known, no member gone, not all heard from since", { previousHolder: undefined }, true],
+    ["no holder known, every member heard from since", { previousHolder: undefined, othersAliveSince: true }, false],
+    ["no holder known, a member gone", { previousHolder: undefined, memberRecentlyGone: true }, false],
+    ["same attempt again (a replay, whatever the registry says)", { attempt: 1, previousHolder: running }, false],
+    ["a resend's first arrival", { seenBefore: false, attempt: 1, previousHolder: undefined }, false],
+  ];
+  it.each(waits)("%s → %s", (_name, facts, expected) => {
+    expect(causeAwaitsLiveness({ ...base, ...facts })).toBe(expected);
   });
 });
 
@@ -76,7 +101,7 @@ describe("the delivery's history, and whether the registry is asked", () => {
   });
 
   it("never lets the registry change a cause it is not asked for", () => {
-    const holders = [undefined, alive, dead, self, ackedThenDied, unregistered];
+    const holders = [undefined, ackRefused, acked, running, dead, self, unregistered];
     for (const seenBefore of [false, true])
       for (const attempt of [1, 2, 3])
         for (const previousAttempt of [1, 2]) {

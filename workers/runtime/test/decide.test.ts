@@ -48,16 +48,29 @@ function facts(over: Facts = {}): DeliveryFacts {
     noted: { sighting: false, mismatch: false, expiry: false, ...over.noted },
   };
 }
-const TAKEOVER: GroupPolicy = { expiredLease: "takeover", holdWaitMs: 60_000 };
-const HOLD: GroupPolicy = { expiredLease: "hold", holdWaitMs: 60_000 };
+const LIVENESS_WAIT_MS = 15_000;
+const TAKEOVER: GroupPolicy = { expiredLease: "takeover", holdWaitMs: 60_000, livenessWaitMs: LIVENESS_WAIT_MS };
+const HOLD: GroupPolicy = { expiredLease: "hold", holdWaitMs: 60_000, livenessWaitMs: LIVENESS_WAIT_MS };
 /** Nothing written down before this delivery wrote its msgId down. */
 const UNSEEN = { seen: {} };
 const FINISHED_AT = new Date(NOW - 5_000);
-const alive: HolderFacts = { self: false, registered: true, gone: false, aliveAfterFinishing: true };
-const dead: HolderFacts = { self: false, registered: true, gone: true, aliveAfterFinishing: false };
-const unregistered: HolderFacts = { self: false, registered: false, gone: false, aliveAfterFinishing: false };
-/** The registry's answer about `holder` (undefined: none known) for the claim `row`. */
-const registryOf = (row: ClaimRow, holder: string | undefined, facts: MembershipFacts) => ({ claimId: row.id, holder, facts });
+/** Committed it and acked; the broker refused the ack. */
+const ackRefused: HolderFacts = { self: false, registered: true, gone: false, finished: true, ackRefused: true, aliveSince: false };
+/** Held it unfinished and is registered, not overdue, not heard from since: just killed, or alive. */
+const silent: HolderFacts = { self: false, registered: true, gone: false, finished: false, ackRefused: false, aliveSince: false };
+const dead: HolderFacts = { ...silent, gone: true };
+const unregistered: HolderFacts = { ...silent, registered: false };
+/**
+ * The registry's answer about `holder` (undefined: none known) for the claim `row`, first read
+ * `askedAgoMs` before now.
+ */
+const registryOf = (row: ClaimRow, holder: string | undefined, facts: Pick<MembershipFacts, "memberRecentlyGone"> & Partial<MembershipFacts>, askedAgoMs = 0) => ({
+  claimId: row.id,
+  holder,
+  facts: { othersAliveSince: false, asOf: new Date(NOW - askedAgoMs), ...facts },
+  since: new Date(NOW - askedAgoMs),
+  firstAskedAt: NOW - askedAgoMs,
+});
 
 interface Transition {
   name: string;
@@ -137,9 +150,9 @@ const table: Transition[] = [
     expect: { do: "read-cause-facts", row: done(), holder: { id: "worker-x", finishedAt: FINISHED_AT } },
   },
   {
-    name: "DONE, next attempt, holder alive → ack, redelivery",
+    name: "DONE, next attempt, the holder's ack was refused → ack, redelivery",
     row: done(),
-    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: alive, memberRecentlyGone: true }) },
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: ackRefused, memberRecentlyGone: true }) },
     expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
   },
   {
@@ -165,6 +178,42 @@ const table: Transition[] = [
     row: done(),
     facts: { msgId: "M2", attempt: 2, ...UNSEEN, registry: registryOf(done(), undefined, { memberRecentlyGone: true }) },
     expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  {
+    name: "DONE, next attempt, holder held it unfinished and the registry cannot tell its life yet → read again after a pause",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: silent, memberRecentlyGone: false }) },
+    expect: { do: "read-cause-facts", row: done(), holder: { id: THEM }, again: true },
+  },
+  {
+    name: "DONE, next attempt, holder gave a sign of life since the first reading → ack, redelivery",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: { ...silent, aliveSince: true }, memberRecentlyGone: false }, 2_000) },
+    expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
+  },
+  {
+    name: "DONE, next attempt, holder became overdue while waiting → ack, rebalance replay",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: { ...silent, gone: true }, memberRecentlyGone: true }, 2_000) },
+    expect: { do: "ack-duplicate", row: done(), cause: "rebalance_replay" },
+  },
+  {
+    name: "DONE, next attempt, holder still neither heard from nor overdue when the wait is over → ack, redelivery",
+    row: done(),
+    facts: { attempt: 2, ...UNSEEN, registry: registryOf(done(), THEM, { holder: silent, memberRecentlyGone: false }, LIVENESS_WAIT_MS) },
+    expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
+  },
+  {
+    name: "DONE, a msgId never met at attempt 2, no member gone, not all heard from since → read again after a pause",
+    row: done(),
+    facts: { msgId: "M2", attempt: 2, ...UNSEEN, registry: registryOf(done(), undefined, { memberRecentlyGone: false }) },
+    expect: { do: "read-cause-facts", row: done(), holder: undefined, again: true },
+  },
+  {
+    name: "DONE, a msgId never met at attempt 2, every member alive since the first reading → ack, redelivery",
+    row: done(),
+    facts: { msgId: "M2", attempt: 2, ...UNSEEN, registry: registryOf(done(), undefined, { memberRecentlyGone: false, othersAliveSince: true }, 2_000) },
+    expect: { do: "ack-duplicate", row: done(), cause: "redelivery" },
   },
   {
     name: "DONE, cause facts read for another claim of the key → read them again for this one",
@@ -200,9 +249,9 @@ const table: Transition[] = [
     expect: { do: "takeover", row: expired(), fence: 4, cause: "rebalance_replay" },
   },
   {
-    name: "expired theirs, takeover, attempt 3 (attempt 2 never reached us), membership calm → take over, redelivery",
+    name: "expired theirs, takeover, attempt 3 (attempt 2 never reached us), membership calm (all heard from since) → take over, redelivery",
     row: expired(),
-    facts: { attempt: 3, ...UNSEEN, registry: registryOf(expired(), THEM, { holder: dead, memberRecentlyGone: false }) },
+    facts: { attempt: 3, ...UNSEEN, registry: registryOf(expired(), THEM, { holder: dead, memberRecentlyGone: false, othersAliveSince: true }, 1_000) },
     expect: { do: "takeover", row: expired(), fence: 4, cause: "redelivery" },
   },
 
@@ -228,7 +277,7 @@ const table: Transition[] = [
     name: "expired theirs, hold with no wait, just noted → defer at once",
     row: expired(),
     facts: { noted: { expiry: true } },
-    policy: { expiredLease: "hold", holdWaitMs: 0 },
+    policy: { ...HOLD, holdWaitMs: 0 },
     clock: { now: NOW, holdSince: NOW },
     expect: { do: "defer", row: expired() },
   },

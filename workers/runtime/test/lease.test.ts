@@ -70,8 +70,9 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     const w = await worker(group, async () => void runs++);
     const first = delivery({ key: "order-2" });
     await w.process(first);
-    // same msgId, broker redelivered to a live holder → redelivery; new msgId → producer resend;
+    // same msgId after the broker refused its ack → redelivery; new msgId → producer resend;
     // same msgId at an attempt met before → rebalance replay (only a queue move repeats an attempt)
+    await w.noteAckRefused([first.msgId]);
     expect(await w.process({ ...first, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "duplicate" });
     expect(await w.process(delivery({ key: "order-2", body: first.body }))).toEqual({ ack: true, outcome: "duplicate" });
     expect(await w.process({ ...first })).toEqual({ ack: true, outcome: "duplicate" });

@@ -71,7 +71,8 @@ describe("UnrecoverableError, lease mode", () => {
     const [ev] = await rows(ctx.db.pool, "SELECT kind, outcome, detail, fence FROM dedup_event WHERE consumer_group = ?", [group]);
     expect(ev).toEqual({ kind: "rejected", outcome: "rejected", detail: "order 42 was cancelled", fence: 1 });
 
-    // The broker redelivers it anyway (a lost ack): acked as a duplicate, the handler not run.
+    // The broker refused the ack and redelivers it: acked as a duplicate, the handler not run.
+    await w.noteAckRefused([d.msgId]);
     expect(await w.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "duplicate" });
     expect(runs).toBe(1);
     expect(await eventCounts(ctx.db.pool, group)).toEqual({ "rejected/rejected": 1, "duplicate/redelivery/acked_duplicate": 1 });

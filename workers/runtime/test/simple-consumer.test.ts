@@ -185,4 +185,21 @@ describe("dedup on a SimpleConsumer", () => {
     const [claim] = await rows(ctx.db.pool, "SELECT state FROM dedup_claim WHERE consumer_group = ?", [group]);
     expect(claim.state).toBe("DONE");
   }, 30_000);
+
+  it("writes down an ack the broker refuses, so the copy coming back is a redelivery", async () => {
+    const broker = await startBroker(cleanup, { dropAckRatio: 1 });
+    const [topic, group] = ["simple-refused", "simple-refused-g"];
+    const ran: string[] = [];
+    const c = simpleConsumer(broker.endpoint, group, topic, { mode: "lease", handler: async (m) => void ran.push(m.msgId) }, { invisibleS: 2 });
+    await c.start();
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    const [msgId] = await sendAll(producer, topic, [{ key: "refused-1", body: Buffer.from("x") }]);
+    await waitUntil("the ack was refused", () => broker.admin.groupStats(group, topic).ackDropped === 1);
+    broker.admin.setDropAckRatio(0);
+    await waitUntil("the copy came back and was acked", () => broker.admin.groupStats(group, topic).acked === 1, 20_000);
+    const refused = await rows(ctx.db.pool, "SELECT msg_id, worker FROM dedup_ack_refused WHERE consumer_group = ?", [group]);
+    expect(refused).toEqual([{ msg_id: msgId, worker: c.workerId }]);
+    expect(ran).toEqual([msgId]);
+    expect(await eventCounts(ctx.db.pool, group)).toEqual({ "duplicate/redelivery/acked_duplicate": 1 });
+  }, 30_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Why a duplicate arrived: one cause per delivery, from facts only — the delivery's own history
  * for its key (was its msgId met before, at which attempt, held by whom; dedup_seen_msg and the
- * claim row's first msgId) and the worker registry's membership facts. Each cause is defined for
+ * claim row's first msgId), whether the broker refused the last holder's ack, and the worker
+ * registry's membership facts. Each cause is defined for
  * operators in docs/operator-guide.md ("How a duplicate's cause is decided"). No I/O here: the
  * executor writes the msgId down and reads the registry only when `needsRegistryFacts` says the
  * answer depends on it, so a resend's first arrival or a replayed attempt costs no registry read.
@@ -26,6 +27,8 @@ export interface CauseFacts extends HistoryFacts {
   previousHolder?: HolderFacts;
   /** A member of the group other than this worker left or died within the replay window, or is missing heartbeats. */
   memberRecentlyGone: boolean;
+  /** Every other live member gave a sign of life since the registry was first asked (false on the first asking). */
+  othersAliveSince?: boolean;
 }
 
 /**
@@ -54,13 +57,41 @@ export function classifyCause(f: CauseFacts): DuplicateCause {
   // Met before at this attempt or a later one: a redelivery counts up, so only a queue moving
   // (RocketMQ 4 replay of acked offsets) brings the same attempt back.
   if (f.seenBefore && f.attempt <= f.previousAttempt) return "rebalance_replay";
-  const holder = f.seenBefore && f.attempt === f.previousAttempt + 1 ? f.previousHolder : undefined;
+  const holder = lastHolder(f);
+  if (holder?.finished) {
+    // It acked the copy. An ack the broker refused (or never answered) brings the copy back: a
+    // redelivery. An ack it took does not — the copy came again because its queue moved (a
+    // RocketMQ 4 replay) to a consumer that died holding it, or the holder died before its ack
+    // got out: a rebalance replay either way.
+    return holder.ackRefused ? "redelivery" : "rebalance_replay";
+  }
   if (holder) {
+    // It never finished: the copy came back because its time ran out or it failed (alive), or
+    // because it died or left holding it (gone).
     if (holder.self) return "redelivery";
     if (!holder.registered) return "unknown";
-    return holder.gone && !holder.aliveAfterFinishing ? "rebalance_replay" : "redelivery";
+    return holder.gone ? "rebalance_replay" : "redelivery";
   }
   // The broker delivered it before, but that delivery never reached the dedup log (or came in
   // between the ones that did): the holder is unknown, so the group's membership decides.
   return f.memberRecentlyGone ? "rebalance_replay" : "redelivery";
+}
+
+/** The worker that held the delivery just before this one, when the history knows it. */
+function lastHolder(f: CauseFacts): HolderFacts | undefined {
+  return f.seenBefore && f.attempt === f.previousAttempt + 1 ? f.previousHolder : undefined;
+}
+
+/**
+ * Whether the cause hangs on a life the registry cannot show yet. The broker hands out a dead
+ * consumer's copies as soon as its connection drops (a real proxy within a second), while the
+ * registry sees the death only once heartbeats are missed: right after a kill, a dead holder and
+ * a live one look the same. Both resolve soon — a live worker heartbeats, a dead one becomes
+ * overdue — so the delivery waits for either before its cause is written (only such redeliveries).
+ */
+export function causeAwaitsLiveness(f: CauseFacts): boolean {
+  if (!needsRegistryFacts(f)) return false;
+  const holder = lastHolder(f);
+  if (holder) return !holder.finished && !holder.self && holder.registered && !holder.gone && !holder.aliveSince;
+  return !f.memberRecentlyGone && !f.othersAliveSince;
 }

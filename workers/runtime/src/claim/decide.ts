@@ -20,7 +20,8 @@
  *
  * A duplicate's cause (cause.ts) first asks for the delivery's history of its msgId — writing
  * the msgId down as it reads it (note-seen-msg) — and, only where the answer depends on them,
- * for the worker registry's facts (read-cause-facts).
+ * for the worker registry's facts (read-cause-facts); where those cannot yet tell a live worker
+ * from one just killed, it reads them again after a pause until they can (or the wait is over).
  * (Our own claim whose lease ran out is an expired claim like any other: its run ended with its
  * outcome unknown — see afterRun — so the expired-lease policy applies to it too.)
  * After the handler ran, `afterRun()` says commit, release, end the lease, or reject.
@@ -30,7 +31,7 @@ import type { DuplicateCause } from "../vocabulary.js";
 import type { ExpiredLeasePolicy } from "../types.js";
 import { isUnrecoverable } from "../errors.js";
 import { isDbUnavailable } from "./db-guard.js";
-import { classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
+import { causeAwaitsLiveness, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
 
 /** What is known about one delivery; the executor updates it as it performs decisions. */
 export interface DeliveryFacts {
@@ -59,7 +60,11 @@ export interface DeliveryFacts {
 export interface RegistryFactsOf {
   claimId: number;
   holder?: string;
+  /** The latest reading. */
   facts: MembershipFacts;
+  /** The first reading's database time (a sign of life after it shows a worker alive) and local time. */
+  since: Date;
+  firstAskedAt: number;
 }
 
 export interface DuplicateHit {
@@ -71,6 +76,8 @@ export interface GroupPolicy {
   expiredLease: ExpiredLeasePolicy;
   /** How long a held duplicate waits for an operator before it is deferred. */
   holdWaitMs: number;
+  /** How long a duplicate's cause waits for the registry to tell a live worker from a dead one (causeAwaitsLiveness). */
+  livenessWaitMs: number;
 }
 
 export interface Clock {
@@ -94,8 +101,11 @@ export type Decision =
    * written down before, then decide again.
    */
   | { do: "note-seen-msg"; finished: boolean }
-  /** The cause of a duplicate of `row` depends on the worker registry: read it about `holder` (if known), decide again. */
-  | { do: "read-cause-facts"; row: ClaimRow; holder?: { id: string; finishedAt?: Date } }
+  /**
+   * The cause of a duplicate of `row` depends on the worker registry: read it about `holder` (if
+   * known), decide again. `again`: after a pause, to see who gave a sign of life since the first reading.
+   */
+  | { do: "read-cause-facts"; row: ClaimRow; holder?: { id: string; finishedAt?: Date }; again?: true }
   /** Record once that the payload differs from the first copy's. */
   | { do: "note-mismatch"; row: ClaimRow }
   /** The key is done: ack this delivery as a duplicate. */
@@ -118,13 +128,13 @@ export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: Grou
   if (d.runningHere) return d.noted.sighting ? WAIT_HERE : NOTE_SIGHTING;
   if (!row) {
     if (d.heldElsewhere) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
-    return claimAfterRelease(d);
+    return claimAfterRelease(d, policy, clock);
   }
   if (!d.noted.mismatch && !row.payloadHash.equals(d.payloadHash)) return { do: "note-mismatch", row };
-  if (row.state === "DONE") return withCause(row, d, true, (cause) => ({ do: "ack-duplicate", row, cause }));
+  if (row.state === "DONE") return withCause(row, d, true, policy, clock, (cause) => ({ do: "ack-duplicate", row, cause }));
   if (row.owner === d.worker && !row.expired) return { do: "reclaim-own", row, fence: row.fence + 1 };
   if (!row.expired) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
-  if (policy.expiredLease === "takeover") return withCause(row, d, false, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
+  if (policy.expiredLease === "takeover") return withCause(row, d, false, policy, clock, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
   if (!d.noted.expiry) return { do: "note-expiry", row };
   return clock.now - (clock.holdSince ?? clock.now) >= policy.holdWaitMs ? { do: "defer", row } : WAIT;
 }
@@ -133,20 +143,23 @@ export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: Grou
  * No row. A delivery that saw someone else's claim before finds it released (the first copy
  * failed, or an operator released it): it claims and runs, and still counts as a duplicate hit.
  */
-function claimAfterRelease(d: DeliveryFacts): Decision {
+function claimAfterRelease(d: DeliveryFacts, policy: GroupPolicy, clock: Clock): Decision {
   if (d.hit || !d.othersRow) return CLAIM;
-  return withCause(d.othersRow, d, false, (cause) => ({ do: "claim", hit: { cause, outcome: "claimed_after_release" } }));
+  return withCause(d.othersRow, d, false, policy, clock, (cause) => ({ do: "claim", hit: { cause, outcome: "claimed_after_release" } }));
 }
 
 /** `finished`: the delivery ends with this decision (acked as a duplicate) rather than running. */
-function withCause(row: ClaimRow, d: DeliveryFacts, finished: boolean, then: (cause: DuplicateCause) => Decision): Decision {
+function withCause(row: ClaimRow, d: DeliveryFacts, finished: boolean, policy: GroupPolicy, clock: Clock, then: (cause: DuplicateCause) => Decision): Decision {
   if (!d.seen) return { do: "note-seen-msg", finished };
   const history = historyFacts(d, row, d.seen.prior);
   if (!needsRegistryFacts(history)) return then(classifyCause({ ...history, memberRecentlyGone: false }));
   const holder = previousHolderOf(d, row, d.seen.prior);
   const r = d.registry;
   if (!r || r.claimId !== row.id || r.holder !== holder?.id) return { do: "read-cause-facts", row, holder };
-  return then(classifyCause({ ...history, previousHolder: r.facts.holder, memberRecentlyGone: r.facts.memberRecentlyGone }));
+  const facts = { ...history, previousHolder: r.facts.holder, memberRecentlyGone: r.facts.memberRecentlyGone, othersAliveSince: r.facts.othersAliveSince };
+  // Past the wait, decide with what is known (a silent worker that finished counts as dead).
+  if (causeAwaitsLiveness(facts) && clock.now - r.firstAskedAt < policy.livenessWaitMs) return { do: "read-cause-facts", row, holder, again: true };
+  return then(classifyCause(facts));
 }
 
 /** How the handler ended. */

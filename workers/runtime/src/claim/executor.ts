@@ -40,7 +40,7 @@ import {
 } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
-import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RunResult } from "./decide.js";
+import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RegistryFactsOf, type RunResult } from "./decide.js";
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
@@ -150,7 +150,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   // them (dedup_lock_conflict_retries_total) for every worker process, not only in-process.
   const countLockConflict = () => count("lock_conflict_retries");
   const guard = createDbGuard({ log, isStopping: o.isStopping, onLockConflict: countLockConflict });
-  const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs };
+  const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs, livenessWaitMs: o.workerTimeoutMs };
   const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;
@@ -266,7 +266,11 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
           t.seen = { prior: await noteSeen(d, step.finished) };
           continue;
         case "read-cause-facts":
-          t.registry = { claimId: step.row.id, holder: step.holder?.id, facts: await readRegistry(step) };
+          if (step.again) {
+            if (o.isStopping()) throw new StoppingError();
+            await pollPause(t);
+          }
+          t.registry = await readRegistry(d, step, step.again ? t.registry : undefined);
           continue;
         case "note-sighting":
           await noteSighting(d, t);
@@ -472,7 +476,9 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   }
 
   async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<void> {
-    await noteSeen(d, true); // the copy comes back: its next arrival is not the producer's doing
+    // The copy comes back (nacked, not acked): its next arrival is not the producer's doing, and
+    // a live holder's silence until then says nothing about its death (not "finished").
+    await noteSeen(d, false);
     const message = err instanceof Error ? err.message : String(err);
     await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, detail: note ? `${message} (${note})` : message });
     count("releases");
@@ -495,11 +501,15 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     if (d.deliveryAttempt > 1 && !t.seen) t.seen = { prior: await noteSeen(d, false) };
   }
 
-  function readRegistry(step: Extract<Decision, { do: "read-cause-facts" }>) {
-    const holder = step.holder && { ...step.holder, committedClaimId: step.row.id };
-    return guard.run("cause facts", () =>
-      readCauseFacts(pool, { group: scope.group, asker: workerId, holder, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs }),
+  /** Read the registry's facts for the step; `first`: the reading this one follows up on. */
+  async function readRegistry(d: KeyedDelivery, step: Extract<Decision, { do: "read-cause-facts" }>, first?: RegistryFactsOf): Promise<RegistryFactsOf> {
+    // The claim's commit finished this very copy only if the claim is of its msgId.
+    const holder = step.holder && { ...step.holder, committedClaimId: d.msgId === step.row.firstMsgId ? step.row.id : undefined };
+    const firstAskedAt = first?.firstAskedAt ?? Date.now();
+    const facts = await guard.run("cause facts", () =>
+      readCauseFacts(pool, { group: scope.group, asker: workerId, msgId: d.msgId, holder, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs, since: first?.since }),
     );
+    return { claimId: step.row.id, holder: step.holder?.id, facts, since: first?.since ?? facts.asOf, firstAskedAt };
   }
 
   async function readRow(d: KeyedDelivery): Promise<ClaimRow | undefined> {

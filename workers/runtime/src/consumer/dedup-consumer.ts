@@ -18,7 +18,7 @@ import { clientLogger } from "../rocketmq/logger.js";
 import { connectionOptions } from "../rocketmq/endpoints.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { ObservedPushConsumer } from "./observed-push-consumer.js";
-import { stopOnce, type RunningConsumer } from "./lifecycle.js";
+import { dedupConsumer, type DedupConsumer } from "./lifecycle.js";
 
 type ProcessorOptions = DedupProcessorOptions extends infer O ? (O extends unknown ? Omit<O, "pool" | "assignedQueues" | "clientId"> : never) : never;
 
@@ -41,20 +41,7 @@ export type ConsumerOptions = ProcessorOptions & {
 
 export type DedupConsumerOptions = ConsumerOptions;
 
-export interface DedupConsumer {
-  readonly workerId: string;
-  readonly processor: DedupProcessor;
-  /** Register in the worker registry and start consuming; resolves with `{ stop(), done }`. */
-  start(): Promise<RunningConsumer>;
-  /**
-   * Stop receiving, let running handlers finish (claims of unfinished ones are released or left to
-   * their lease), flush rollups, deregister, shut the client down. Idempotent (the same promise
-   * every call); never rejects; never exits the process.
-   */
-  stop(): Promise<void>;
-  /** Resolves once the consumer has stopped. */
-  readonly done: Promise<void>;
-}
+export type { DedupConsumer };
 
 /** The broker-independent view of a delivery that the dedup state machine works on. */
 export function toDelivery(view: MessageView, queue: string): Delivery {
@@ -119,17 +106,6 @@ export function consumerProcessor(opts: ConsumerOptions, client: { clientId: str
   } as DedupProcessorOptions);
 }
 
-/** Register the worker, then start the client; if the client cannot start, deregister again. */
-export async function startTogether(processor: DedupProcessor, client: { startup(): Promise<unknown> }): Promise<void> {
-  await processor.start();
-  try {
-    await client.startup();
-  } catch (err) {
-    await processor.stop({ graceMs: 0 });
-    throw err;
-  }
-}
-
 export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   const cfg = settings();
   const log: Logger = (opts.log ?? defaultLogger()).child({ component: "dedup-consumer", group: opts.group });
@@ -138,6 +114,7 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   const consumer = new ObservedPushConsumer({
     ...clientOptions(opts),
     maxCacheMessageCount: opts.maxInflight ?? cfg.DEDUP_MAX_INFLIGHT,
+    onAckRefused: (msgIds) => void processor.noteAckRefused(msgIds),
     messageListener: {
       async consume(view: MessageView): Promise<ConsumeResult> {
         const verdict = await processView(processor, view, consumer.queueOf(view), consumer.getRetryPolicy()?.getMaxAttempts(), log);
@@ -151,26 +128,20 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   // Both at once: the client stops fetching and waits for our listener to settle every cached
   // message; the processor refuses new work, lets running handlers finish and ends waiting copies
   // (they go back to the broker), then flushes and deregisters.
-  const running = stopOnce(async () => {
-    const [client] = await Promise.all([
-      shutdownSafely(consumer, { timeoutMs: opts.shutdownTimeoutMs ?? 30_000, logger: log, name: "push consumer" }),
-      processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed")),
-    ]);
-    if (!client.ok) log.warn({ reason: client.reason }, "push consumer did not shut down cleanly; unacked messages will be redelivered");
-  });
-  return {
-    get workerId() {
-      return processor.workerId;
-    },
+  return dedupConsumer({
     processor,
-    async start() {
-      await startTogether(processor, consumer);
-      log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup consumer started");
-      return running;
+    client: consumer,
+    name: "dedup consumer",
+    topic: opts.topic,
+    log,
+    shutdown: async () => {
+      const [client] = await Promise.all([
+        shutdownSafely(consumer, { timeoutMs: opts.shutdownTimeoutMs ?? 30_000, logger: log, name: "push consumer" }),
+        processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed")),
+      ]);
+      if (!client.ok) log.warn({ reason: client.reason }, "push consumer did not shut down cleanly; unacked messages will be redelivered");
     },
-    stop: running.stop,
-    done: running.done,
-  };
+  });
 }
 
 export { displayKey };

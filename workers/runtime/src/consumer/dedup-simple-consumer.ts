@@ -21,8 +21,8 @@ import { defaultLogger, type Logger } from "../logger.js";
 import { repeatEvery } from "../worker/repeat.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { createInflightGate } from "./inflight-gate.js";
-import { stopOnce } from "./lifecycle.js";
-import { clientOptions, consumerProcessor, noteIfDeadLettered, processView, startTogether, toDelivery, type ConsumerOptions, type DedupConsumer } from "./dedup-consumer.js";
+import { dedupConsumer, type DedupConsumer } from "./lifecycle.js";
+import { clientOptions, consumerProcessor, noteIfDeadLettered, processView, toDelivery, type ConsumerOptions } from "./dedup-consumer.js";
 
 export type DedupSimpleConsumerOptions = ConsumerOptions & {
   /** Messages asked for per receive call (RocketMQ allows up to 32). Default 16. */
@@ -95,6 +95,7 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
       // The answer is lost, not the message: it comes back after its invisible time, finds its
       // claim DONE (acked as a duplicate) or released (claimed and run again).
       log.warn({ err, msgId: view.messageId, ack: verdict.ack }, "could not answer the broker; the message will come back");
+      if (verdict.ack) await processor.noteAckRefused([view.messageId]);
     }
   }
 
@@ -129,29 +130,25 @@ export function createDedupSimpleConsumer(opts: DedupSimpleConsumerOptions): Ded
 
   // Stop asking for more, let held messages finish (waiting copies are handed back at once),
   // answer them all, then flush, deregister and close the client.
-  const running = stopOnce(async () => {
-    receiving = false;
-    gate.close();
-    const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
-    // A receive still long-polling may bring more: the stopped processor hands them back.
-    await loop;
-    await Promise.all([processorStopped, ...held]);
-    const client = await shutdownSafely(consumer, { timeoutMs: 10_000, logger: log, name: "simple consumer" });
-    if (!client.ok) log.warn({ reason: client.reason }, "simple consumer did not shut down cleanly");
-  });
-  return {
-    get workerId() {
-      return processor.workerId;
-    },
+  return dedupConsumer({
     processor,
-    async start() {
-      await startTogether(processor, consumer);
+    client: consumer,
+    name: "dedup simple consumer",
+    topic: opts.topic,
+    log,
+    afterStart: () => {
       receiving = true;
       loop = receiveLoop();
-      log.info({ topic: opts.topic, worker: processor.workerId, clientId: consumer.clientId }, "dedup simple consumer started");
-      return running;
     },
-    stop: running.stop,
-    done: running.done,
-  };
+    shutdown: async () => {
+      receiving = false;
+      gate.close();
+      const processorStopped = processor.stop({ graceMs: opts.shutdownTimeoutMs ?? 30_000 }).catch((err) => log.error({ err }, "dedup processor stop failed"));
+      // A receive still long-polling may bring more: the stopped processor hands them back.
+      await loop;
+      await Promise.all([processorStopped, ...held]);
+      const client = await shutdownSafely(consumer, { timeoutMs: 10_000, logger: log, name: "simple consumer" });
+      if (!client.ok) log.warn({ reason: client.reason }, "simple consumer did not shut down cleanly");
+    },
+  });
 }

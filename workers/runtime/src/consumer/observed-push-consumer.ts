@@ -5,13 +5,17 @@
  * clusters). In RocketMQ 5 pop mode every client polls the same queue id -1, reported as none.
  *
  * It also replaces the client's cache-full flow control (a 1 s sleep) with an event-driven gate
- * that fetches again as soon as a held message is settled — see inflight-gate.ts.
+ * that fetches again as soon as a held message is settled — see inflight-gate.ts — and tells
+ * `onAckRefused` of acks the broker refused or never answered (the client only logs them), a fact
+ * a duplicate's cause is decided from.
  */
 import type { MessageView, PushConsumerOptions } from "rocketmq-client-nodejs";
 import { PushConsumer } from "../rocketmq/clients.js";
 import { createInflightGate, type HeldCounter, type InflightGate } from "./inflight-gate.js";
 
 type ReceiveArgs = Parameters<PushConsumer["receiveMessage"]>;
+type AckArgs = Parameters<PushConsumer["ackMessageViaRpc"]>;
+const OK = 20000; // Code.OK of the RocketMQ 5 protocol
 type ConsumeService = ReturnType<PushConsumer["getConsumeService"]>;
 
 const QUEUE_MEMORY_MS = 60_000;
@@ -22,9 +26,11 @@ export class ObservedPushConsumer extends PushConsumer {
   readonly #limit: number;
   readonly #gate: InflightGate;
   #service?: { real: ConsumeService; proxy: ConsumeService };
+  readonly #onAckRefused: (msgIds: string[]) => void;
 
-  constructor(options: PushConsumerOptions) {
+  constructor(options: PushConsumerOptions & { onAckRefused?: (msgIds: string[]) => void }) {
     super(options);
+    this.#onAckRefused = options.onAckRefused ?? (() => {});
     this.#limit = Math.max(1, options.maxCacheMessageCount ?? 1024);
     this.#gate = createInflightGate(this.#limit);
   }
@@ -84,9 +90,15 @@ export class ObservedPushConsumer extends PushConsumer {
   }
 
   // Settling a message (ack, nack, DLQ forward) is what evicts it from the client's cache.
-  override async ackMessageViaRpc(...args: Parameters<PushConsumer["ackMessageViaRpc"]>): ReturnType<PushConsumer["ackMessageViaRpc"]> {
+  override async ackMessageViaRpc(...args: AckArgs): ReturnType<PushConsumer["ackMessageViaRpc"]> {
+    const msgIds = () => args[1].getEntriesList().map((e) => e.getMessageId());
     try {
-      return await super.ackMessageViaRpc(...args);
+      const response = await super.ackMessageViaRpc(...args);
+      if (response.getStatus()?.getCode() !== OK) this.#onAckRefused(msgIds());
+      return response;
+    } catch (err) {
+      this.#onAckRefused(msgIds());
+      throw err;
     } finally {
       this.#gate.wake();
     }

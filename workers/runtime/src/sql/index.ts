@@ -26,6 +26,7 @@ export { findStaleWorkers } from "./find-stale-workers.js";
 export { markWorkerDead } from "./mark-worker-dead.js";
 export { readCauseFacts, type CauseFactsQuery, type HolderFacts, type MembershipFacts } from "./read-cause-facts.js";
 export { recordSeenMsg, seenScopeHash, type SeenMsg } from "./record-seen-msg.js";
+export { recordAckRefused } from "./record-ack-refused.js";
 export { keepFirstHolder } from "./keep-first-holder.js";
 export { upsertRollups, type Counts, type RollupRows } from "./upsert-rollups.js";
 export { pruneExpired, type PruneCounts, type PruneWindows } from "./prune-expired.js";

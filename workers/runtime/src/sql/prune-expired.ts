@@ -1,6 +1,6 @@
 /**
  * One retention pass: DONE claims past their expire_at; events, minute rollups, rebalance events
- * and the msgIds written down for duplicate causes older than the window; hour rollups older
+ * and the msgIds and refused acks written down for duplicate causes older than the window; hour rollups older
  * than their own (longer) window. Each table in bounded `DELETE … ORDER BY … LIMIT` batches
  * (short transactions, a pause between them) so consumers are never blocked. With `fence`, each
  * batch runs in a transaction that proves the caller still holds its singleton lease. Totals are
@@ -20,6 +20,7 @@ export interface PruneCounts {
   hours: number;
   rebalances: number;
   seenMsgs: number;
+  refusedAcks: number;
 }
 
 export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: { batchSize: number; pauseMs: number; maxRows: number; fence?: (conn: Conn) => Promise<void> }): Promise<PruneCounts> {
@@ -33,5 +34,6 @@ export async function pruneExpired(conn: Conn, windows: PruneWindows, batches: {
     hours: await older("DELETE FROM group_stats_hour WHERE hour < UTC_TIMESTAMP() - INTERVAL ? MICROSECOND ORDER BY hour", [hourMicros]),
     rebalances: await older("DELETE FROM rebalance_event WHERE ts < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY ts", [micros]),
     seenMsgs: await older("DELETE FROM dedup_seen_msg WHERE seen_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY seen_at", [micros]),
+    refusedAcks: await older("DELETE FROM dedup_ack_refused WHERE refused_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY refused_at", [micros]),
   };
 }

@@ -11,7 +11,7 @@ import type { Db, Scope } from "./common.js";
 export interface SeenMsg {
   attempt: number;
   holder: string;
-  /** When the holder was done with it (acked it as a duplicate, released it); undefined while it ran. */
+  /** When the holder was done with it (acked it as a duplicate); undefined while it ran, or when it released it. */
   finishedAt?: Date;
 }
 

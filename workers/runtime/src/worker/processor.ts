@@ -16,7 +16,7 @@ import { createClaimExecutor, type ClaimExecutor } from "../claim/executor.js";
 import { keyDelivery, type KeyOf } from "../claim/key.js";
 import { createRedisGuard, type RedisGuard } from "../claim/redis-guard.js";
 import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "./registry.js";
-import { heartbeatWorker } from "../sql/index.js";
+import { heartbeatWorker, recordAckRefused } from "../sql/index.js";
 import { runRetention } from "./retention.js";
 import { createStatsCollector, type StatsCollector } from "./stats.js";
 import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
@@ -87,6 +87,11 @@ export interface DedupProcessor {
    * record a dead_letter event and count it (alerts watch DLQ growth). Never throws.
    */
   noteDeadLetter(delivery: Delivery, verdict: Verdict): Promise<void>;
+  /**
+   * The broker refused (or never answered) this worker's ack of these msgIds: the copies come
+   * back, and their next arrival is a redelivery (claim/cause.ts). Never throws.
+   */
+  noteAckRefused(msgIds: string[]): Promise<void>;
   /**
    * Stop: refuse new deliveries, let running ones finish (abort their signals after
    * `graceMs`), flush rollups, deregister. Idempotent: a second call returns the same promise.
@@ -228,6 +233,13 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
         await sm.noteDeadLetter(keyDelivery(delivery, opts.keyOf), verdict.outcome);
       } catch (err) {
         log.warn({ err, msgId: delivery.msgId }, "could not record a dead-lettered message");
+      }
+    },
+    async noteAckRefused(msgIds) {
+      try {
+        await recordAckRefused(pool, opts.group, msgIds, workerId);
+      } catch (err) {
+        log.warn({ err, msgIds }, "could not record a refused ack; the copy's next arrival may count as a rebalance replay");
       }
     },
     stop(stopOpts = {}) {

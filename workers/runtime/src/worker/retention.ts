@@ -41,7 +41,7 @@ export async function runRetention(pool: Pool, opts: RetentionOptions): Promise<
     const pass = await withSingletonLease(conn, "retention", run, (fence) =>
       pruneExpired(conn, windows, { batchSize: opts.batchSize ?? 1000, pauseMs: opts.pauseMs ?? 50, maxRows: opts.maxRowsPerTable ?? 1_000_000, fence }),
     );
-    return pass.got ? { elected: true, ...pass.value } : { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0, seenMsgs: 0 };
+    return pass.got ? { elected: true, ...pass.value } : { elected: false, claims: 0, events: 0, minutes: 0, hours: 0, rebalances: 0, seenMsgs: 0, refusedAcks: 0 };
   } finally {
     conn.release();
   }
