@@ -6,7 +6,7 @@ import { Cleanup } from "../test/support/broker-harness";
 import { startGaleraCluster } from "../test/support/galera/cluster";
 
 const cleanup = new Cleanup();
-console.log("starting three Galera nodes on loopback (about a minute: two state transfers)…");
+console.log("starting three Galera nodes on loopback (under a minute: two state transfers)…");
 const cluster = await startGaleraCluster(cleanup);
 for (const node of cluster.nodes) console.log(`node${node.index}: ${node.url("dedup_audit")}`);
 console.log(`\nDATABASE_URL=${cluster.urls("dedup_audit")}\n\nCtrl-C stops the cluster.`);

@@ -44,6 +44,8 @@ export interface ChaosOptions {
   queues?: number;
   /** Random gap between kills, seconds. */
   killGapS?: [number, number];
+  /** SIGKILL worker processes during the run (default true); false: the same workers throughout. */
+  workerKills?: boolean;
   drainTimeoutS?: number;
   /** Extra handler time, ms (lease default 150: widens the effect→commit window kills land in). */
   handlerDelayMs?: number;
@@ -98,6 +100,9 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const queues = o.queues ?? Math.max(8, o.workers);
   const leaseS = o.leaseS ?? 4;
   const violations: string[] = [];
+  const started = Date.now();
+  // Where a run's time goes (start-up, chaos, faults, drain, stops), for runs with a time budget.
+  const mark = (what: string) => print(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
 
   const plan = planOrders({
     rng,
@@ -137,19 +142,25 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   });
   for (let i = 0; i < o.workers; i++) fleet.spawn();
   await fleet.waitRegistered(db.pool, group);
+  mark(`${o.workers} workers registered`);
   await sleep(1_500); // first QueryAssignment: queues spread over the workers
 
   const producer = await startProducer(cleanup, broker.endpoint, [topic]);
   print(`chaos ${o.mode}: ${plan.orders.length} orders (+${plan.sends.length - plan.orders.length} resends) over ${o.durationS} s, ${o.workers} workers, seed ${o.seed}`);
-  const sending = sendPlan(producer, topic, plan.sends);
+  // Sends in flight: 8 keep up with the default rates; a send takes tens of ms on a loaded machine,
+  // so faster plans (the cluster run's 400/s) get more lanes instead of sending for minutes.
+  const sending = sendPlan(producer, topic, plan.sends, Math.max(8, Math.ceil((o.ratePerS ?? 0) / 12)));
   const faults = (o.faults ?? []).map((f) =>
     sleep(f.atS * 1000).then(async () => {
       print(`  t+${f.atS} s  ${f.what}`);
       await f.run().catch((err: Error) => violations.push(`fault "${f.what}" failed: ${err.message}`));
+      mark(`${f.what}: done`);
     }),
   );
-  const { kills } = await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
+  const { kills } = o.workerKills === false ? (await sleep(o.durationS * 1000), { kills: 0 }) : await runKillPhase(fleet, rng, { durationMs: o.durationS * 1000, gapS: o.killGapS ?? [3, 8], log: print });
+  mark("chaos phase over");
   const sent = await sending.finished;
+  mark("orders sent");
   await Promise.all(faults);
 
   // Drain: no more kills; the replacements register, the survivors finish, the broker empties.
@@ -171,7 +182,9 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   const drainS = (Date.now() - drainStarted) / 1000;
   const settled = broker.admin.groupStats(group, topic);
   for (const p of fleet.crashed()) violations.push(`${p.name} exited on its own (${p.child.exitCode ?? p.child.signalCode}): ${p.output().slice(-2000)}`);
+  mark(`drained in ${drainS.toFixed(1)} s`);
   const stops = await fleet.stopAll(60_000);
+  mark("workers stopped");
   const final = broker.admin.groupStats(group, topic);
 
   // The proof.

@@ -48,6 +48,7 @@ const METRIC: Record<StatCounter, { name: string; cause?: string }> = {
   payload_mismatches: { name: "dedup_payload_mismatches_total" },
   dead_lettered: { name: "dedup_dead_lettered_total" },
   rejected: { name: "dedup_rejected_total" },
+  lock_conflict_retries: { name: "dedup_lock_conflict_retries_total" },
 };
 
 /** The event rows each counter counts (see workers/runtime/src/claim/executor.ts: write the event, then count). */

@@ -68,5 +68,5 @@ export type TransactionalBatchHandler = (messages: KeyedDelivery[], ctx: Transac
 /** What the listener tells the broker: ack, or let it come back (nack / redelivery). */
 export type Verdict =
   | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" | "rejected" }
-  | { ack: false; outcome: "released" | "deferred" | "stopping" | "error" };
+  | { ack: false; outcome: "released" | "lease_ended" | "deferred" | "stopping" | "error" };
 

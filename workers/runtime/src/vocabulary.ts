@@ -58,6 +58,7 @@ export const STAT_COUNTERS = [
   "payload_mismatches",
   "dead_lettered",
   "rejected",
+  "lock_conflict_retries",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
@@ -82,6 +83,11 @@ export const COUNTER_METRICS: readonly { counter: Exclude<StatCounter, `dup_${Du
   { counter: "payload_mismatches", name: "dedup_payload_mismatches_total", help: "Duplicates whose payload hash differs from the first copy's." },
   { counter: "dead_lettered", name: "dedup_dead_lettered_total", help: "Messages that went to the dead-letter queue." },
   { counter: "rejected", name: "dedup_rejected_total", help: "Messages a handler rejected as never able to succeed (UnrecoverableError): claim closed, acked, not retried." },
+  {
+    counter: "lock_conflict_retries",
+    name: "dedup_lock_conflict_retries_total",
+    help: "Dedup steps and transactional batches run again after a deadlock, lock wait timeout or Galera certification conflict (1213/1205); never acked or failed for it.",
+  },
 ];
 export const DUPLICATE_HITS_METRIC = {
   name: "dedup_duplicate_hits_total",

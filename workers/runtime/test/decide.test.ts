@@ -236,7 +236,9 @@ const table: Transition[] = [
 
   // ---- CLAIMED with our token ----
   { name: "CLAIMED ours, lease valid → reclaim (fence + 1)", row: claim({ owner: ME }), expect: { do: "reclaim-own", row: claim({ owner: ME }), fence: 4 } },
-  { name: "CLAIMED ours, lease expired, hold policy → reclaim (fence + 1)", row: expired({ owner: ME }), policy: HOLD, expect: { do: "reclaim-own", row: expired({ owner: ME }), fence: 4 } },
+  // Ours and expired: our run ended with its outcome unknown (afterRun's end-lease): the policy decides, as for anyone's.
+  { name: "CLAIMED ours, lease expired, takeover policy → take over (fence + 1, recorded), not a silent reclaim", row: expired({ owner: ME }), facts: { msgId: "M2", ...UNSEEN }, expect: { do: "takeover", row: expired({ owner: ME }), fence: 4, cause: "producer_resend" } },
+  { name: "CLAIMED ours, lease expired, hold policy → note the expiry (held for an operator)", row: expired({ owner: ME }), policy: HOLD, expect: { do: "note-expiry", row: expired({ owner: ME }) } },
 
   // ---- CLAIMED by another worker, lease valid ----
   { name: "CLAIMED theirs, lease valid, not noted → note the sighting", row: claim(), expect: { do: "note-sighting" } },
@@ -308,6 +310,10 @@ describe("decide(claimRow, delivery, policy, clock)", () => {
 
 describe("afterRun(handler result)", () => {
   const busy = new Error("connection reset");
+  // Errors that leave the effect's outcome unknown: the handler's connection went away mid-run.
+  const lost = Object.assign(new Error("Lost connection to server during query"), { errno: 2013 });
+  const notReady = Object.assign(new Error("WSREP has not yet prepared node for application use"), { errno: 1047 });
+  const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
   class OutOfStock extends UnrecoverableError {}
   // A second copy of the package has its own class: recognised by name.
   const foreign = Object.assign(new Error("order cancelled"), { name: "UnrecoverableError" });
@@ -315,6 +321,9 @@ describe("afterRun(handler result)", () => {
     ["handler returned → commit", { ok: true as const }, { do: "commit" }],
     ["handler threw → release (the redelivery runs again)", { ok: false as const, error: busy }, { do: "release", error: busy }],
     ["handler threw a non-Error → release", { ok: false as const, error: "boom" }, { do: "release", error: "boom" }],
+    ["handler lost its database connection (2013) → end the lease, keep the claim", { ok: false as const, error: lost }, { do: "end-lease", error: lost }],
+    ["handler's node not in the primary component (1047) → end the lease", { ok: false as const, error: notReady }, { do: "end-lease", error: notReady }],
+    ["handler's connection reset (ECONNRESET, e.g. an HTTP call) → end the lease", { ok: false as const, error: reset }, { do: "end-lease", error: reset }],
     ["handler threw UnrecoverableError → reject with its message", { ok: false as const, error: new UnrecoverableError("out of stock") }, { do: "reject", reason: "out of stock" }],
     ["a subclass of UnrecoverableError → reject", { ok: false as const, error: new OutOfStock("sku 7 sold out") }, { do: "reject", reason: "sku 7 sold out" }],
     ["an UnrecoverableError of another copy of the package → reject", { ok: false as const, error: foreign }, { do: "reject", reason: "order cancelled" }],

@@ -115,6 +115,35 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     expect(ev).toEqual([{ kind: "released_on_error", detail: "payment API 503" }]);
   });
 
+  it("keeps the claim of a handler that lost its connection (outcome unknown): the next run is a recorded takeover under fence 2", async () => {
+    const group = uniqueName("g");
+    const fences: number[] = [];
+    const w = await worker(
+      group,
+      async (_m, { fence }) => {
+        fences.push(fence);
+        // The effect happened, then the connection died before the handler could tell.
+        if (fences.length === 1) throw Object.assign(new Error("Connection lost: The server closed the connection."), { code: "PROTOCOL_CONNECTION_LOST", errno: 2013 });
+      },
+      { policy: "takeover" },
+    );
+    const d = delivery({ key: "order-4b" });
+    expect(await w.process(d)).toEqual({ ack: false, outcome: "lease_ended" });
+    const [kept] = await claimOf(group, "order-4b");
+    expect([kept.state, Number(kept.fence), kept.owner]).toEqual(["CLAIMED", 1, w.workerId]);
+    expect(new Date(kept.lease_until).getTime()).toBeLessThan(Date.now());
+    // The redelivery comes back to the same worker: not a silent re-run under fence 1, a takeover.
+    expect(await w.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "committed" });
+    expect(fences).toEqual([1, 2]);
+    const [c] = await claimOf(group, "order-4b");
+    expect([c.state, Number(c.fence)]).toEqual(["DONE", 2]);
+    const ev = await rows(ctx.db.pool, "SELECT kind, outcome, fence FROM dedup_event WHERE consumer_group = ? AND kind IN ('released_on_error', 'takeover') ORDER BY id", [group]);
+    expect(ev.map((e) => [e.kind, e.outcome, Number(e.fence)])).toEqual([
+      ["released_on_error", "lease_ended", 1],
+      ["takeover", null, 2],
+    ]);
+  });
+
   it("makes an in-flight duplicate on another worker wait, and run it if the first copy fails", async () => {
     const group = uniqueName("g");
     let gate!: (fail: boolean) => void;

@@ -109,6 +109,11 @@ describe.each(SQL_DIALECTS)("transactional mode, %s claim SQL", (sqlDialect) => 
     expect(b.lockConflictRetries()).toBeGreaterThan(0);
     const counts = await ledgerCounts(group);
     expect([...counts.values()]).toEqual([1, 1, 1]);
+    // Each retry is a rollup count too (what /api/metrics exports as dedup_lock_conflict_retries_total).
+    await a.flushStats();
+    await b.flushStats();
+    const [totals] = await rows(ctx.db.pool, "SELECT lock_conflict_retries AS n FROM group_totals WHERE consumer_group = ?", [group]);
+    expect(Number(totals.n)).toBe(a.lockConflictRetries() + b.lockConflictRetries());
   });
 
   it("finishes deadlock-prone overlapping batches from 4 workers with every effect exactly once", async () => {

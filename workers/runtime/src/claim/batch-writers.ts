@@ -51,6 +51,8 @@ export interface BatchWriterOptions {
    * with several URLs). Set it when one URL leads to a multi-primary cluster (a proxy in front of Galera).
    */
   claimsInTransaction?: boolean;
+  /** Called for each transactional batch run again after a lock conflict (the worker's rollup counter). */
+  onLockConflict?: () => void;
 }
 
 export interface BatchWriters {
@@ -152,6 +154,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
           }
           if (!isLockConflict(err) || o.isStopping()) throw err;
           lockRetries++;
+          o.onLockConflict?.();
           log.debug({ err, attempt, size: items.length }, "transactional batch hit a lock conflict; retrying");
           await sleep(Math.min(1000, 5 * 2 ** Math.min(attempt, 8)) * Math.random());
         }

@@ -40,6 +40,8 @@ export interface DbGuardOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   isStopping(): boolean;
+  /** Called for each retry after a lock conflict (the worker's rollup counter). */
+  onLockConflict?: () => void;
 }
 
 export interface DbGuard {
@@ -98,7 +100,10 @@ export function createDbGuard(opts: DbGuardOptions): DbGuard {
           const unavailable = isDbUnavailable(err);
           if (!unavailable && !isLockConflict(err)) throw err;
           if (unavailable) noteDown(what, err);
-          else lockRetries++;
+          else {
+            lockRetries++;
+            opts.onLockConflict?.();
+          }
           if (untilStopped && opts.isStopping()) throw new StoppingError();
           if (runOpts.maxWaitMs !== undefined && Date.now() - started > runOpts.maxWaitMs) throw err;
           await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));

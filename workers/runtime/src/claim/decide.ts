@@ -11,7 +11,8 @@
  *                                                    release, if someone else's claim was seen)
  *   payload differs from the first copy's          → note the mismatch once
  *   DONE                                           → ack as a duplicate, with its cause
- *   CLAIMED with our token (not running here)      → reclaim it (fence + 1), run
+ *   CLAIMED with our token (not running here),     → reclaim it (fence + 1), run
+ *     lease valid
  *   CLAIMED, lease valid                           → note the sighting once, wait
  *   CLAIMED, lease expired, policy takeover        → take over (fence + 1), run
  *   CLAIMED, lease expired, policy hold            → note the expiry once; wait; defer once
@@ -21,12 +22,15 @@
  * the msgId down as it reads it (note-seen-msg) — and, only where the answer depends on them,
  * for the worker registry's facts (read-cause-facts); where a fact it hangs on may not be written
  * yet (a refused ack, a sign of life), it reads them again after a pause until it is (or the wait is over).
- * After the handler ran, `afterRun()` says commit, release or reject.
+ * (Our own claim whose lease ran out is an expired claim like any other: its run ended with its
+ * outcome unknown — see afterRun — so the expired-lease policy applies to it too.)
+ * After the handler ran, `afterRun()` says commit, release, end the lease, or reject.
  */
 import type { ClaimRow } from "../sql/index.js";
 import type { DuplicateCause } from "../vocabulary.js";
 import type { ExpiredLeasePolicy } from "../types.js";
 import { isUnrecoverable } from "../errors.js";
+import { isDbUnavailable } from "./db-guard.js";
 import { causeAwaitsFacts, classifyCause, historyFacts, needsRegistryFacts, previousHolderOf, type MembershipFacts, type SeenMsg } from "./cause.js";
 
 /** What is known about one delivery; the executor updates it as it performs decisions. */
@@ -128,7 +132,7 @@ export function decide(row: ClaimRow | undefined, d: DeliveryFacts, policy: Grou
   }
   if (!d.noted.mismatch && !row.payloadHash.equals(d.payloadHash)) return { do: "note-mismatch", row };
   if (row.state === "DONE") return withCause(row, d, true, policy, clock, (cause) => ({ do: "ack-duplicate", row, cause }));
-  if (row.owner === d.worker) return { do: "reclaim-own", row, fence: row.fence + 1 };
+  if (row.owner === d.worker && !row.expired) return { do: "reclaim-own", row, fence: row.fence + 1 };
   if (!row.expired) return d.noted.sighting ? WAIT : NOTE_SIGHTING;
   if (policy.expiredLease === "takeover") return withCause(row, d, false, policy, clock, (cause) => ({ do: "takeover", row, fence: row.fence + 1, cause }));
   if (!d.noted.expiry) return { do: "note-expiry", row };
@@ -166,6 +170,13 @@ export type AfterRun =
   | { do: "commit" }
   /** A failure that may pass: release the claim so the redelivery runs it again. */
   | { do: "release"; error: unknown }
+  /**
+   * The handler failed on a lost or refused connection: part of its effect may have happened
+   * (an earlier statement committed; the last one's commit unknown), as when a worker dies
+   * mid-run. End the lease without releasing, so the next run is a takeover under fence + 1
+   * (or is held for an operator), never a second run under the same fence.
+   */
+  | { do: "end-lease"; error: unknown }
   /** The message can never succeed (UnrecoverableError): close the claim as rejected, ack. */
   | { do: "reject"; reason: string };
 
@@ -174,5 +185,6 @@ const COMMIT: AfterRun = { do: "commit" };
 export function afterRun(r: RunResult): AfterRun {
   if (r.ok) return COMMIT;
   if (isUnrecoverable(r.error)) return { do: "reject", reason: r.error.message };
+  if (isDbUnavailable(r.error)) return { do: "end-lease", error: r.error };
   return { do: "release", error: r.error };
 }

@@ -21,6 +21,7 @@ import type { Logger } from "../logger.js";
 import { createBatchWriters, type ClaimResult, type EventItem } from "./batch-writers.js";
 import {
   claimRef,
+  endLease,
   extendLeases,
   keepFirstHolder,
   readCauseFacts,
@@ -145,13 +146,16 @@ class KeySlot {
 
 export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   const { pool, scope, workerId, stats, log } = o;
-  const guard = createDbGuard({ log, isStopping: o.isStopping });
+  const count = (c: StatCounter, n = 1) => stats.add(scope.group, scope.topic, c, n);
+  // Lock-conflict retries go to the rollups like every other counter, so /api/metrics exposes
+  // them (dedup_lock_conflict_retries_total) for every worker process, not only in-process.
+  const countLockConflict = () => count("lock_conflict_retries");
+  const guard = createDbGuard({ log, isStopping: o.isStopping, onLockConflict: countLockConflict });
   const policy: GroupPolicy = { expiredLease: o.policy, holdWaitMs: o.holdWaitMs, causeWaitMs: Math.max(o.workerTimeoutMs, ACK_ANSWER_GRACE_MS) };
   const localInflight = new Map<string, KeySlot>();
   const held = new Map<number, HeldLease>();
   let inflightCount = 0;
 
-  const count = (c: StatCounter, n = 1) => stats.add(scope.group, scope.topic, c, n);
   const writers = createBatchWriters({
     pool,
     scope,
@@ -165,6 +169,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     retentionMs: o.retentionMs,
     lockWaitTimeoutS: o.lockWaitTimeoutS,
     claimsInTransaction: o.claimsInTransaction,
+    onLockConflict: countLockConflict,
     maxBatch: o.maxBatch,
     maxInflightBatches: o.maxInflightBatches,
     inflight: () => inflightCount,
@@ -362,6 +367,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       const step = afterRun(ran);
       if (step.do === "commit") return await commitLease(d, t, claim);
       if (step.do === "reject") return await rejectLease(d, t, claim, step.reason);
+      if (step.do === "end-lease") return await endLeaseAfterLostConnection(d, claim, step.error);
       // Release so the redelivery can claim again; a lost fence means it is not ours to release.
       const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
       await releasedOnError(d, claim.fence, step.error, released ? undefined : "claim no longer ours (fence moved)");
@@ -383,6 +389,16 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     count("commits");
     await recordDuplicateHit(d, t, claim.id);
     return { ack: true, outcome: "committed" };
+  }
+
+  /** See afterRun's end-lease: the claim stays, expired, for a fenced takeover (or a hold). */
+  async function endLeaseAfterLostConnection(d: KeyedDelivery, claim: FencedClaim, err: unknown): Promise<Verdict> {
+    // No heartbeat may extend the lease again once it is ended.
+    held.delete(claim.id);
+    const ended = await guard.run("end lease", () => endLease(pool, workerId, claim), { untilStopped: false });
+    const note = ended ? "outcome unknown: lease ended, claim kept for a fenced takeover" : "claim no longer ours (fence moved)";
+    await releasedOnError(d, claim.fence, err, note, "lease_ended");
+    return { ack: false, outcome: "lease_ended" };
   }
 
   async function rejectLease(d: KeyedDelivery, t: Trace, claim: FencedClaim, reason: string): Promise<Verdict> {
@@ -460,12 +476,12 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     count("expiries");
   }
 
-  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string): Promise<void> {
+  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<void> {
     // The copy comes back (nacked, not acked): its next arrival is not the producer's doing, and
     // a live holder's silence until then says nothing about its death (not "finished").
     await noteSeen(d, false);
     const message = err instanceof Error ? err.message : String(err);
-    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome: "released", fence, detail: note ? `${message} (${note})` : message });
+    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, detail: note ? `${message} (${note})` : message });
     count("releases");
     log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, "handler failed; claim released, message goes back to the broker");
   }

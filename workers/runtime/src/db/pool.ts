@@ -3,7 +3,7 @@
  * in UTC so DATETIME columns mean the same thing to mysql2, Prisma and the database clock.
  */
 import mysql from "mysql2/promise";
-import { createClusterPool } from "./cluster-pool.js";
+import { createClusterPool, refuseUnlessSynced } from "./cluster-pool.js";
 
 export type Pool = mysql.Pool;
 export type Conn = mysql.PoolConnection | mysql.Connection;
@@ -65,7 +65,8 @@ export function createPool(url: string, opts: PoolOptions = {}): Pool {
 
 /**
  * A connection to the first server of `url` that answers, in the list's order (a node that is
- * down or not in the primary component is skipped), for one-off sessions such as migrations.
+ * down, or a Galera node that is not Synced — out of the primary component, or still joining —
+ * is skipped), for one-off sessions such as migrations.
  */
 export async function connectFirst(url: string, opts: PoolOptions = {}): Promise<mysql.Connection> {
   let last: unknown;
@@ -74,6 +75,7 @@ export async function connectFirst(url: string, opts: PoolOptions = {}): Promise
       const conn = await mysql.createConnection(connectionOptions(u, opts));
       try {
         await conn.query("SET time_zone = '+00:00'");
+        await refuseUnlessSynced(conn);
         return conn;
       } catch (err) {
         conn.destroy();

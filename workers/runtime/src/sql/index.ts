@@ -6,6 +6,7 @@ export { readClaimById } from "./read-claim-by-id.js";
 export { commitClaims } from "./commit-claims.js";
 export { extendLeases } from "./extend-leases.js";
 export { releaseClaim } from "./release-claim.js";
+export { endLease } from "./end-lease.js";
 export { takeoverClaim } from "./takeover-claim.js";
 export { reclaimOwnClaim } from "./reclaim-own-claim.js";
 export { touchClaim } from "./touch-claim.js";
