@@ -157,7 +157,7 @@ function withCause(row: ClaimRow, d: DeliveryFacts, finished: boolean, policy: G
   const r = d.registry;
   if (!r || r.claimId !== row.id || r.holder !== holder?.id) return { do: "read-cause-facts", row, holder };
   const facts = { ...history, previousHolder: r.facts.holder, memberRecentlyGone: r.facts.memberRecentlyGone, othersAliveSince: r.facts.othersAliveSince };
-  // Past the wait, decide with what is known (a silent worker that finished counts as dead).
+  // Past the wait, decide with what is known (a finished copy with no refusal on record: its ack was taken).
   if (causeAwaitsFacts(facts) && clock.now - r.firstAskedAt < policy.causeWaitMs) return { do: "read-cause-facts", row, holder, again: true };
   return then(classifyCause(facts));
 }

@@ -483,7 +483,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     const message = err instanceof Error ? err.message : String(err);
     await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, detail: note ? `${message} (${note})` : message });
     count("releases");
-    log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, "handler failed; claim released, message goes back to the broker");
+    const claim = outcome === "released" ? "claim released" : "claim kept, lease ended";
+    log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, `handler failed; ${claim}, message goes back to the broker`);
   }
 
   // ---- the facts of a duplicate's cause (cause.ts) ----------------------------------------------

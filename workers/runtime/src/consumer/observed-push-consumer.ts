@@ -15,7 +15,9 @@ import { createInflightGate, type HeldCounter, type InflightGate } from "./infli
 
 type ReceiveArgs = Parameters<PushConsumer["receiveMessage"]>;
 type AckArgs = Parameters<PushConsumer["ackMessageViaRpc"]>;
-const OK = 20000; // Code.OK of the RocketMQ 5 protocol
+// Code.OK of the RocketMQ 5 protocol: the client exports no Code enum, only its generated CommonJS
+// protobuf module, which this ESM package does not import for one number.
+const OK = 20000;
 type ConsumeService = ReturnType<PushConsumer["getConsumeService"]>;
 
 const QUEUE_MEMORY_MS = 60_000;
