@@ -253,7 +253,7 @@ describe("withHotCodecs", () => {
     expect(svc.AckMessageResponse.deserializeBinary(plain).getStatus()?.getCode()).toBe(def.Code.OK);
   });
 
-  it("unary answers share one scratch buffer, each read whole before the next is written (as grpc-js copies it)", () => {
+  it("unary answers share one scratch buffer, each read whole before the next is written (as grpc-server.ts copies it)", () => {
     const hot = withHotCodecs(grpcPb.MessagingServiceService);
     const ok = { code: def.Code.OK, message: "OK" };
     const long = { status: ok, entries: Array.from({ length: 40 }, (_, i) => ({ status: ok, messageId: `M${i}`, transactionId: `M${i}`, offset: i })) };

@@ -2,11 +2,11 @@
  * Hand-written codecs for the messages every message passes through: SendMessageRequest and
  * AckMessageRequest in, their responses and the message frames of ReceiveMessage out (wire.ts
  * says why). The
- * service definition handed to grpc-js is the generated one with these swapped in; every other
+ * service definition handed to grpc-server.ts is the generated one with these swapped in; every other
  * RPC, and every status frame, still goes through google-protobuf. codec.test.ts decodes what
  * these write with the generated classes, and feeds them what the generated classes write.
  */
-import type { ServiceDefinition } from "@grpc/grpc-js";
+import type { ServiceDefinition } from "./grpc-server";
 import type { Delivery } from "./consumption";
 import { def } from "./proto";
 import type { NewMessage } from "./store";
@@ -191,7 +191,7 @@ export function encodeDelivery(d: Delivery, storeHost: string, invisibleMs: numb
 
 /**
  * The frames of one receive, written into one buffer (one allocation per receive, not per
- * message; grpc-js copies each frame into its own length-prefixed buffer when it sends it).
+ * message; grpc-server.ts copies each frame behind its length prefix when it sends it).
  */
 export function encodeDeliveries(ds: Delivery[], storeHost: string, invisibleMs: number | undefined): Buffer[] {
   let size = 0;
@@ -304,10 +304,9 @@ function responseSerializer<T>(encode?: (value: T) => Buffer) {
 }
 
 /**
- * One writer for every unary answer of the hot codecs: grpc-js serializes a unary response
- * synchronously and copies it into its own length-prefixed buffer
- * (BaseServerInterceptingCall.serializeMessage) before anything else runs, so these bytes are
- * never read after the serializer returns. Grows to the largest answer seen and stays there.
+ * One writer for every unary answer of the hot codecs: grpc-server.ts serializes a unary answer
+ * synchronously and copies it behind its length prefix (frameOf) before anything else runs, so
+ * these bytes are never read after the serializer returns. Grows to the largest answer seen and stays there.
  */
 const scratch = new WireWriter(1024);
 

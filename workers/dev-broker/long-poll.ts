@@ -4,7 +4,7 @@
  * again; losing the race just means parking once more.
  */
 
-/** What a parked receive can be cut short by: its call going away (grpc-js emits "cancelled"). */
+/** What a parked receive can be cut short by: its call going away (grpc-server.ts emits "cancelled"). */
 export interface Cancellable {
   once(event: "cancelled", listener: () => void): unknown;
   off(event: "cancelled", listener: () => void): unknown;
@@ -15,8 +15,7 @@ export class LongPoll {
 
   /**
    * Resolves on the next notify(topic), after `ms`, or when `call` is cancelled. The cancel
-   * listener is attached only while parked: grpc-js 1.14 emits "cancelled" at the end of every
-   * stream, so a listener (or an AbortController) per receive cost CPU on every answered receive.
+   * listener is attached only while parked: most receives find messages at once and never need one.
    */
   wait(topic: string, ms: number, call?: Cancellable): Promise<void> {
     return new Promise((resolve) => {

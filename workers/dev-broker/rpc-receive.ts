@@ -3,17 +3,17 @@
  * message frames, then end (ReceiveMessageResponseStreamWriter: no delivery-timestamp frame). With nothing to hand out it long-polls
  * up to the requested time and answers MESSAGE_NOT_FOUND (40401), which the client reads as empty.
  */
-import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
 import { encodeDeliveries } from "./codec";
+import type { StreamingCall } from "./grpc-server";
 import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf } from "./rpc-util";
 import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, parseFilter, topicNotFound, type Problem } from "./validate";
 
 /** Message frames are written pre-encoded (codec.ts), status frames as generated messages. */
-type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
+type Call = StreamingCall<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
 
 const MAX_BATCH = 1000;
 /** The first frame of every non-empty answer, encoded once. */

@@ -1,5 +1,5 @@
 /** Shared plumbing for the gRPC handlers: never let an exception escape, find the caller's id. */
-import type { Metadata, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import type { Metadata, UnaryCall, UnaryCallback } from "./grpc-server";
 import type { Status } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
 import type { BrokerLogger } from "./options";
 import { Code, statusOf } from "./proto";
@@ -21,10 +21,10 @@ interface WithStatus {
 export function unary<Req, Res extends WithStatus, Plain = never>(
   name: string,
   Response: new () => Res,
-  handle: (req: Req, call: ServerUnaryCall<Req, Res | Plain>) => Res | Plain,
+  handle: (req: Req, call: UnaryCall<Req>) => Res | Plain,
   logger?: BrokerLogger,
 ) {
-  return (call: ServerUnaryCall<Req, Res | Plain>, callback: sendUnaryData<Res | Plain>) => {
+  return (call: UnaryCall<Req>, callback: UnaryCallback<Res | Plain>) => {
     let res: Res | Plain;
     try {
       res = handle(call.request, call);

@@ -3,10 +3,10 @@
  * unchanged rocketmq-client-nodejs Producer, SimpleConsumer and PushConsumer run against.
  * Behaves like a RocketMQ 5 proxy wherever the client can observe it.
  */
-import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { createAdmin, type DevBrokerAdmin } from "./admin";
 import { Broker } from "./broker";
 import { withHotCodecs } from "./codec";
+import { serve, type Handlers, type StreamingCall } from "./grpc-server";
 import { resolveOptions, type DevBrokerOptions } from "./options";
 import { Code, grpcPb, statusOf, svc } from "./proto";
 import { ackHandlers } from "./rpc-ack";
@@ -30,20 +30,14 @@ export async function startDevBroker(partial: Partial<DevBrokerOptions> = {}): P
   const options = resolveOptions(partial);
   const broker = new Broker(options);
   const telemetryCalls = new Set<TelemetryCall>();
-  const server = new Server({
-    "grpc.max_receive_message_length": 16 * 1024 * 1024,
-    "grpc.max_send_message_length": 64 * 1024 * 1024,
-    // Channelz bookkeeping (per-call counters and traces) was ~4 % of the broker's CPU in the
-    // throughput bench, and nothing reads it.
-    "grpc.enable_channelz": 0,
-  });
   const service = withHotCodecs(grpcPb.MessagingServiceService);
-  const handlers = handlersFor(broker, telemetryCalls) as unknown as UntypedServiceImplementation;
-  server.addService(service, options.acl.length > 0 ? withAuthentication(service, handlers, options.acl) : handlers);
-
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const handlers = handlersFor(broker, telemetryCalls) as unknown as Handlers;
+  const server = await serve(service, options.acl.length > 0 ? withAuthentication(service, handlers, options.acl) : handlers, {
+    host: options.host,
+    port: options.port,
+    maxRequestBytes: 16 * 1024 * 1024,
+  });
+  const port = server.port;
   broker.port = port;
   broker.start();
   options.logger?.info({ endpoint: `${options.host}:${port}` }, "dev broker: listening");
@@ -60,16 +54,7 @@ export async function startDevBroker(partial: Partial<DevBrokerOptions> = {}): P
         }
       }
       telemetryCalls.clear();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      await server.close(1000);
     })());
 
   return { endpoint: `${options.host}:${port}`, port, admin: createAdmin(broker), close };
@@ -90,7 +75,7 @@ function handlersFor(broker: Broker, telemetryCalls: Set<TelemetryCall>) {
     ...sessionHandlers(broker, telemetryCalls),
     receiveMessage: receiveHandler(broker),
     // Offset-based (pull) consumption and lite topics: never called by Producer/SimpleConsumer/PushConsumer.
-    pullMessage: (call: ServerWritableStream<unknown, unknown>) => {
+    pullMessage: (call: StreamingCall<unknown, unknown>) => {
       call.write(new svc.PullMessageResponse().setStatus(statusOf(Code.NOT_IMPLEMENTED, "PullMessage is not supported by the dev broker")));
       call.end();
     },

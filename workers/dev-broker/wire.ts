@@ -15,7 +15,7 @@ export const FIXED32 = 5;
 /** Reads one message's fields in order; throws RangeError on truncated or malformed input. */
 export class WireReader {
   pos: number;
-  /** A Buffer (what grpc-js hands over), so strings and bytes are read without views. */
+  /** A Buffer (what node's http2 hands over), so strings and bytes are read without views. */
   readonly buf: Buffer;
 
   constructor(
