@@ -2,9 +2,9 @@
  * Dev broker throughput through the real rocketmq-client-nodejs. The broker runs in its own
  * process (as `npm run dev-broker` does). Rows, all from one run:
  *   - the baseline: bare grpc-js unary calls/s (Heartbeat, 64 in flight, from this process) against
- *     a bare grpc-js server in its own process (bench/fixtures/bare-grpc-server.ts), and that
- *     server's CPU per call — what a unary call costs when nothing but gRPC happens;
- *   - the same calls against the dev broker: its own cost per call (grpc-server.ts, not grpc-js);
+ *     a bare grpc-js server in its own process (bench/fixtures/bare-grpc-server.ts), plain and
+ *     dressed as the client's calls (callOptions), with that server's CPU per call;
+ *   - plain calls against the dev broker: its own cost per call (grpc-server.ts, not grpc-js);
  *   - send+receive+ack, producer in its own process (bench/fixtures/producer-process.ts, 64 sends
  *     in flight) and one PushConsumer acking every message here — how a deployment runs them;
  *   - send+receive+ack, producer and consumer both in this process — the original shape, kept so
@@ -12,12 +12,12 @@
  * Flow figure: msgs/s from the first send until the broker has counted every ack (each flow uses
  * its own topic and group), against bare calls/s ÷ 2 — each message costs at least two unary calls.
  * Issue 18 item 6 asks for ≥ 1.0× of it: "the broker should cost nothing beyond the two RPCs".
- * It is judged by the broker's capacity per core: messages one core of broker CPU carries (from
- * its CPU time per message in the split flow) against unary calls one core of the bare grpc-js
- * server carries, ÷ 2. The wall-clock rows are set by the clients, which spend more CPU per
- * message than the broker and share the machine's two cores with it (bench/README.md); the
- * CPU-per-process rows show it in the same run.
+ * Two rows carry that target: the split flow's msgs/s, which the clients set (they spend more CPU
+ * per message than the broker and share the machine's two cores with it), and the broker's own
+ * share — messages per core of broker CPU against dressed calls per core of bare-server CPU, ÷ 2.
+ * bench/README.md says why both; the CPU-per-process rows show who uses the cores in the same run.
  */
+import { randomUUID } from "node:crypto";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import pino from "pino";
 import { ConsumeResult } from "rocketmq-client-nodejs";
@@ -52,13 +52,37 @@ interface FlowMeasured extends Measured {
   hereCpuMs: number;
 }
 
-async function measureBareUnary(server: ServerProcess, n: number): Promise<Measured> {
+/**
+ * How a bare call is dressed. "plain": one header (the client id), no deadline — the cheapest
+ * call there is. "client": what every call of rocketmq-client-nodejs carries
+ * (BaseClient.getRequestMetadata without namespace or credentials) — six `x-mq-*` headers, a fresh
+ * request id and the current date on each — and its deadline (the client's 3 s request timeout).
+ */
+type CallShape = "plain" | "client";
+
+function callOptions(shape: CallShape): { md: Metadata; options: { deadline?: number } } {
+  const md = new Metadata();
+  if (shape === "plain") {
+    md.set("x-mq-client-id", "bench-bare");
+    return { md, options: {} };
+  }
+  md.set("x-mq-protocol", "v2");
+  md.set("x-mq-client-id", `bench@${process.pid}@0@bare`);
+  md.set("x-mq-date-time", new Date().toISOString().replace(/[-:]|\.\d+/g, ""));
+  md.set("x-mq-request-id", randomUUID());
+  md.set("x-mq-language", "HTTP");
+  md.set("x-mq-client-version", "5.0.0");
+  return { md, options: { deadline: Date.now() + 3000 } };
+}
+
+async function measureBareUnary(server: ServerProcess, n: number, shape: CallShape): Promise<Measured> {
   const endpoint = server.endpoint;
   const client = new grpcPb.MessagingServiceClient(endpoint, credentials.createInsecure());
-  const md = new Metadata();
-  md.set("x-mq-client-id", "bench-bare");
   const req = new svc.HeartbeatRequest();
-  const call = () => new Promise((resolve, reject) => client.heartbeat(req, md, (err, res) => (err ? reject(err) : resolve(res))));
+  const call = () => {
+    const { md, options } = callOptions(shape);
+    return new Promise((resolve, reject) => client.heartbeat(req, md, options, (err, res) => (err ? reject(err) : resolve(res))));
+  };
   await inParallel(n, CONCURRENCY, call); // warm-up (connection, JIT) as long as the measurement: a cold server costs more per call
   const started = performance.now();
   const cpuBefore = server.cpuMs();
@@ -125,24 +149,36 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
     // after the one-process flow and a first split flow of its own. A cold process costs more CPU
     // per item (JIT) and would flatter whichever side was measured warmer.
     const together = (await measureClientFlow(broker, n, false, "together")).perSecond;
-    const bare = await measureBareUnary(bareServer, n);
-    const bareOnBroker = await measureBareUnary(broker, n);
+    // The baseline at its best: each shape measured twice, alternating, and the cheaper kept — the
+    // bare server keeps getting faster for some 10,000 calls after its first.
+    const rounds: Measured[] = [];
+    for (const shape of ["plain", "client", "plain", "client"] as const) rounds.push(await measureBareUnary(bareServer, n, shape));
+    const [bare, bareDressed] = [cheaper(rounds[0], rounds[2]), cheaper(rounds[1], rounds[3])];
+    const bareOnBroker = await measureBareUnary(broker, n, "plain");
+    // The flow gets what the baseline gets: a warm-up, then the cheaper of two runs.
     await measureClientFlow(broker, n, true, "split-warm-up");
-    const split = await measureClientFlow(broker, n, true, "split");
-    const twoCalls = "bare grpc-js calls/s ÷ 2";
+    const split = cheaper(await measureClientFlow(broker, n, true, "split-1"), await measureClientFlow(broker, n, true, "split-2"));
     const flowRow = (figure: string, value: number): BenchRow => ({
       figure,
       value,
       unit: "msgs/s",
-      baseline: { name: twoCalls, value: bare.perSecond / 2 },
+      baseline: { name: "bare grpc-js calls/s ÷ 2", value: bare.perSecond / 2 },
       ratio: value / (bare.perSecond / 2),
     });
-    const perCore = (cpuMs: number) => 1000 / cpuMs;
+    const serverCpu = (run: Measured) => `calls/s (server CPU ${run.serverCpuMs.toFixed(3)} ms per call)`;
+    /** The broker's messages per core of its CPU against `against`'s calls per core of server CPU ÷ 2. */
+    const brokerShare = (figure: string, against: Measured, name: string): BenchRow => ({
+      figure,
+      value: 1000 / split.serverCpuMs,
+      unit: "msgs/s",
+      baseline: { name: `${name} calls/s ÷ 2, per core of server CPU`, value: 1000 / against.serverCpuMs / 2 },
+      ratio: (2 * against.serverCpuMs) / split.serverCpuMs,
+    });
     return [
-      { figure: "dev broker: bare grpc-js unary calls against a bare grpc-js server", value: bare.perSecond, unit: "calls/s" },
-      { figure: "dev broker: bare grpc-js server CPU per call", value: bare.serverCpuMs, unit: "ms" },
+      { figure: "bare grpc-js server: plain unary calls (one header)", value: bare.perSecond, unit: serverCpu(bare) },
+      { figure: "bare grpc-js server: unary calls dressed as the client's (headers, deadline)", value: bareDressed.perSecond, unit: serverCpu(bareDressed) },
       {
-        figure: "dev broker: the same calls against the dev broker, its CPU per call",
+        figure: "dev broker: plain unary calls, its CPU per call",
         value: bareOnBroker.serverCpuMs,
         unit: `ms (${Math.round(bareOnBroker.perSecond)} calls/s)`,
         baseline: { name: "bare grpc-js server", value: bare.serverCpuMs },
@@ -154,20 +190,25 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
         pass: split.perSecond >= bare.perSecond / 2,
       },
       flowRow("dev broker: send+receive+ack via rocketmq-client-nodejs, producer and consumer in one process", together),
+      // What the split flow could reach with a broker that cost nothing: its producer is one
+      // process, so at most one core ÷ the producer's CPU per message.
+      flowRow("dev broker: ceiling of the split flow set by its producer (one core ÷ producer CPU per message)", 1000 / split.producerCpuMs!),
       {
-        figure: "dev broker: send+receive+ack per core of broker CPU (split flow)",
-        value: perCore(split.serverCpuMs),
-        unit: "msgs/s",
-        baseline: { name: `${twoCalls}, per core of server CPU`, value: perCore(bare.serverCpuMs) / 2 },
-        ratio: (2 * bare.serverCpuMs) / split.serverCpuMs,
+        ...brokerShare("dev broker: send+receive+ack per core of broker CPU (split flow)", bareDressed, "dressed"),
         target: "ratio ≥ 1.0 (item 6, the broker's share)",
-        pass: split.serverCpuMs <= 2 * bare.serverCpuMs,
+        pass: split.serverCpuMs <= 2 * bareDressed.serverCpuMs,
       },
+      brokerShare("dev broker: the same against plain calls", bare, "plain"),
       ...cpuRows(split),
     ];
   } finally {
     await Promise.all([broker.stop(), bareServer.stop()]);
   }
+}
+
+/** Of two measurements of the same calls, the one that cost the server less CPU. */
+function cheaper<M extends Measured>(a: M, b: M): M {
+  return a.serverCpuMs <= b.serverCpuMs ? a : b;
 }
 
 /**
