@@ -247,7 +247,7 @@ class Call implements StreamingCall<unknown, unknown> {
         return this.fail(GRPC_INTERNAL, `Error deserializing request: ${err instanceof Error ? err.message : String(err)}`);
       }
       this.received++;
-      if (this.def.requestStream) this.emit("data", message);
+      if (this.def.requestStream) this.run(() => this.emit("data", message));
       else this.request = message;
     }
   }
