@@ -4,7 +4,8 @@
  * field for field — including presence, defaults, unknown fields and the edge values.
  */
 import { describe, expect, it } from "vitest";
-import { decodeAckRequest, decodeSendRequest, encodeAckResponse, encodeDeliveries, encodeDelivery, encodeSendResponse, withHotCodecs } from "./codec";
+import { decodeAckRequest, decodeSendRequest, encodeAckResponse, encodeDeliveries, encodeSendResponse, withHotCodecs } from "./codec";
+import type { Delivery } from "./consumption";
 import { def, grpcPb, resourceOf, svc, timestampOfMs } from "./proto";
 import { digestOf, type StoredMessage } from "./store";
 import type { Entry } from "./subscription";
@@ -87,7 +88,9 @@ describe("decodeAckRequest", () => {
   });
 });
 
-describe("encodeDelivery", () => {
+describe("encodeDeliveries", () => {
+  /** The frame of a receive that hands out one delivery. */
+  const encodeDelivery = (d: Delivery, storeHost: string, invisibleMs: number | undefined) => encodeDeliveries([d], storeHost, invisibleMs)[0];
   const stored = (over: Partial<StoredMessage> = {}): StoredMessage => ({
     topic: "orders",
     queueId: 3,

@@ -1,10 +1,10 @@
 /**
  * Hand-written codecs for the messages every message passes through: SendMessageRequest and
  * AckMessageRequest in, their responses and the message frames of ReceiveMessage out (wire.ts
- * says why). The
- * service definition handed to grpc-server.ts is the generated one with these swapped in; every other
- * RPC, and every status frame, still goes through google-protobuf. codec.test.ts decodes what
- * these write with the generated classes, and feeds them what the generated classes write.
+ * says why). The service definition handed to grpc-server.ts is the generated one with these
+ * swapped in; every other RPC, and every status frame, still goes through google-protobuf.
+ * codec.test.ts decodes what these write with the generated classes, and feeds them what the
+ * generated classes write.
  */
 import type { ServiceDefinition } from "./grpc-server";
 import type { Delivery } from "./consumption";
@@ -180,18 +180,11 @@ function decodeTimeMs(r: WireReader): number {
 // ── ReceiveMessage message frames ────────────────────────────────────────────────────────────
 
 /**
- * ReceiveMessageResponse { message } for one delivery: every field the client reads (incl.
- * body_digest), with proto3 presence rules — zero scalars omitted, `optional` fields written
- * whenever set — so the client's google-protobuf decodes exactly what the generated classes
- * would have sent.
- */
-export function encodeDelivery(d: Delivery, storeHost: string, invisibleMs: number | undefined): Buffer {
-  return encodeDeliveries([d], storeHost, invisibleMs)[0];
-}
-
-/**
- * The frames of one receive, written into one buffer (one allocation per receive, not per
- * message; grpc-server.ts copies each frame behind its length prefix when it sends it).
+ * The frames of one receive, ReceiveMessageResponse { message } per delivery, written into one
+ * buffer (one allocation per receive, not per message; grpc-server.ts copies each frame behind
+ * its length prefix when it sends it). Every field the client reads (incl. body_digest), with
+ * proto3 presence rules — zero scalars omitted, `optional` fields written whenever set — so the
+ * client's google-protobuf decodes exactly what the generated classes would have sent.
  */
 export function encodeDeliveries(ds: Delivery[], storeHost: string, invisibleMs: number | undefined): Buffer[] {
   let size = 0;
@@ -288,7 +281,7 @@ function isGenerated(value: unknown): value is Generated {
 }
 
 /**
- * Responses are generated messages (status frames, unary() fallbacks), bytes encodeDelivery
+ * Responses are generated messages (status frames, unary() fallbacks), bytes encodeDeliveries
  * already wrote, or plain data for `encode`.
  */
 function responseSerializer<T>(encode?: (value: T) => Buffer) {
