@@ -5,7 +5,7 @@
  * DefaultAuthenticationHandler recomputes HMAC-SHA1(secret, date-time) and compares. Failures
  * answer UNAUTHORIZED with the AuthenticationException text (ResponseBuilder).
  */
-import type { Metadata } from "./grpc-server";
+import type { Metadata } from "@grpc/grpc-js";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Problem } from "./validate";
 import { Code } from "./proto";

@@ -74,9 +74,13 @@ describe("bad input", () => {
     expect(codeOf(await call(svc.ForwardMessageToDeadLetterQueueResponse, client.forwardMessageToDeadLetterQueue, fwd))).toBe(Code.INVALID_RECEIPT_HANDLE);
   });
 
-  it("ReceiveMessage: invisible time over 12 h, SQL filter, bad batch, unknown queue → one status frame", async () => {
+  it("ReceiveMessage: invisible time over 12 h, SQL filter, bad batch, unknown queue → one status frame, then the answer's time", async () => {
     const base = () => new svc.ReceiveMessageRequest().setGroup(resourceOf("g")).setMessageQueue(queue("known")).setBatchSize(1);
-    const only = async (req: InstanceType<typeof svc.ReceiveMessageRequest>) => (await receive(req)).map((f) => f.getStatus()?.getCode());
+    const only = async (req: InstanceType<typeof svc.ReceiveMessageRequest>) => {
+      const frames = await receive(req);
+      expect(frames.at(-1)?.hasDeliveryTimestamp()).toBe(true);
+      return frames.slice(0, -1).map((f) => f.getStatus()?.getCode());
+    };
     expect(await only(base().setInvisibleDuration(durationOfMs(13 * 3600 * 1000)))).toEqual([Code.ILLEGAL_INVISIBLE_TIME]);
     const sql = base().setAutoRenew(true).setFilterExpression(new def.FilterExpression().setType(def.FilterType.SQL).setExpression("a > 1"));
     expect(await only(sql)).toEqual([Code.UNSUPPORTED]);

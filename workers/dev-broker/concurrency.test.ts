@@ -5,7 +5,7 @@
  */
 import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { startProducer, startPushConsumer, waitUntil } from "./fixtures/clients";
 import { startDevBroker, type DevBroker } from "./index";
 

@@ -4,7 +4,7 @@
  * again; losing the race just means parking once more.
  */
 
-/** What a parked receive can be cut short by: its call going away (grpc-server.ts emits "cancelled"). */
+/** What a parked receive can be cut short by: its call going away (grpc-js emits "cancelled"). */
 export interface Cancellable {
   once(event: "cancelled", listener: () => void): unknown;
   off(event: "cancelled", listener: () => void): unknown;

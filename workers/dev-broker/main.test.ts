@@ -1,9 +1,9 @@
-/** `npm run dev-broker`: starts, prints its endpoint, serves the real client, stops on SIGTERM with exit 0. */
+/** `npm run dev-broker`: starts, prints its endpoint, serves the real client, stops on SIGTERM with exit 0; a bad setting stops it at start. */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect, it } from "vitest";
-import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { startProducer } from "./fixtures/clients";
 
 it("runs standalone with fault flags and exits 0 on SIGTERM", async () => {
@@ -28,4 +28,16 @@ it("runs standalone with fault flags and exits 0 on SIGTERM", async () => {
   } finally {
     child.kill("SIGKILL");
   }
+});
+
+it("refuses a bad DEV_BROKER_PORT at start, naming the variable, and exits 1", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "main.ts")], {
+    cwd: path.resolve(import.meta.dirname, "../.."),
+    env: { ...process.env, DEV_BROKER_PORT: "eighty" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  expect(code).toBe(1);
+  expect(stderr).toContain("DEV_BROKER_PORT");
 });

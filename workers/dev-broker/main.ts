@@ -3,10 +3,11 @@
  *   [--heartbeat-timeout 15] [--max-attempts 16] [--long-polling 20] [--topics a,b:FIFO] [--no-auto-create]
  *   [--no-type-check] [--groups g1,g2] [--no-auto-create-groups] [--min-invisible 10] [--acl ak:sk,…]`
  * Starts the dev broker in the foreground, prints its endpoint, stops cleanly on SIGINT/SIGTERM.
+ * Environment: DEV_BROKER_PORT (the default port), LOG_LEVEL (config.ts).
  */
 import { parseArgs } from "node:util";
-import { config } from "../../lib/config";
-import { log } from "../../lib/log";
+import { devBrokerEnv } from "./config";
+import { brokerLog } from "./log";
 import { startDevBroker } from "./server";
 
 const usage = `usage: npm run dev-broker -- [options]
@@ -70,8 +71,9 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  const env = devBrokerEnv();
   const broker = await startDevBroker({
-    port: numberOption(values.port, "port") ?? config().DEV_BROKER_PORT,
+    port: numberOption(values.port, "port") ?? env.DEV_BROKER_PORT,
     host: values.host,
     queues: numberOption(values.queues, "queues"),
     topics: listOption(values.topics),
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     heartbeatTimeoutS: numberOption(values["heartbeat-timeout"], "heartbeat-timeout"),
     maxAttemptsDefault: numberOption(values["max-attempts"], "max-attempts"),
     longPollingTimeoutS: numberOption(values["long-polling"], "long-polling"),
-    logger: log.child({ component: "dev-broker" }),
+    logger: brokerLog(env.LOG_LEVEL),
   });
   const { faults } = broker.admin.stats();
   console.log(`dev broker listening on ${broker.endpoint}`);

@@ -4,7 +4,7 @@
  * is not in MessageConst.STRING_HASH_SET to the consumer as a user property, and derives the
  * message type from the properties rather than from what the producer said.
  */
-import type { SentMessage } from "./codec";
+import type { SentMessage } from "./convert";
 import { def } from "./proto";
 
 /** MessageConst.PROPERTY_SHARDING_KEY: SendMessageActivity stores the message group under it. */

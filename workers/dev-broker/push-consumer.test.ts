@@ -8,7 +8,7 @@
  */
 import type { MessageView, Producer, PushConsumer } from "rocketmq-client-nodejs";
 import { afterEach, describe, expect, it } from "vitest";
-import { shutdownSafely } from "../runtime/src/rocketmq/shutdown";
+import { shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { startPushConsumer, startProducer, waitUntil } from "./fixtures/clients";
 import { spawnFixture, type FixtureProcess } from "./fixtures/spawn";
 import { startDevBroker, type DevBroker } from "./index";

@@ -1,8 +1,7 @@
 /** AckMessage, ChangeInvisibleDuration (the nack) and ForwardMessageToDeadLetterQueue. */
-import type { ChangeInvisibleDurationRequest, ForwardMessageToDeadLetterQueueRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
+import type { AckMessageRequest, ChangeInvisibleDurationRequest, ForwardMessageToDeadLetterQueueRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
-import type { AckRequest, AckResponse, PlainStatus } from "./codec";
-import { Code, msOfDuration, statusOf, statusOfProblem, svc } from "./proto";
+import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
 import { checkGroup, checkInvisibleTime, checkTopic } from "./validate";
 
@@ -13,24 +12,28 @@ export function ackHandlers(broker: Broker) {
     if (id) broker.registry.touch(id);
   };
 
-  const ackMessage = unary<AckRequest, InstanceType<typeof svc.AckMessageResponse>, AckResponse>(
+  const ackMessage = unary<AckMessageRequest, InstanceType<typeof svc.AckMessageResponse>>(
     "AckMessage",
     svc.AckMessageResponse,
     (req, call) => {
-      const { group, topic, entries } = req; // decoded by codec.ts
+      const res = new svc.AckMessageResponse();
+      const group = req.getGroup()?.getName();
+      const topic = req.getTopic()?.getName();
       const bad = checkGroup(group) ?? checkTopic(topic);
-      if (bad) return { status: bad, entries: [] };
-      if (entries.length === 0) return { status: { code: Code.BAD_REQUEST, message: "no entries to ack" }, entries: [] };
+      if (bad) return res.setStatus(statusOfProblem(bad));
+      const entries = req.getEntriesList();
+      if (entries.length === 0) return res.setStatus(statusOf(Code.BAD_REQUEST, "no entries to ack"));
       touch(call.metadata);
-      let failed: PlainStatus | undefined;
-      const results = entries.map((e) => {
-        const status = broker.consumption.ack(group!, topic!, e.receiptHandle, e.messageId);
-        if (status.code !== Code.OK) failed ??= status;
-        return { messageId: e.messageId, receiptHandle: e.receiptHandle, status };
-      });
+      let failed: ReturnType<typeof statusOf> | undefined;
+      for (const e of entries) {
+        const r = broker.consumption.ack(group!, topic!, e.getReceiptHandle(), e.getMessageId());
+        const status = statusOfProblem(r);
+        if (r.code !== Code.OK) failed ??= status;
+        res.addEntries(new svc.AckMessageResultEntry().setMessageId(e.getMessageId()).setReceiptHandle(e.getReceiptHandle()).setStatus(status));
+      }
       // One entry (what the client sends): its status is the answer. Several: MULTIPLE_RESULTS if any failed.
-      const status = !failed ? { code: Code.OK, message: "OK" } : entries.length === 1 ? failed : { code: Code.MULTIPLE_RESULTS, message: "see entries" };
-      return { status, entries: results };
+      if (!failed) return res.setStatus(okStatus());
+      return res.setStatus(entries.length === 1 ? failed : statusOf(Code.MULTIPLE_RESULTS, "see entries"));
     },
     log,
   );

@@ -1,23 +1,22 @@
 /**
  * ReceiveMessage: a server stream the client collects until it ends — a status frame, the
- * message frames, then end (ReceiveMessageResponseStreamWriter: no delivery-timestamp frame). With nothing to hand out it long-polls
- * up to the requested time and answers MESSAGE_NOT_FOUND (40401), which the client reads as empty.
+ * message frames, then a delivery-timestamp frame (the time of the answer) and end, as
+ * ReceiveMessageResponseStreamWriter writes every answer, a refusal too. With nothing to hand out
+ * it long-polls up to the requested time and answers MESSAGE_NOT_FOUND (40401), which the client
+ * reads as empty.
  */
 import type { ReceiveMessageRequest, ReceiveMessageResponse } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
 import type { Delivery } from "./consumption";
-import { encodeDeliveries } from "./codec";
-import type { StreamingCall } from "./grpc-server";
-import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc } from "./proto";
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import { toDelivered } from "./convert";
+import { Code, msOfDuration, okStatus, statusOf, statusOfProblem, svc, timestampOfMs } from "./proto";
 import { clientIdOf } from "./rpc-util";
 import { checkGroup, checkInvisibleTime, checkTopic, groupNotFound, isProblem, parseFilter, topicNotFound, type Problem } from "./validate";
 
-/** Message frames are written pre-encoded (codec.ts), status frames as generated messages. */
-type Call = StreamingCall<ReceiveMessageRequest, ReceiveMessageResponse | Buffer>;
+type Call = ServerWritableStream<ReceiveMessageRequest, ReceiveMessageResponse>;
 
 const MAX_BATCH = 1000;
-/** The first frame of every non-empty answer, encoded once. */
-const OK_FRAME = Buffer.from(new svc.ReceiveMessageResponse().setStatus(okStatus()).serializeBinary());
 const PUSH_CONSUMER = 2;
 const SIMPLE_CONSUMER = 3;
 
@@ -76,9 +75,9 @@ async function serve(broker: Broker, call: Call): Promise<void> {
       await broker.longPoll.wait(topic.name, left, call);
     }
     if (deliveries.length === 0) return finish(call, statusOf(Code.MESSAGE_NOT_FOUND, "no new message"));
-    call.write(OK_FRAME);
-    for (const frame of encodeDeliveries(deliveries, broker.storeHost, autoRenew ? undefined : invisibleMs)) call.write(frame);
-    call.end();
+    call.write(new svc.ReceiveMessageResponse().setStatus(okStatus()));
+    for (const d of deliveries) call.write(new svc.ReceiveMessageResponse().setMessage(toDelivered(d, broker.storeHost, autoRenew ? undefined : invisibleMs)));
+    complete(call);
   } finally {
     if (clientId) broker.registry.callClosed(clientId);
   }
@@ -87,5 +86,11 @@ async function serve(broker: Broker, call: Call): Promise<void> {
 function finish(call: Call, status: ReturnType<typeof statusOf>): void {
   if (call.cancelled) return;
   call.write(new svc.ReceiveMessageResponse().setStatus(status));
+  complete(call);
+}
+
+/** The last frame of every answer carries the time it was written; the client reads it as the transport's delivery time. */
+function complete(call: Call): void {
+  call.write(new svc.ReceiveMessageResponse().setDeliveryTimestamp(timestampOfMs(Date.now())));
   call.end();
 }

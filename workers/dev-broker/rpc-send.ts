@@ -1,15 +1,15 @@
 /** SendMessage, EndTransaction and RecallMessage. */
-import type { EndTransactionRequest, RecallMessageRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
+import type { EndTransactionRequest, RecallMessageRequest, SendMessageRequest } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
-import type { PlainStatus, SendRequest, SendResponse, SentMessage } from "./codec";
+import { fromSent, type SentMessage } from "./convert";
 import { asStored, typeSeenByConsumers } from "./properties";
 import { Code, def, okStatus, statusOf, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
 import { checkTopicType, sentMessageType } from "./topic-types";
 import { checkSent, checkTopic, topicNotFound, type Problem } from "./validate";
 
-const OK: PlainStatus = { code: Code.OK, message: "OK" };
-const failed = (status: PlainStatus): SendResponse => ({ status, entries: [] });
+type SendMessageResponse = InstanceType<typeof svc.SendMessageResponse>;
+const failed = (bad: Problem): SendMessageResponse => new svc.SendMessageResponse().setStatus(statusOf(bad.code, bad.message));
 
 /**
  * A batch is stored entirely or not at all, so all of it is checked first, in the order of
@@ -39,11 +39,11 @@ function checkBatch(broker: Broker, messages: SentMessage[]): Problem | undefine
 export function sendHandlers(broker: Broker) {
   const log = broker.options.logger;
 
-  const sendMessage = unary<SendRequest, InstanceType<typeof svc.SendMessageResponse>, SendResponse>(
+  const sendMessage = unary<SendMessageRequest, SendMessageResponse>(
     "SendMessage",
     svc.SendMessageResponse,
     (req, call) => {
-      const { messages } = req; // decoded by codec.ts
+      const messages = req.getMessagesList().map(fromSent);
       const clientId = clientIdOf(call.metadata);
       if (clientId) broker.registry.touch(clientId);
       const bad = checkBatch(broker, messages);
@@ -51,16 +51,16 @@ export function sendHandlers(broker: Broker) {
       const topicName = messages[0].topic;
       // SendMessageProcessor: the transaction id of every send is the message id (for a
       // transactional half message too: EndTransaction names it by that id).
-      const entries = messages.map((m): SendResponse["entries"][number] => {
-        const entry = { status: OK, messageId: m.msgId, transactionId: m.msgId, offset: 0, recallHandle: "" };
+      const entries = messages.map((m) => {
+        const entry = new svc.SendResultEntry().setStatus(okStatus()).setMessageId(m.msgId).setTransactionId(m.msgId);
         asStored(m);
         if (m.messageType === def.MessageType.TRANSACTION) broker.holding.holdHalf(m);
-        else if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) entry.recallHandle = broker.holding.delay(m, m.deliverAtMs);
-        else entry.offset = broker.store.append(topicName, m).offset;
+        else if (m.deliverAtMs !== undefined && m.deliverAtMs > Date.now()) entry.setRecallHandle(broker.holding.delay(m, m.deliverAtMs));
+        else entry.setOffset(broker.store.append(topicName, m).offset);
         return entry;
       });
       broker.longPoll.notify(topicName);
-      return { status: OK, entries };
+      return new svc.SendMessageResponse().setStatus(okStatus()).setEntriesList(entries);
     },
     log,
   );

@@ -6,18 +6,18 @@
  * We never end a telemetry stream first while the broker runs: the 1.0.8 client answers a
  * server-side end by reconnecting every second, even after shutdown.
  */
+import type { ServerDuplexStream } from "@grpc/grpc-js";
 import type {
   HeartbeatRequest,
   NotifyClientTerminationRequest,
   TelemetryCommand,
 } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb";
 import type { Broker } from "./broker";
-import type { StreamingCall } from "./grpc-server";
 import { Code, okStatus, statusOf, svc } from "./proto";
 import { clientIdOf, unary } from "./rpc-util";
 import { settingsFor } from "./settings";
 
-export type TelemetryCall = StreamingCall<TelemetryCommand, TelemetryCommand>;
+export type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
 
 export function sessionHandlers(broker: Broker, telemetryCalls: Set<TelemetryCall>) {
   const log = broker.options.logger;
@@ -91,7 +91,10 @@ export function sessionHandlers(broker: Broker, telemetryCalls: Set<TelemetryCal
       closed();
       if (!call.writableEnded) call.end();
     });
-    call.on("cancelled", closed); // the client went away without ending the stream
+    // The client went away without ending the stream: grpc-js reports it one way or another.
+    call.on("cancelled", closed);
+    call.on("error", closed);
+    call.on("close", closed);
   };
 
   return { heartbeat, notifyClientTermination, telemetry };

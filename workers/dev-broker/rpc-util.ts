@@ -1,5 +1,5 @@
 /** Shared plumbing for the gRPC handlers: never let an exception escape, find the caller's id. */
-import type { Metadata, UnaryCall, UnaryCallback } from "./grpc-server";
+import type { Metadata, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Status } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
 import type { BrokerLogger } from "./options";
 import { Code, statusOf } from "./proto";
@@ -16,23 +16,21 @@ interface WithStatus {
 /**
  * A unary handler that always answers with a RocketMQ status: a thrown error becomes
  * INTERNAL_SERVER_ERROR in the response body instead of a gRPC failure or a crash.
- * `Plain`: the plain-data response of a method with a hand-written encoder (codec.ts).
  */
-export function unary<Req, Res extends WithStatus, Plain = never>(
+export function unary<Req, Res extends WithStatus>(
   name: string,
   Response: new () => Res,
-  handle: (req: Req, call: UnaryCall<Req>) => Res | Plain,
+  handle: (req: Req, call: ServerUnaryCall<Req, Res>) => Res,
   logger?: BrokerLogger,
 ) {
-  return (call: UnaryCall<Req>, callback: UnaryCallback<Res | Plain>) => {
-    let res: Res | Plain;
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    let res: Res;
     try {
       res = handle(call.request, call);
     } catch (err) {
       logger?.error({ err, rpc: name }, "dev broker: handler failed");
-      const fallback = new Response();
-      fallback.setStatus(statusOf(Code.INTERNAL_SERVER_ERROR, `${name}: ${err instanceof Error ? err.message : String(err)}`));
-      res = fallback;
+      res = new Response();
+      res.setStatus(statusOf(Code.INTERNAL_SERVER_ERROR, `${name}: ${err instanceof Error ? err.message : String(err)}`));
     }
     callback(null, res);
   };

@@ -3,10 +3,9 @@
  * unchanged rocketmq-client-nodejs Producer, SimpleConsumer and PushConsumer run against.
  * Behaves like a RocketMQ 5 proxy wherever the client can observe it.
  */
+import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { createAdmin, type DevBrokerAdmin } from "./admin";
 import { Broker } from "./broker";
-import { withHotCodecs } from "./codec";
-import { serve, type Handlers, type StreamingCall } from "./grpc-server";
 import { resolveOptions, type DevBrokerOptions } from "./options";
 import { Code, grpcPb, statusOf, svc } from "./proto";
 import { ackHandlers } from "./rpc-ack";
@@ -30,14 +29,18 @@ export async function startDevBroker(partial: Partial<DevBrokerOptions> = {}): P
   const options = resolveOptions(partial);
   const broker = new Broker(options);
   const telemetryCalls = new Set<TelemetryCall>();
-  const service = withHotCodecs(grpcPb.MessagingServiceService);
-  const handlers = handlersFor(broker, telemetryCalls) as unknown as Handlers;
-  const server = await serve(service, options.acl.length > 0 ? withAuthentication(service, handlers, options.acl) : handlers, {
-    host: options.host,
-    port: options.port,
-    maxRequestBytes: 16 * 1024 * 1024,
+  const server = new Server({
+    // Bodies over 4 MiB are refused by the broker's own checks with the proxy's code and text;
+    // only a request past this limit is refused by grpc-js (RESOURCE_EXHAUSTED).
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
   });
-  const port = server.port;
+  const service = grpcPb.MessagingServiceService;
+  const handlers = handlersFor(broker, telemetryCalls) as unknown as UntypedServiceImplementation;
+  server.addService(service, options.acl.length > 0 ? withAuthentication(service, handlers, options.acl) : handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
   broker.port = port;
   broker.start();
   options.logger?.info({ endpoint: `${options.host}:${port}` }, "dev broker: listening");
@@ -54,7 +57,7 @@ export async function startDevBroker(partial: Partial<DevBrokerOptions> = {}): P
         }
       }
       telemetryCalls.clear();
-      await server.close(1000);
+      await shutDown(server, 1000);
     })());
 
   return { endpoint: `${options.host}:${port}`, port, admin: createAdmin(broker), close };
@@ -75,7 +78,7 @@ function handlersFor(broker: Broker, telemetryCalls: Set<TelemetryCall>) {
     ...sessionHandlers(broker, telemetryCalls),
     receiveMessage: receiveHandler(broker),
     // Offset-based (pull) consumption and lite topics: never called by Producer/SimpleConsumer/PushConsumer.
-    pullMessage: (call: StreamingCall<unknown, unknown>) => {
+    pullMessage: (call: ServerWritableStream<unknown, unknown>) => {
       call.write(new svc.PullMessageResponse().setStatus(statusOf(Code.NOT_IMPLEMENTED, "PullMessage is not supported by the dev broker")));
       call.end();
     },
@@ -84,4 +87,18 @@ function handlersFor(broker: Broker, telemetryCalls: Set<TelemetryCall>) {
     queryOffset: notImplemented("QueryOffset", svc.QueryOffsetResponse),
     syncLiteSubscription: notImplemented("SyncLiteSubscription", svc.SyncLiteSubscriptionResponse),
   };
+}
+
+/** Open calls may finish for `graceMs`; then every connection is cut. */
+function shutDown(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }

@@ -4,7 +4,7 @@
  * (properties, keys, message group, body, delivery time) and client Validators (name rules).
  */
 import type { Code as CodeEnum } from "rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb";
-import type { SentMessage } from "./codec";
+import type { SentMessage } from "./convert";
 import type { StoredMessage } from "./store";
 import { Code, def } from "./proto";
 

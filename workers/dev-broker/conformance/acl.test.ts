@@ -3,14 +3,12 @@
  * client computes (`authorization: MQv2-HMAC-SHA1 Credential=<ak>, SignedHeaders=x-mq-date-time,
  * Signature=hex(HMAC-SHA1(sk, x-mq-date-time))`); a missing, unknown or wrong one is answered
  * UNAUTHORIZED with the proxy's AuthenticationException text. Then our own settings end to end:
- * ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY / ROCKETMQ_NAMESPACE → lib/config.ts →
- * connectionOptions / the runtime's clientOptions → a real producer and consumer.
+ * ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY / ROCKETMQ_NAMESPACE → the runtime's settings →
+ * connectionOptions → a real producer and consumer.
  */
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { config, resetConfigForTests } from "../../../lib/config";
 import { connectionOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
-import { clientOptions } from "../../runtime/src/consumer/dedup-consumer";
 import { logger } from "../fixtures/clients";
 import { call, metadata, rawClient, statusOfResponse, type RawClient } from "../fixtures/raw";
 import { def, resourceOf, svc } from "../proto";
@@ -28,7 +26,6 @@ beforeAll(async () => {
 });
 afterEach(() => {
   process.env = { ...savedEnv };
-  resetConfigForTests();
 });
 afterAll(async () => {
   raw.close();
@@ -47,7 +44,11 @@ const route = (md: ReturnType<typeof metadata>) =>
 /** Point our settings at the broker, as an operator would in the environment. */
 function useEnv(env: Record<string, string>) {
   process.env = { ...savedEnv, ROCKETMQ_ENDPOINTS: broker.endpoint, ...env };
-  resetConfigForTests();
+}
+
+/** A simple consumer made from the settings alone, as a worker makes one. */
+function consumerFromSettings(group: string): SimpleConsumer {
+  return new SimpleConsumer({ ...connectionOptions(), consumerGroup: group, subscriptions: new Map([[TOPIC, "*"]]), logger, awaitDuration: 2000 });
 }
 
 describe("ACL", () => {
@@ -70,14 +71,14 @@ describe("ACL", () => {
     expect(frames).toEqual([def.Code.UNAUTHORIZED]);
   });
 
-  it("our settings: the right keys (and a namespace) produce and consume through config → client options", async () => {
+  it("our settings: the right keys (and a namespace) produce and consume through the runtime's settings", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "s3cret-a", ROCKETMQ_NAMESPACE: "tenant-a" });
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
     await producer.startup();
     clients.push(producer);
     const receipt = await producer.send({ topic: TOPIC, body: Buffer.from("signed") });
 
-    const consumer = new SimpleConsumer({ ...clientOptions({ group: "acl-g", topic: TOPIC } as Parameters<typeof clientOptions>[0]), logger, awaitDuration: 2000 });
+    const consumer = consumerFromSettings("acl-g");
     await consumer.startup();
     clients.push(consumer);
     const [view] = await consumer.receive(1, 30_000);
@@ -98,15 +99,15 @@ describe("ACL", () => {
 
   it("our settings: a wrong secret is refused with UNAUTHORIZED at startup", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "not-the-secret" });
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("check signature failed.") } } });
-    const consumer = new SimpleConsumer({ ...clientOptions({ group: "acl-g", topic: TOPIC } as Parameters<typeof clientOptions>[0]), logger, awaitDuration: 2000 });
+    const consumer = consumerFromSettings("acl-g");
     await expect(consumer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED } } });
   });
 
   it("our settings without keys: refused (username cannot be null.)", async () => {
     useEnv({});
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("username cannot be null.") } } });
   });
 });

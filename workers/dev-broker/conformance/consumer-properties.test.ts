@@ -3,7 +3,9 @@
  * committed TRANSACTION messages: GrpcConverter hands over every broker property outside
  * MessageConst.STRING_HASH_SET (so __SHARDINGKEY and __transactionId__ show up), derives the
  * message type from the properties (a committed transaction reads as NORMAL), and keys are
- * joined with spaces and split again. The npm client shows the properties; raw gRPC the type.
+ * joined with spaces and split again. A delayed message carries the delivery time it was sent
+ * with, and every receive ends with the time of the answer (the transport's delivery timestamp).
+ * The npm client shows the properties and times; raw gRPC the type.
  */
 import type { MessageView } from "rocketmq-client-nodejs";
 import { Producer } from "@dedup-audit/runtime/rocketmq";
@@ -18,6 +20,7 @@ let raw: RawClient;
 const clients: { shutdown(): Promise<void> }[] = [];
 const sent: Record<string, string> = {}; // topic → msgId
 
+const deliverAt = new Date(Date.now() + 500);
 const common = { tag: "TagA", keys: ["order 42", "k2"], properties: new Map([["origin", "test"]]) };
 
 beforeAll(async () => {
@@ -28,7 +31,7 @@ beforeAll(async () => {
   clients.push(producer);
   sent["props-normal"] = (await producer.send({ topic: "props-normal", body: Buffer.from("n"), ...common })).messageId;
   sent["props-fifo"] = (await producer.send({ topic: "props-fifo", body: Buffer.from("f"), messageGroup: "order-group-7", ...common })).messageId;
-  sent["props-delay"] = (await producer.send({ topic: "props-delay", body: Buffer.from("d"), deliveryTimestamp: new Date(Date.now() + 500), ...common })).messageId;
+  sent["props-delay"] = (await producer.send({ topic: "props-delay", body: Buffer.from("d"), deliveryTimestamp: deliverAt, ...common })).messageId;
   const tx = producer.beginTransaction();
   sent["props-tx"] = (await producer.send({ topic: "props-tx", body: Buffer.from("t"), ...common }, tx)).messageId;
   await tx.commit();
@@ -62,6 +65,7 @@ describe("properties a consumer sees", () => {
   it("NORMAL: the user properties as sent, nothing else; keys split at spaces", async () => {
     const view = await receiveOne("props-normal");
     expect(Object.fromEntries(view.properties)).toEqual({ origin: "test" });
+    expect(view.deliveryTimestamp).toBeUndefined();
     expect(view.tag).toBe("TagA");
     expect(view.keys).toEqual(["order", "42", "k2"]);
     expect(view.messageGroup).toBe("");
@@ -75,10 +79,12 @@ describe("properties a consumer sees", () => {
     expect(await typeSeenRaw("props-fifo")).toBe(def.MessageType.FIFO);
   });
 
-  it("DELAY: no extra property (the timer's are system properties), the delivery time is set", async () => {
+  it("DELAY: no extra property (the timer's are system properties), the delivery time as sent; the answer's time after it", async () => {
     const view = await receiveOne("props-delay");
     expect(Object.fromEntries(view.properties)).toEqual({ origin: "test" });
-    expect(view.deliveryTimestamp).toBeInstanceOf(Date);
+    expect(view.deliveryTimestamp?.getTime()).toBe(deliverAt.getTime());
+    expect(view.transportDeliveryTimestamp).toBeInstanceOf(Date);
+    expect(view.transportDeliveryTimestamp!.getTime()).toBeGreaterThanOrEqual(deliverAt.getTime());
     expect(await typeSeenRaw("props-delay")).toBe(def.MessageType.DELAY);
   });
 
