@@ -1,13 +1,14 @@
 /**
- * deploy/: the Prometheus alerting rules, the scrape job and the Grafana dashboard only read
- * metrics that /api/metrics really serves (asked the way the scrape job asks: a viewer API token
- * as a bearer), on a database seeded so that every metric has series. The rules file has the
- * shape Prometheus loads, with one alert per built-in alert kind, named as the built-in ones.
+ * deploy/, checked by the real tools: promtool checks the alert rules and the scrape job and runs
+ * the rules' unit tests (alerts.test.yml); then a real Prometheus, configured from scrape.yml,
+ * scrapes /api/metrics with a viewer API token as the bearer — served over HTTP by the dashboard's
+ * own route handler, on a database seeded so that every metric has series — loads the alert
+ * rules, and answers every query of the Grafana dashboard with at least one series. The rules
+ * file also has one alert per built-in alert kind, named and graded as the built-in ones.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GET } from "../../app/api/metrics/route";
 import { seedClaim, seedStats, seedWorker } from "../support/seed";
@@ -15,9 +16,9 @@ import { KINDS } from "../../lib/alerts/kinds";
 import { defaultRules } from "../../lib/alerts/rules";
 import { createApiToken } from "../../lib/auth/tokens";
 import { createUser } from "../../lib/auth/users";
-import { apiRequest, useDashboardDatabase } from "../support/http";
-import { parseSamples, type Sample } from "../support/prometheus";
-import { metricNames } from "./promql";
+import { useDashboardDatabase } from "../support/http";
+import { PROMETHEUS, PROMTOOL, promtool, startPrometheus, waitUntil, type RunningPrometheus } from "../support/prometheus-server";
+import { serveRoute, type ServedRoute } from "../support/route-server";
 
 const ctx = useDashboardDatabase();
 
@@ -49,14 +50,18 @@ const grafanaDashboard = z.object({
   templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.string(), definition: z.string().optional() })) }),
 });
 
-/** Debian's `prometheus` package ships it; used when present, never required. */
-const promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find(existsSync);
-
 const yamlOf = (path: string) => parse(readFileSync(path, "utf8"));
 
-let served: Sample[] = [];
+/** What Grafana puts in place of the dashboard's variables: every group, a one-minute rate window. */
+function asGrafanaSends(expr: string): string {
+  return expr.replaceAll("$__rate_interval", "1m").replaceAll("$consumer_group", ".*");
+}
+
+let metrics: ServedRoute;
+let prometheus: RunningPrometheus;
 
 beforeAll(async () => {
+  for (const tool of [PROMETHEUS, PROMTOOL]) expect(existsSync(tool), `${tool}: install Debian's prometheus package (.ci/run does)`).toBe(true);
   // One group with every counter row, a live worker and a claim stuck for 2 minutes: every
   // metric /api/metrics knows then has at least one series.
   await seedStats(ctx.db.pool, { group: "assets", minutesAgo: 1, consumed: 10, producerResend: 1, rebalanceReplay: 1, redelivery: 1, unknown: 1 });
@@ -64,16 +69,15 @@ beforeAll(async () => {
   await seedClaim(ctx.db.pool, { group: "assets", key: "k1", msgId: "m1", owner: "gone", leaseExpiredAgoS: 120 });
   const owner = await createUser({ email: "prometheus@example.com", password: "prometheus-password", role: "viewer" });
   const { token } = await createApiToken({ userId: owner.id, name: "prometheus", role: "viewer" });
-  const res = await GET(apiRequest("/api/metrics", { as: { bearer: token } }), undefined);
-  expect(res.status).toBe(200);
-  served = parseSamples(await res.text());
+  metrics = await serveRoute("/api/metrics", GET);
+  prometheus = await startPrometheus({ address: metrics.address, token });
+  // Two scrapes at least, so rate() and increase() have two samples to work with.
+  await waitUntil(async () => (await prometheus.query('count_over_time(up{job="dedup-audit"}[1m]) >= 3')).length === 1, 60_000, () => "prometheus did not scrape three times");
 });
-
-function expectServed(names: string[], where: string): void {
-  expect(names.length, where).toBeGreaterThan(0);
-  const known = new Set(served.map((s) => s.name));
-  for (const name of names) expect(known.has(name), `${where}: ${name} is not on /api/metrics`).toBe(true);
-}
+afterAll(async () => {
+  await prometheus?.stop();
+  await metrics?.close();
+});
 
 describe("deploy/prometheus/alerts.yml", () => {
   const rules = ruleFile.parse(yamlOf("deploy/prometheus/alerts.yml")).groups.flatMap((g) => g.rules);
@@ -89,21 +93,34 @@ describe("deploy/prometheus/alerts.yml", () => {
     }
   });
 
-  it("reads only metrics /api/metrics serves", () => {
-    for (const rule of rules) expectServed(metricNames(rule.expr), "alert" in rule ? rule.alert : rule.record);
+  it("passes promtool's check and its unit tests: each alert fires past its threshold, with its texts, and not short of it", () => {
+    expect(promtool(["check", "rules", "alerts.yml"])).toContain("SUCCESS");
+    expect(promtool(["test", "rules", "alerts.test.yml"])).toContain("SUCCESS");
   });
 
-  it("passes promtool when it is installed", () => {
-    if (!promtool) return;
-    expect(execFileSync(promtool, ["check", "rules", "deploy/prometheus/alerts.yml"], { encoding: "utf8" })).toContain("SUCCESS");
+  it("loads into a real Prometheus, and every rule evaluates against what /api/metrics serves", async () => {
+    type Loaded = { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+    let loaded: Loaded["data"]["groups"][number]["rules"] = [];
+    const healthy = async () => {
+      loaded = ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as Loaded).data.groups.flatMap((g) => g.rules);
+      return loaded.length > 0 && loaded.every((r) => r.health === "ok");
+    };
+    await waitUntil(healthy, 30_000, () => `rules not healthy: ${JSON.stringify(loaded)}`);
+    expect(loaded.map((r) => r.name).sort()).toEqual(rules.flatMap((r) => ("alert" in r ? [r.alert] : [])).sort());
   });
 });
 
 describe("deploy/prometheus/scrape.yml", () => {
-  it("scrapes /api/metrics with a bearer token", () => {
+  it("scrapes /api/metrics with a bearer token, and passes promtool as shipped and as run here", () => {
     const [job] = scrapeFile.parse(yamlOf("deploy/prometheus/scrape.yml")).scrape_configs;
     expect(job.authorization.credentials_file ?? job.authorization.credentials).toBeTruthy();
-    if (promtool) expect(execFileSync(promtool, ["check", "config", "--syntax-only", "deploy/prometheus/scrape.yml"], { encoding: "utf8" })).toContain("SUCCESS");
+    expect(promtool(["check", "config", "--syntax-only", "scrape.yml"])).toContain("SUCCESS");
+    expect(promtool(["check", "config", prometheus.configFile])).toContain("SUCCESS");
+  });
+
+  it("a real Prometheus running it scrapes the endpoint with the token: the target is up", async () => {
+    const up = await prometheus.query('up{job="dedup-audit"}');
+    expect(up.map((s) => s.value[1])).toEqual(["1"]);
   });
 });
 
@@ -117,21 +134,22 @@ describe("deploy/grafana/dedup-audit.json", () => {
     }
   });
 
-  it("every panel query and the group variable read only metrics /api/metrics serves", () => {
+  it("a real Prometheus scraping /api/metrics answers every panel query with at least one series", async () => {
     for (const panel of dashboard.panels) {
-      for (const target of panel.targets) expectServed(metricNames(target.expr), `${panel.title} ${target.refId}`);
-    }
-    for (const variable of dashboard.templating.list.filter((v) => v.type === "query")) {
-      const [, metric, label] = /^label_values\((\w+),\s*(\w+)\)$/.exec(variable.definition ?? "") ?? [];
-      expectServed([metric], `variable ${variable.name}`);
-      expect(served.some((s) => s.name === metric && label in s.labels), `variable ${variable.name}: label ${label}`).toBe(true);
+      for (const target of panel.targets) {
+        const series = await prometheus.query(asGrafanaSends(target.expr));
+        expect(series.length, `${panel.title} ${target.refId}: ${target.expr}`).toBeGreaterThan(0);
+      }
     }
   });
-});
 
-describe("metricNames", () => {
-  it("finds the metrics, not the functions, keywords, labels, durations or variables", () => {
-    const expr = '100 * sum by (consumer_group, cause) (rate(a_total{cause="x", g=~"$g"}[$__rate_interval])) / ignoring (cause) group_left sum by (g) (increase(b_total[5m] offset 1h)) > 5 and c > 0 unless on (g) d';
-    expect(metricNames(expr).sort()).toEqual(["a_total", "b_total", "c", "d"]);
+  it("the group variable's label_values(metric, label) lists the seeded group", async () => {
+    for (const variable of dashboard.templating.list.filter((v) => v.type === "query")) {
+      const [, metric, label] = /^label_values\((\w+),\s*(\w+)\)$/.exec(variable.definition ?? "") ?? [];
+      expect(metric, `variable ${variable.name}: ${variable.definition}`).toBeTruthy();
+      const res = await fetch(`${prometheus.url}/api/v1/series?${new URLSearchParams({ "match[]": metric })}`);
+      const { data } = (await res.json()) as { data: Record<string, string>[] };
+      expect(data.map((s) => s[label])).toContain("assets");
+    }
   });
 });
