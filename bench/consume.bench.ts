@@ -1,6 +1,5 @@
 /**
- * End-to-end consume through the dev broker with the real rocketmq-client-nodejs (issue 7, items
- * 2 and 6). Three processes: the dev broker, one worker (bench/fixtures/consume-worker.ts) and
+ * End-to-end consume through the dev broker with the real rocketmq-client-nodejs. Three processes: the dev broker, one worker (bench/fixtures/consume-worker.ts) and
  * this one (producer + clock), plus MariaDB.
  *
  * Throughput — the same worker with dedup off and on (transactional mode, no-op handler), 64

@@ -1,5 +1,5 @@
 /**
- * Dashboard query latency (issue 7, item 4). A fresh database is filled by the bulk seeder
+ * Dashboard query latency. A fresh database is filled by the bulk seeder
  * (bench/seed.ts: 1M claims + 1M events quick, 10M + 10M with --full, 20 groups, 7 days, with
  * the minute and hour rollups, totals, workers and rebalances the runtime writes), then each
  * dashboard read is timed by calling the lib/queries function the API route calls, through

@@ -1,7 +1,6 @@
 /**
  * Claim+commit throughput of the dedup runtime against its baselines, same run, same database
- * server, durable defaults (issue 7, item 1), plus the added latency at a steady 1,000 msgs/s
- * (item 3). Every line starts from empty tables in a fresh database.
+ * server, durable defaults, plus the added latency at a steady 1,000 msgs/s. Every line starts from empty tables in a fresh database.
  *
  *  a  naive: one INSERT then one UPDATE per message, autocommit (the classic pattern)
  *  b  our runtime, lease mode: createDedupProcessor().process() with a no-op handler — the full

@@ -1,5 +1,5 @@
 /**
- * Must show (issue 5) with REAL workers: a dev broker in this process and two dedup worker
+ * The operator's view of a dead worker, with REAL workers: a dev broker in this process and two dedup worker
  * processes (e2e/fixtures/effect-worker.ts, lease mode, policy `hold`, lease 2 s) write to the
  * same database as the e2e dashboard server. The victim processes orders and producer resends,
  * then is SIGKILLed mid-handler; its claim is stuck and orphaned, and the redelivered copy waits

@@ -3,7 +3,7 @@
  * the terminal's or npm's process group reaches only the supervisor, which then stops them in
  * order: workers first (they finish in-flight messages and ack them through the broker), the
  * dashboard, the broker last. Their output goes through the supervisor (see output.ts), so a
- * closed terminal pipe never kills a child mid-message. Every child also loads parent-guard.ts:
+ * closed terminal pipe never kills a child mid-message. Every child also loads parent-guard.mjs:
  * should the supervisor itself die, each child stops itself instead of living on as an orphan.
  * TypeScript children run as `node --import tsx file.ts` — one process, so our signals reach the
  * code that handles them instead of a wrapper.

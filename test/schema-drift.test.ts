@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffSchema, parsePrismaSchema } from "../lib/db/schema-drift";
+import { diffSchema, parsePrismaSchema } from "./support/schema-drift";
 import { createTestDatabase, type TestDatabase } from "./support/db";
 
 const schema = readFileSync(new URL("../prisma/schema.prisma", import.meta.url), "utf8");

@@ -1,5 +1,5 @@
 /**
- * Must show (issue 6) with a REAL worker process: the group's only worker — the payment-status
+ * "No live worker" with a REAL worker process: the group's only worker — the payment-status
  * example, a real dedup consumer against a dev broker — is SIGKILLed; "no live worker" fires once
  * (not before the worker timeout), then a new worker process joins and it resolves once. Both
  * notifications reach a real HTTP receiver on 127.0.0.1 in Alertmanager shape, Standard-Webhooks

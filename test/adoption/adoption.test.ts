@@ -1,5 +1,5 @@
 /**
- * Must show: the package as a team outside this repository adopts it. `npm pack` it; in a temp
+ * The package as a team outside this repository adopts it. `npm pack` it; in a temp
  * folder outside the repo `npm init -y` and `npm install --ignore-scripts` the tarball, the
  * official client and mysql2; a plain .mjs consumer (fixtures/consumer.mjs) migrates a fresh
  * database and consumes 500 orders with 20 % producer resends from a dev broker: every effect

@@ -1,5 +1,5 @@
 /**
- * Must show (the quick chaos proof, inside `npm test`): 60 s of 4 stock-deduction worker
+ * The quick chaos proof, inside `npm test`: 60 s of 4 stock-deduction worker
  * processes against the dev broker with producer resends, dropped acks and v4 replays on
  * rebalance, workers SIGKILLed and replaced at random — and afterwards every order applied
  * exactly once, none lost, stock never negative, a DONE claim per key, and counters that agree

@@ -31,7 +31,7 @@ import { formatCounters, formatSummary, type ChaosSummary } from "./summary";
 export interface ChaosOptions {
   /** Length of the kill phase (orders are sent over the same time). */
   durationS: number;
-  /** Worker processes kept running (4–8 in the issue; 1–16 accepted). */
+  /** Worker processes kept running (4–8 make the proof; 1–16 accepted). */
   workers: number;
   mode: "transactional" | "lease";
   seed: number;

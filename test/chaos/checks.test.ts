@@ -1,5 +1,5 @@
 /**
- * Must show: the chaos proof's checks pass on a state the real dedup processor produced, and
+ * The chaos proof's checks pass on a state the real dedup processor produced, and
  * fail on each way that state can go wrong — a double effect, a lost key, a counter ahead of its
  * rows, counts lost by a worker that stopped gracefully, a lease effect run twice under one fence
  * or re-run without a takeover. (A check that cannot fail proves nothing.)

@@ -1,5 +1,5 @@
 /**
- * Must show (findings of the chaos run): the registry and the broker see membership changes at
+ * Findings of the chaos run: the registry and the broker see membership changes at
  * different moments, and a replay that falls between the two must still be a rebalance replay.
  *  - In v4 mode a queue can move away from a worker and back, replaying what that same worker
  *    acked — same msgId, same attempt, the claim is its own. The broker counts a redelivery up,

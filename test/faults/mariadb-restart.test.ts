@@ -1,5 +1,5 @@
 /**
- * Must show: MariaDB crashing (SIGKILL) and coming back while stock-deduction workers consume —
+ * MariaDB crashing (SIGKILL) and coming back while stock-deduction workers consume —
  *  - no ack without a claim: while the database is down the broker gets no ack at all (fail
  *    closed), every ack given before the restart has a DONE claim in the recovered database, and
  *    at the end every acked key has its DONE claim and its effect;

@@ -1,5 +1,5 @@
 /**
- * Must show: with the Redis fast path on, Redis dying mid-run (SIGKILL) does not stop or weaken
+ * With the Redis fast path on, Redis dying mid-run (SIGKILL) does not stop or weaken
  * deduplication — the workers keep consuming on MariaDB alone, producer resends that arrive
  * during the outage are still recognised as duplicates, nothing is lost and every order's effect
  * happens exactly once. Uses a private redis-server on a free port (private-redis.ts); the shared

@@ -1,5 +1,5 @@
 /**
- * Must show: with the real client against the dev broker, a duplicate whose reason is forced —
+ * With the real client against the dev broker, a duplicate whose reason is forced —
  * the producer sends a key twice; the broker loses an ack (a live holder's copy comes back); a
  * live holder nacks a copy; a queue moves in v4 mode — lands in exactly the cause the operator guide defines for it, and the
  * broker's own record of that delivery (delivery-truth.ts) says the same. (A holder killed while

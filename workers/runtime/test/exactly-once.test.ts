@@ -1,5 +1,5 @@
 /**
- * Must show: 10,000 orders with 20% producer resends and 5% dropped acks, consumed by 4
+ * 10,000 orders with 20% producer resends and 5% dropped acks, consumed by 4
  * transactional workers through the dev broker and the real client — every order's stock effect
  * exactly once, every duplicate counted once by the right cause, rollups and totals equal to
  * what the claims and events say.

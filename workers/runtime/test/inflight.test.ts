@@ -1,5 +1,5 @@
 /**
- * Must show, through the dev broker and the real client:
+ * Through the dev broker and the real client:
  *  - an in-flight duplicate is not acked, never reaches the DLQ and is applied 0 extra times;
  *    if the first copy then fails, the waiting copy succeeds (no loss);
  *  - a SQL-injection key is stored verbatim, and `Order-1` / `order-1 ` are two keys.

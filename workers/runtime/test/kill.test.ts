@@ -1,5 +1,5 @@
 /**
- * Must show: a lease-mode worker process SIGKILLed mid-handler.
+ * A lease-mode worker process SIGKILLed mid-handler:
  *  - its claim shows as stuck (lease ran out) and orphaned (owner dead in the registry, timeout
  *    recorded as a rebalance event);
  *  - policy `takeover`: the broker's redelivery reaches a survivor, which takes the claim over

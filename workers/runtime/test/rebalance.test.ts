@@ -1,5 +1,5 @@
 /**
- * Must show: join, clean leave and heartbeat timeout produce rebalance events (timeouts: see
+ * Join, clean leave and heartbeat timeout produce rebalance events (timeouts: see
  * kill.test.ts); in v4 mode (queues move, acked offsets replay) the replays are classified as
  * rebalance_replay. And a worker process stops gracefully on SIGTERM: in-flight work finishes,
  * it deregisters and exits 0.
