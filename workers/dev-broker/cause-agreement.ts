@@ -1,6 +1,7 @@
 /**
  * Do the runtime's duplicate causes agree with what the broker did? Each duplicate hit in
- * dedup_event (msgId, attempt, time) is matched to the broker's record of that delivery
+ * dedup_event (msgId, attempt, time) — and each re-run, a copy that came back and ran, which
+ * carries the cause of why it came — is matched to the broker's record of that delivery
  * (delivery-truth.ts): deliveries of one msgId are handed out one at a time and a hit is written
  * before its delivery is acked, so it belongs to the last delivery of its msgId and attempt
  * handed out before the hit was written. The truth maps to the cause the operator guide defines.
@@ -103,7 +104,7 @@ export function formatCauseAgreement(a: CauseAgreement): string {
 
 export async function readDuplicateHits(pool: Pool, group: string): Promise<RecordedHit[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    "SELECT msg_id, delivery_attempt, cause, ts FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' ORDER BY id",
+    "SELECT msg_id, delivery_attempt, cause, ts FROM dedup_event WHERE consumer_group = ? AND kind IN ('duplicate', 'rerun') ORDER BY id",
     [group],
   );
   return rows.map((r) => ({ msgId: String(r.msg_id), attempt: Number(r.delivery_attempt), atMs: (r.ts as Date).getTime(), cause: String(r.cause) }));

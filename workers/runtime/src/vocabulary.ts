@@ -42,6 +42,7 @@ export const EVENT_KINDS = [
   "payload_mismatch",
   "dead_letter",
   "rejected",
+  "rerun",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -59,6 +60,8 @@ export const STAT_COUNTERS = [
   "dead_lettered",
   "rejected",
   "lock_conflict_retries",
+  "reruns",
+  "handler_reruns",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
@@ -87,6 +90,16 @@ export const COUNTER_METRICS: readonly { counter: Exclude<StatCounter, `dup_${Du
     counter: "lock_conflict_retries",
     name: "dedup_lock_conflict_retries_total",
     help: "Dedup steps and transactional batches run again after a deadlock, lock wait timeout or Galera certification conflict (1213/1205); never acked or failed for it.",
+  },
+  {
+    counter: "reruns",
+    name: "dedup_reruns_total",
+    help: "Copies that claimed a key again after its claim was released (handler error, operator) or took over an expired claim, and ran the handler: re-runs, not duplicate hits.",
+  },
+  {
+    counter: "handler_reruns",
+    name: "dedup_handler_reruns_total",
+    help: "Transactional handler invocations for a message whose handler had already run in the same batch: the batch rolled back and ran again (a batch-mate threw, or a lock conflict). Their effects were rolled back; only the last run's effect commits.",
   },
 ];
 export const DUPLICATE_HITS_METRIC = {
