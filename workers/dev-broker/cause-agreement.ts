@@ -7,10 +7,12 @@
  * handed out before the hit was written. The truth maps to the cause the operator guide defines.
  */
 import type { Pool, RowDataPacket } from "mysql2/promise";
+import { DUPLICATE_CAUSES, type DuplicateCause } from "../runtime/src/vocabulary";
 import { DELIVERY_REASONS, type DeliveryReason, type DeliveryRecord } from "./delivery-truth";
 
-export const CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown"] as const;
-type Cause = (typeof CAUSES)[number];
+/** The runtime's causes (its vocabulary is the one list); the broker's truth maps onto them below. */
+export const CAUSES = DUPLICATE_CAUSES;
+type Cause = DuplicateCause;
 
 /**
  * The cause a hit on a delivery of this kind must carry. A `first` delivery is a hit only when

@@ -4,8 +4,11 @@
  * the dashboard's queries, /api/metrics, alert rules and chart colours all read these lists.
  *
  * Adding a cause: add it to DUPLICATE_CAUSES below (with label and definition), add its `dup_<cause>`
- * columns in a migration (group_stats_minute, group_stats_hour, group_totals) and in
- * prisma/schema.prisma, and give it a colour in app/components/causeColors.ts. Nothing else lists causes.
+ * columns in a migration (group_stats_minute, group_stats_hour, group_totals, group_stats_delta)
+ * and in prisma/schema.prisma, and give it a colour in app/components/causeColors.ts. Whatever else
+ * names causes or counters (the /docs/causes page, the operator guide, seeds and fixtures, the
+ * Grafana dashboard, the dev broker's truth table) is held to this file by test/vocabulary.test.ts,
+ * which fails when a cause, event kind or counter is added in one place only.
  */
 
 /** Why a delivery of a key that was already claimed arrived; each duplicate gets exactly one. */
