@@ -32,6 +32,9 @@ interface DeltaRow extends Counts {
 async function rollUpOnce(pool: Pool): Promise<number> {
   const conn = await pool.getConnection();
   try {
+    // READ COMMITTED: the locking read takes the rows it returns, not the gap after the last one,
+    // so the hot path's inserts of new deltas never wait for a roll-up.
+    await conn.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     await conn.beginTransaction();
     const [rows] = await conn.query(`SELECT id, consumer_group, topic, minute, ${STAT_COUNTERS.join(", ")} FROM group_stats_delta ORDER BY id LIMIT ? FOR UPDATE`, [ROLL_UP_ROWS]);
     const deltas = rows as DeltaRow[];
