@@ -56,7 +56,7 @@ async function measure(loops: number, durationMs: number, step: (i: number) => P
 }
 
 export async function resetTables(pool: Pool): Promise<void> {
-  for (const t of ["dedup_claim", "dedup_event", "group_stats_minute", "group_totals", "worker_instance", "rebalance_event", "bench_effect"]) await pool.query(`TRUNCATE TABLE ${t}`);
+  for (const t of ["dedup_claim", "dedup_event", "group_stats_minute", "group_stats_hour", "group_stats_delta", "group_totals", "worker_instance", "rebalance_event", "bench_effect"]) await pool.query(`TRUNCATE TABLE ${t}`);
 }
 
 function delivery(i: number, r = run): Delivery {

@@ -131,8 +131,9 @@ test("real workers: a SIGKILLed worker's stuck claim is released by an operator,
   // 6. The waiting copy claims the key again and completes: effect once, claim DONE by the survivor.
   await waitUntil("slow order done by the survivor", async () => (await claimOf(slowKey))?.state === "DONE", 30_000);
   expect((await claimOf(slowKey)).owner).toBe(survivorId);
-  // The duplicate hit is written just after the commit: wait for it before the page renders once.
-  await waitUntil("duplicate hit recorded", async () => (await rows(db, "SELECT id FROM dedup_event WHERE consumer_group = ? AND outcome = 'claimed_after_release'", [GROUP])).length === 1, 10_000);
+  // The re-run (a copy that ran after the operator's release) is written just after the commit:
+  // wait for it before the page renders once.
+  await waitUntil("re-run recorded", async () => (await rows(db, "SELECT id FROM dedup_event WHERE consumer_group = ? AND outcome = 'claimed_after_release'", [GROUP])).length === 1, 10_000);
   await entry.getByRole("link", { name: slowKey }).click();
   await expect(page.getByRole("heading", { name: "Key explorer" })).toBeVisible();
   const history = page.locator("section.history", { hasText: GROUP });

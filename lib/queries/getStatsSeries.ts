@@ -1,6 +1,7 @@
 /**
- * Rollup counters (group_stats_minute, group_stats_hour) summed into the window's buckets, per
- * group. Reads only the rollups, never claims or events: the cost is independent of message volume.
+ * Rollup counters (group_stats_minute, group_stats_hour, and the counts committed since the last
+ * roll-up, group_stats_delta) summed into the window's buckets, per group. Reads only the rollups,
+ * never claims or events: the cost is independent of message volume.
  */
 import { STAT_COUNTERS } from "@dedup-audit/runtime/vocabulary";
 import { Prisma } from "../generated/prisma/client";
@@ -21,6 +22,10 @@ export interface Counters {
   deadLettered: number;
   /** Messages a handler rejected (UnrecoverableError): claim closed, acked, not retried. */
   rejected: number;
+  /** Copies that ran after a release or a takeover (not duplicate hits). */
+  reruns: number;
+  /** Transactional handler invocations beyond the first for one message in one batch. */
+  handlerReruns: number;
 }
 
 export interface Bucket extends Counters {
@@ -29,11 +34,11 @@ export interface Bucket extends Counters {
 }
 
 export function emptyCounters(): Counters {
-  return { consumed: 0, claims: 0, commits: 0, hits: emptyHits(), inflightWaits: 0, releases: 0, takeovers: 0, expiries: 0, payloadMismatches: 0, deadLettered: 0, rejected: 0 };
+  return { consumed: 0, claims: 0, commits: 0, hits: emptyHits(), inflightWaits: 0, releases: 0, takeovers: 0, expiries: 0, payloadMismatches: 0, deadLettered: 0, rejected: 0, reruns: 0, handlerReruns: 0 };
 }
 
 export function addCounters(into: Counters, c: Counters): Counters {
-  for (const k of ["consumed", "claims", "commits", "inflightWaits", "releases", "takeovers", "expiries", "payloadMismatches", "deadLettered", "rejected"] as const) into[k] += c[k];
+  for (const k of ["consumed", "claims", "commits", "inflightWaits", "releases", "takeovers", "expiries", "payloadMismatches", "deadLettered", "rejected", "reruns", "handlerReruns"] as const) into[k] += c[k];
   for (const cause of Object.keys(into.hits) as (keyof HitsByCause)[]) into.hits[cause] += c.hits[cause];
   return into;
 }
@@ -94,6 +99,12 @@ export async function getStatsSeries(w: Window, group?: string): Promise<Map<str
        WHERE hour >= ${src.hours.from} AND hour < ${src.hours.to} ${groupFilter}
        GROUP BY consumer_group, b`);
   }
+  // Counts committed but not rolled up yet: a handful of rows per worker and flush interval.
+  queries.push(prisma().$queryRaw<Row[]>`
+    SELECT consumer_group, (TO_SECONDS(minute) - TO_SECONDS(${origin})) DIV ${w.bucketS} AS b, ${sumColumns}
+      FROM group_stats_delta
+     WHERE minute >= ${w.from} ${groupFilter}
+     GROUP BY consumer_group, b`);
   const rows = (await Promise.all(queries)).flat();
 
   const starts = bucketStarts(w);
@@ -115,6 +126,8 @@ export async function getStatsSeries(w: Window, group?: string): Promise<Map<str
       payloadMismatches: toNumber(r.payload_mismatches),
       deadLettered: toNumber(r.dead_lettered),
       rejected: toNumber(r.rejected),
+      reruns: toNumber(r.reruns),
+      handlerReruns: toNumber(r.handler_reruns),
     });
   }
   return out;

@@ -6,8 +6,8 @@
  *     stock never negative, a DONE claim per key;
  *   - lease (payment-status example + an external side-effect log): none lost, and every extra
  *     run of an effect happened under a takeover (fence + 1) that the event log shows;
- *   - counters consistent between dedup_event, group_stats_minute, group_totals and /api/metrics
- *     (check-counters.ts says what is exact under SIGKILL and why);
+ *   - every counter equal, per group and topic, across group_totals, Σ minute and hour rollups,
+ *     its source rows and /api/metrics — exactly, SIGKILLs included (check-counters.ts);
  *   - duplicate causes true: every hit's cause against the broker's record of why it delivered
  *     that copy, at least 99 % agreement per cause (workers/dev-broker/cause-agreement.ts).
  * Returns the summary and the list of violations (empty = the promise held).
@@ -195,7 +195,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
   violations.push(...ledger.violations);
   if (settled.dlq > 0) violations.push(`${settled.dlq} messages dead-lettered`);
   const metrics = await scrapeMetrics(db.url);
-  const counters = await checkCounters(db.pool, { group, topic }, final.delivered, metrics);
+  const counters = await checkCounters(db.pool, { group, topic }, final.delivered, metrics, o.mode);
   violations.push(...counters.violations);
   const stuck = sampleValue(metrics, "dedup_stuck_claims", { consumer_group: group });
   if (stuck !== 0) violations.push(`dedup_stuck_claims for ${group} is ${stuck} after the drain`);
@@ -223,7 +223,7 @@ async function runIn(db: TestDatabase, cleanup: Cleanup, o: ChaosOptions): Promi
     rebalances: reb.reduce((n, r) => n + Number(r.n), 0),
     rebalancesByKind: Object.fromEntries(reb.map((r) => [String(r.kind), Number(r.n)])),
     dupByCause: Object.fromEntries(dups.map((r) => [String(r.cause), Number(r.n)])),
-    takeovers: ledger.takeovers ?? counters.rows.find((r) => r.counter === "takeovers")!.rowsAll ?? 0,
+    takeovers: ledger.takeovers ?? counters.rows.find((r) => r.counter === "takeovers")!.rows ?? 0,
     doubleEffects: ledger.doubleEffects,
     doubleByKilled: ledger.byKilled ?? 0,
     doubleByLive: ledger.byLive ?? 0,

@@ -55,8 +55,8 @@ export function formatSummary(s: ChaosSummary): string {
 }
 
 export function formatCounters(rows: CounterRow[]): string {
-  const head = ["counter", "rows(all)", "rows(graceful)", "totals", "Σ minutes", "Σ hours", "metrics"];
-  const body = rows.map((r) => [r.counter, r.rowsAll ?? "-", r.rowsLeft ?? "-", r.totals, r.minutes, r.hours ?? "-", r.metrics ?? "missing"].map(String));
+  const head = ["counter", "source rows", "totals", "Σ minutes", "Σ hours", "metrics"];
+  const body = rows.map((r) => [r.counter, r.rows ?? "-", r.totals, r.minutes, r.hours, r.metrics ?? "missing"].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body].map((cells) => "  " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
 }

@@ -1,15 +1,18 @@
 /**
  * Do the runtime's duplicate causes agree with what the broker did? Each duplicate hit in
- * dedup_event (msgId, attempt, time) is matched to the broker's record of that delivery
+ * dedup_event (msgId, attempt, time) — and each re-run, a copy that came back and ran, which
+ * carries the cause of why it came — is matched to the broker's record of that delivery
  * (delivery-truth.ts): deliveries of one msgId are handed out one at a time and a hit is written
  * before its delivery is acked, so it belongs to the last delivery of its msgId and attempt
  * handed out before the hit was written. The truth maps to the cause the operator guide defines.
  */
 import type { Pool, RowDataPacket } from "mysql2/promise";
+import { DUPLICATE_CAUSES, type DuplicateCause } from "../runtime/src/vocabulary";
 import { DELIVERY_REASONS, type DeliveryReason, type DeliveryRecord } from "./delivery-truth";
 
-export const CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown"] as const;
-type Cause = (typeof CAUSES)[number];
+/** The runtime's causes (its vocabulary is the one list); the broker's truth maps onto them below. */
+export const CAUSES = DUPLICATE_CAUSES;
+type Cause = DuplicateCause;
 
 /**
  * The cause a hit on a delivery of this kind must carry. A `first` delivery is a hit only when
@@ -103,7 +106,7 @@ export function formatCauseAgreement(a: CauseAgreement): string {
 
 export async function readDuplicateHits(pool: Pool, group: string): Promise<RecordedHit[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    "SELECT msg_id, delivery_attempt, cause, ts FROM dedup_event WHERE consumer_group = ? AND kind = 'duplicate' ORDER BY id",
+    "SELECT msg_id, delivery_attempt, cause, ts FROM dedup_event WHERE consumer_group = ? AND kind IN ('duplicate', 'rerun') ORDER BY id",
     [group],
   );
   return rows.map((r) => ({ msgId: String(r.msg_id), attempt: Number(r.delivery_attempt), atMs: (r.ts as Date).getTime(), cause: String(r.cause) }));

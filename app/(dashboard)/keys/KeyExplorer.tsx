@@ -110,7 +110,9 @@ function History({ h }: { h: Json<KeyHistory> }) {
           <dd className="mono">{h.claim.owner}</dd>
           <dt>Fence</dt>
           <dd>{h.claim.fence}</dd>
-          <dt>Deliveries</dt>
+          {/* Copies of the key this claim row met (first, duplicates, re-runs); a copy's own broker
+              delivery attempt is on its timeline line, so the two never read as one number. */}
+          <dt title="copies of this key that reached this claim row: the first, each duplicate, each re-run">Copies of the key</dt>
           <dd>{h.claim.attempts}</dd>
           <dt>First / last msgId</dt>
           <dd className="mono small">
@@ -161,7 +163,7 @@ function Entry({ e }: { e: Json<TimelineEntry> }) {
           <span className="muted small">
             msgId <span className="mono">{e.msgId}</span>
             {e.worker ? ` · worker ${e.worker}` : ""}
-            {e.deliveryAttempt ? ` · delivery ${e.deliveryAttempt}` : ""}
+            {e.deliveryAttempt ? ` · its msgId's delivery attempt ${e.deliveryAttempt}` : ""}
             {e.fence ? ` · fence ${e.fence}` : ""}
           </span>
         </span>

@@ -4,8 +4,11 @@
  * the dashboard's queries, /api/metrics, alert rules and chart colours all read these lists.
  *
  * Adding a cause: add it to DUPLICATE_CAUSES below (with label and definition), add its `dup_<cause>`
- * columns in a migration (group_stats_minute, group_stats_hour, group_totals) and in
- * prisma/schema.prisma, and give it a colour in app/components/causeColors.ts. Nothing else lists causes.
+ * columns in a migration (group_stats_minute, group_stats_hour, group_totals, group_stats_delta)
+ * and in prisma/schema.prisma, and give it a colour in app/components/causeColors.ts. Whatever else
+ * names causes or counters (the /docs/causes page, the operator guide, seeds and fixtures, the
+ * Grafana dashboard, the dev broker's truth table) is held to this file by test/vocabulary.test.ts,
+ * which fails when a cause, event kind or counter is added in one place only.
  */
 
 /** Why a delivery of a key that was already claimed arrived; each duplicate gets exactly one. */
@@ -42,6 +45,7 @@ export const EVENT_KINDS = [
   "payload_mismatch",
   "dead_letter",
   "rejected",
+  "rerun",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -59,6 +63,8 @@ export const STAT_COUNTERS = [
   "dead_lettered",
   "rejected",
   "lock_conflict_retries",
+  "reruns",
+  "handler_reruns",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
@@ -87,6 +93,16 @@ export const COUNTER_METRICS: readonly { counter: Exclude<StatCounter, `dup_${Du
     counter: "lock_conflict_retries",
     name: "dedup_lock_conflict_retries_total",
     help: "Dedup steps and transactional batches run again after a deadlock, lock wait timeout or Galera certification conflict (1213/1205); never acked or failed for it.",
+  },
+  {
+    counter: "reruns",
+    name: "dedup_reruns_total",
+    help: "Copies that claimed a key again after its claim was released (handler error, operator) or took over an expired claim, and ran the handler: re-runs, not duplicate hits.",
+  },
+  {
+    counter: "handler_reruns",
+    name: "dedup_handler_reruns_total",
+    help: "Transactional handler invocations for a message whose handler had already run in the same batch: the batch rolled back and ran again (a batch-mate threw, or a lock conflict). Their effects were rolled back; only the last run's effect commits.",
   },
 ];
 export const DUPLICATE_HITS_METRIC = {

@@ -82,7 +82,7 @@ describe("in-flight duplicates through the broker", () => {
     expect(claim).toMatchObject({ state: "DONE", first_msg_id: second });
     const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["released_on_error/released"]).toBe(1);
-    expect(ev["duplicate/producer_resend/claimed_after_release"]).toBe(1);
+    expect(ev["rerun/producer_resend/claimed_after_release"]).toBe(1);
     // The failed first copy came back (attempt 2) and found the key DONE: its msgId was seen
     // before and re-sent after a failure, so a redelivery hit, not a resend.
     expect(ev["duplicate/redelivery/acked_duplicate"]).toBe(1);

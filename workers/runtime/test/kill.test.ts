@@ -93,10 +93,10 @@ describe("SIGKILL mid-handler in lease mode", () => {
     const [taken] = await rows(ctx.db.pool, "SELECT owner, fence, first_msg_id FROM dedup_claim WHERE consumer_group = ?", [groups.takeover]);
     expect({ owner: taken.owner, fence: Number(taken.fence), first: taken.first_msg_id }).toEqual({ owner: survivors[0].workerId, fence: 2, first: msgId });
     // The duplicate hit is written after the fenced commit, so DONE can be seen a moment before it.
-    await waitUntil("takeover hit recorded", async () => (await eventCounts(ctx.db.pool, groups.takeover))["duplicate/rebalance_replay/took_over"] !== undefined, 10_000);
+    await waitUntil("takeover hit recorded", async () => (await eventCounts(ctx.db.pool, groups.takeover))["rerun/rebalance_replay/took_over"] !== undefined, 10_000);
     const evT = await eventCounts(ctx.db.pool, groups.takeover);
     expect(evT["takeover/rebalance_replay"]).toBe(1);
-    expect(evT["duplicate/rebalance_replay/took_over"]).toBe(1);
+    expect(evT["rerun/rebalance_replay/took_over"]).toBe(1);
     expect(effects[groups.takeover]).toBe(1);
 
     // Both victims' heartbeat timeouts were recorded as rebalance events (once each).
@@ -116,7 +116,7 @@ describe("SIGKILL mid-handler in lease mode", () => {
     await waitUntil("hold group done", () => broker.admin.groupStats(groups.hold, topic).acked === 1, 20_000);
     expect(effects[groups.hold]).toBe(1);
     const evH = await eventCounts(ctx.db.pool, groups.hold);
-    expect(evH["duplicate/rebalance_replay/claimed_after_release"]).toBe(1);
+    expect(evH["rerun/rebalance_replay/claimed_after_release"]).toBe(1);
     // The broker's own record agrees: each hit was a copy it re-sent because its holder died.
     for (const g of Object.values(groups)) {
       const truth = await logCauseAgreement(ctx.db.pool, broker.admin, g);

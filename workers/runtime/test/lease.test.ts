@@ -168,7 +168,7 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["inflight/waiting"]).toBe(1);
     expect(ev["released_on_error/released"]).toBe(1);
-    expect(ev["duplicate/redelivery/claimed_after_release"]).toBe(1);
+    expect(ev["rerun/redelivery/claimed_after_release"]).toBe(1);
   });
 
   it("lets an in-flight duplicate ack as duplicate once the first copy commits", async () => {
@@ -221,7 +221,7 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     expect([c.state, Number(c.fence), c.owner]).toEqual(["DONE", 2, b.workerId]);
     const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["takeover/rebalance_replay"]).toBe(1);
-    expect(ev["duplicate/rebalance_replay/took_over"]).toBe(1);
+    expect(ev["rerun/rebalance_replay/took_over"]).toBe(1);
   });
 
   it("holds an expired claim until an operator releases it, then the waiting copy runs", async () => {
@@ -245,7 +245,7 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     expect(ran).toBe(1);
     const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["expiry/held"]).toBe(1);
-    expect(ev["duplicate/rebalance_replay/claimed_after_release"]).toBe(1);
+    expect(ev["rerun/rebalance_replay/claimed_after_release"]).toBe(1);
   });
 
   it("defers a held copy after HOLD_WAIT_S, and acks it once an operator marks the claim done", async () => {

@@ -68,6 +68,8 @@ export function GroupDetail({ group }: { group: string }) {
             <Stat label="Stuck claims" value={fmtInt(data.stuck.length) + (data.stuckTruncated ? "+" : "")} bad={data.stuck.length > 0} />
             <Stat label="Workers alive" value={`${live} / ${data.workers.length}`} bad={live === 0} />
             <Stat label="Takeovers" value={fmtInt(data.totals.takeovers)} />
+            <Stat label="Re-runs" value={fmtInt(data.totals.reruns)} />
+            <Stat label="Handler re-runs" value={fmtInt(data.totals.handlerReruns)} />
             <Stat label="Dead-lettered" value={fmtInt(data.totals.deadLettered)} bad={data.totals.deadLettered > 0} />
             <Stat label="Rejected" value={fmtInt(data.totals.rejected)} bad={data.totals.rejected > 0} />
           </div>

@@ -5,14 +5,33 @@
  *  - lease commits: one fenced UPDATE (sql/commit-claims.ts);
  *  - transactional batches: claims + effects + DONE in one transaction, savepoints per message
  *    when a handler fails, whole-batch retry on deadlock / lock wait timeout;
- *  - events, with the duplicate counters on their claim rows, in one transaction.
+ *  - records: events, with the duplicate counters on their claim rows, in one transaction.
+ *
+ * Every batch that writes rows a counter counts also writes its counts, in the same transaction
+ * (one group_stats_delta row per batch, sql/insert-stats-delta.ts): claims with the claim insert,
+ * commits and the deliveries they end with the commit, each event's counter with the event. A
+ * SIGKILL or a lost database can lose a batch, but never its rows without its counts.
  */
 import type { Pool, PoolConnection } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatcher } from "./batcher.js";
-import { claimRef, commitClaims, insertClaims, insertEvents, readClaims, setRejectReason, touchClaims, type ClaimRow, type DedupEventInput, type FencedClaim, type Scope } from "../sql/index.js";
+import {
+  claimRef,
+  commitClaims,
+  insertClaims,
+  insertEvents,
+  insertStatsDelta,
+  readClaims,
+  setRejectReason,
+  touchClaims,
+  type ClaimRow,
+  type Counts,
+  type DedupEventInput,
+  type FencedClaim,
+  type Scope,
+} from "../sql/index.js";
+import { STAT_COUNTERS } from "../vocabulary.js";
 import type { Dialect } from "../db/dialect.js";
-import { isClusterPool } from "../db/cluster-pool.js";
 import { isUnrecoverable } from "../errors.js";
 import { isDbUnavailable, isLockConflict } from "./db-guard.js";
 import { LazyAbort } from "./lazy-abort.js";
@@ -21,12 +40,18 @@ import type { KeyedDelivery, TransactionalBatchHandler, TransactionalHandler } f
 export type ClaimResult = { kind: "won"; id: number } | { kind: "exists"; row?: ClaimRow };
 export type TxResult =
   | { kind: "committed"; id: number }
-  | { kind: "failed"; error: unknown }
+  /** `counts`: what a batch that then rolled back whole had to count (retries, handler re-runs), written with the release. */
+  | { kind: "failed"; error: unknown; counts?: Counts }
   /** The handler threw UnrecoverableError: its effect rolled back, its claim committed DONE with the reason. */
   | { kind: "rejected"; id: number; reason: string }
   | { kind: "exists"; row?: ClaimRow };
 /** An event, and the claim whose attempts / last msgId it counts (duplicates). */
 export type EventItem = DedupEventInput & { touchClaimId?: number };
+/** What one record writes: an event (optional) and the counts that commit with it. */
+export interface RecordItem {
+  event?: EventItem;
+  counts: Counts;
+}
 
 export interface BatchWriterOptions {
   pool: Pool;
@@ -46,20 +71,15 @@ export interface BatchWriterOptions {
   maxInflightBatches: number;
   /** Deliveries currently being processed (sizes the claim batches). */
   inflight(): number;
-  /**
-   * Run lease claims in an explicit transaction (default: only on a cluster pool, createPool
-   * with several URLs). Set it when one URL leads to a multi-primary cluster (a proxy in front of Galera).
-   */
-  claimsInTransaction?: boolean;
-  /** Called for each transactional batch run again after a lock conflict (the worker's rollup counter). */
-  onLockConflict?: () => void;
 }
 
 export interface BatchWriters {
   claim(d: KeyedDelivery): Promise<ClaimResult>;
+  /** Commit a lease claim; the delivery it ends is counted as consumed with it. */
   commit(claim: FencedClaim): Promise<boolean>;
   transact(d: KeyedDelivery): Promise<TxResult>;
-  event(e: EventItem): Promise<void>;
+  /** An event and/or counts, committed together. */
+  record(r: RecordItem): Promise<void>;
   /** Transactional batches rolled back and run again after a deadlock / lock wait timeout. */
   lockConflictRetries(): number;
   /** Abort the signals of running transactional handlers (forced stop). */
@@ -73,6 +93,12 @@ const MIN_CLAIM_SPLIT = 32;
 /** Transactions one worker runs side by side when handlers are slow. */
 const MAX_TX_INFLIGHT = 16;
 
+/** One transactional batch across its runs: lock-conflict retries, handler invocations per message. */
+interface BatchRun {
+  retries: number;
+  invoked: Map<KeyedDelivery, number>;
+}
+
 /** A handler failed in a batch run without savepoints: run it again with them. */
 class NeedsSavepoints extends Error {}
 
@@ -82,10 +108,6 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
   const { pool, scope, workerId, log } = o;
   const txAborts = new Set<LazyAbort>();
   let lockRetries = 0;
-  // On one server an autocommit INSERT … RETURNING is certain when its rows arrive, and the lease
-  // claim is the hot path (two extra round trips per batch would cost throughput the bench
-  // measures); only a multi-primary cluster needs the explicit transaction (see inTransaction).
-  const claimsInTransaction = o.claimsInTransaction ?? isClusterPool(pool);
 
   const batch = { maxBatch: o.maxBatch, maxInflight: o.maxInflightBatches };
   // A claim batch takes at most half of the deliveries in flight (parts of ≥ MIN_CLAIM_SPLIT):
@@ -97,7 +119,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     maxBatch: () => Math.min(o.maxBatch, Math.max(MIN_CLAIM_SPLIT, Math.ceil(o.inflight() / 2))),
     maxInflight: o.maxInflightBatches,
   });
-  const commitBatcher = createBatcher((c: FencedClaim[]) => commitClaims(pool, workerId, c), batch);
+  const commitBatcher = createBatcher(flushCommits, batch);
   // Transactional handlers run one after another inside their batch's transaction, so a slow
   // handler would hold a whole batch (and its row locks) for batch × duration. The batch size
   // follows the measured handler time: fast handlers share one transaction, slow ones get their
@@ -108,13 +130,21 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     maxBatch: txBatchSize,
     maxInflight: () => Math.min(MAX_TX_INFLIGHT, o.maxInflightBatches * Math.ceil(o.maxBatch / txBatchSize())),
   });
-  const eventBatcher = createBatcher(flushEvents, { maxBatch: 256, maxInflight: 1 });
+  const recordBatcher = createBatcher(flushRecords, { maxBatch: 256, maxInflight: 1 });
 
-  /** Lease claims: one INSERT IGNORE … RETURNING; one SELECT for the keys that were taken. */
+  /**
+   * Lease claims: one INSERT IGNORE … RETURNING and the claims counted, in one transaction; one
+   * SELECT for the keys that were taken. The transaction also makes the rows certain on a
+   * multi-primary cluster (see inTransaction).
+   */
   async function flushClaims(items: KeyedDelivery[]): Promise<ClaimResult[]> {
     const claimOpts = { state: "CLAIMED" as const, owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() };
     const rowsToInsert = items.map(toInsert);
-    const won = claimsInTransaction ? await inTransaction((conn) => insertClaims(conn, scope, rowsToInsert, claimOpts)) : await insertClaims(pool, scope, rowsToInsert, claimOpts);
+    const won = await inTransaction(async (conn) => {
+      const inserted = await insertClaims(conn, scope, rowsToInsert, claimOpts);
+      await insertStatsDelta(conn, scope, { claims: inserted.size });
+      return inserted;
+    });
     const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
     const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
     return items.map((d) => {
@@ -124,8 +154,19 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     });
   }
 
+  /** Lease commits: the fenced UPDATE and its counts (commits, and the deliveries they end). */
+  function flushCommits(claims: FencedClaim[]): Promise<boolean[]> {
+    return inTransaction(async (conn) => {
+      const done = await commitClaims(conn, workerId, claims);
+      const n = done.filter(Boolean).length;
+      await insertStatsDelta(conn, scope, { commits: n, consumed: n });
+      return done;
+    });
+  }
+
   /**
-   * Transactional batch: claims + effects + DONE in one transaction. Keys are unique within the
+   * Transactional batch: claims + effects + DONE in one transaction, with its counts (claims,
+   * commits, the deliveries committed, and the lock-conflict retries it took). Keys are unique within the
    * batch (the local in-flight map admits one delivery per key) and inserted in sorted order, so
    * two batches lock common keys in the same order. A deadlock or lock wait timeout rolls the
    * whole batch back and runs it again — nothing is acked or failed for it.
@@ -141,11 +182,12 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     const conn = await pool.getConnection();
     let broken = false;
     let savepoints = false;
+    const run: BatchRun = { retries: 0, invoked: new Map() };
     try {
       await ensureLockWaitTimeout(conn);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await runTransactionBatch(conn, items, order, savepoints);
+          return await runTransactionBatch(conn, items, order, savepoints, run);
         } catch (err) {
           await conn.query("ROLLBACK").catch(() => {});
           if (err instanceof NeedsSavepoints) {
@@ -154,7 +196,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
           }
           if (!isLockConflict(err) || o.isStopping()) throw err;
           lockRetries++;
-          o.onLockConflict?.();
+          run.retries++;
           log.debug({ err, attempt, size: items.length }, "transactional batch hit a lock conflict; retrying");
           await sleep(Math.min(1000, 5 * 2 ** Math.min(attempt, 8)) * Math.random());
         }
@@ -168,7 +210,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     }
   }
 
-  async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[], savepoints: boolean): Promise<TxResult[]> {
+  async function runTransactionBatch(conn: PoolConnection, items: KeyedDelivery[], order: number[], savepoints: boolean, run: BatchRun): Promise<TxResult[]> {
     await conn.query("START TRANSACTION");
     const won = await insertClaims(conn, scope, order.map((i) => toInsert(items[i])), { state: "DONE", owner: workerId, leaseMs: o.leaseMs, retentionMs: o.retentionMs, dialect: await o.dialect() });
     const results: TxResult[] = new Array(items.length);
@@ -180,7 +222,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     }
     if (!savepoints) {
       try {
-        await runEffects(conn, winners.map((w) => items[w.i]));
+        await runEffects(conn, winners.map((w) => items[w.i]), run);
         for (const w of winners) results[w.i] = { kind: "committed", id: w.id };
       } catch (err) {
         // A deadlock has already rolled back the whole transaction; a lost connection too.
@@ -188,16 +230,17 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
         // A rejection keeps its claim while its effect goes: that takes a savepoint too.
         if (winners.length > 1 || isUnrecoverable(err)) throw new NeedsSavepoints();
         // The only message of the batch: rolling back the transaction is its savepoint.
-        // (every other message of the batch lost its insert: nothing else to keep).
+        // (every other message of the batch lost its insert: nothing else to keep). Its
+        // retries are counted with its release.
         await conn.query("ROLLBACK");
-        results[winners[0].i] = { kind: "failed", error: err };
+        results[winners[0].i] = { kind: "failed", error: err, counts: runCounts(run) };
         return settleLosers(conn, items, order, results);
       }
     } else {
       for (const w of winners) {
         await conn.query("SAVEPOINT dedup_msg");
         try {
-          await runEffects(conn, [items[w.i]]);
+          await runEffects(conn, [items[w.i]], run);
           results[w.i] = { kind: "committed", id: w.id };
         } catch (err) {
           if (isLockConflict(err) || isDbUnavailable(err)) throw err;
@@ -212,24 +255,48 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
         }
       }
     }
+    await insertStatsDelta(conn, scope, transactionCounts(results, run));
     await conn.query("COMMIT");
     return settleLosers(conn, items, order, results);
+  }
+
+  /**
+   * What a transactional batch counts in its own transaction: a claim for each message whose
+   * claim stays (committed or rejected), a commit and a delivery handled for each committed one.
+   * A rejected or failed message's delivery is counted with its event (the executor's record).
+   */
+  function transactionCounts(results: TxResult[], run: BatchRun): Counts {
+    const committed = results.filter((r) => r?.kind === "committed").length;
+    const rejected = results.filter((r) => r?.kind === "rejected").length;
+    return { claims: committed + rejected, commits: committed, consumed: committed, ...runCounts(run) };
+  }
+
+  /** A batch's retries, and its handler invocations beyond the first per message. */
+  function runCounts(run: BatchRun): Counts {
+    let again = 0;
+    for (const n of run.invoked.values()) again += n - 1;
+    return { lock_conflict_retries: run.retries, handler_reruns: again };
   }
 
   /**
    * The effects of `ds` inside the open transaction: one call of the batch handler, or the
    * per-message handler for each in turn (stopping at the first that throws).
    */
-  async function runEffects(conn: PoolConnection, ds: KeyedDelivery[]): Promise<void> {
+  async function runEffects(conn: PoolConnection, ds: KeyedDelivery[], run: BatchRun): Promise<void> {
     if (ds.length === 0) return;
+    const invoke = (d: KeyedDelivery) => run.invoked.set(d, (run.invoked.get(d) ?? 0) + 1);
     const abort = new LazyAbort();
     txAborts.add(abort);
     const t0 = performance.now();
     try {
       if (o.transactionalBatch) {
+        ds.forEach(invoke);
         await o.transactionalBatch(ds, { tx: conn, get signal() { return abort.signal; } });
       } else {
-        for (const d of ds) await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
+        for (const d of ds) {
+          invoke(d);
+          await o.transactional!(d, { key: d.key, keySource: d.keySource, fence: 1, get signal() { return abort.signal; }, tx: conn });
+        }
       }
       handlerMs = handlerMs * 0.8 + ((performance.now() - t0) / ds.length) * 0.2;
     } finally {
@@ -264,26 +331,27 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
   }
 
   /**
-   * Events and their claim-row counters (attempts, last msgId) in one transaction: the UPDATE can
-   * meet a lock conflict with a transactional batch, and a retry must not write the events twice.
+   * Events, their claim-row counters (attempts, last msgId) and their counts in one transaction:
+   * the UPDATE can meet a lock conflict with a transactional batch, and a retry must write
+   * neither the events nor their counts twice.
    */
-  async function flushEvents(events: EventItem[]): Promise<void[]> {
+  async function flushRecords(records: RecordItem[]): Promise<void[]> {
+    const events = records.flatMap((r) => (r.event ? [r.event] : []));
     const touches = new Map<number, { n: number; msgId: string }>();
     for (const e of events) {
       if (e.touchClaimId === undefined) continue;
       const cur = touches.get(e.touchClaimId);
       touches.set(e.touchClaimId, { n: (cur?.n ?? 0) + 1, msgId: e.msgId });
     }
-    if (touches.size === 0) {
-      await insertEvents(pool, scope, events);
-      return events.map(() => undefined);
-    }
+    const counts: Counts = {};
+    for (const r of records) for (const c of STAT_COUNTERS) if (r.counts[c]) counts[c] = (counts[c] ?? 0) + r.counts[c]!;
     await inTransaction(async (conn) => {
-      await ensureLockWaitTimeout(conn);
+      if (touches.size > 0) await ensureLockWaitTimeout(conn);
       await insertEvents(conn, scope, events);
       await touchClaims(conn, [...touches].map(([id, v]) => ({ id, n: v.n, msgId: v.msgId })));
+      await insertStatsDelta(conn, scope, counts);
     });
-    return events.map(() => undefined);
+    return records.map(() => undefined);
   }
 
   /**
@@ -320,7 +388,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
     claim: (d) => claimBatcher.submit(d),
     commit: (c) => commitBatcher.submit(c),
     transact: (d) => txBatcher.submit(d),
-    event: (e) => eventBatcher.submit(e),
+    record: (r) => recordBatcher.submit(r),
     lockConflictRetries: () => lockRetries,
     abortTransactions(reason) {
       for (const a of txAborts) a.abort(new Error(reason));

@@ -1,7 +1,8 @@
 /**
- * The stats flush: minute rollups, hour rollups and never-pruned totals as upserts that add to
- * what is there (col = col + VALUES(col); VALUES() is deprecated on MySQL ≥ 8.0.20 but works, and
- * its replacement, the row alias, is MySQL-only). One transaction, so the three never disagree.
+ * Minute rollups, hour rollups and never-pruned totals as upserts that add to what is there
+ * (col = col + VALUES(col); VALUES() is deprecated on MySQL ≥ 8.0.20 but works, and its
+ * replacement, the row alias, is MySQL-only). Always the three together in one transaction, so
+ * they never disagree: upsertRollups opens its own, writeRollups joins the caller's.
  */
 import type { PoolConnection } from "mysql2/promise";
 import type { Pool } from "../db/pool.js";
@@ -16,13 +17,10 @@ export interface RollupRows {
 }
 
 export async function upsertRollups(pool: Pool, rows: RollupRows): Promise<void> {
-  const counts = (c: Counts) => STAT_COUNTERS.map((name) => c[name] ?? 0);
   const conn = await pool.getConnection();
   try {
     await conn.beginTransaction();
-    await upsert(conn, "group_stats_minute (consumer_group, topic, minute", rows.minutes.map((r) => [r.group, r.topic, r.minute, ...counts(r.counts)]));
-    await upsert(conn, "group_stats_hour (consumer_group, topic, hour", rows.hours.map((r) => [r.group, r.topic, r.hour, ...counts(r.counts)]));
-    await upsert(conn, "group_totals (consumer_group, topic", rows.totals.map((r) => [r.group, r.topic, ...counts(r.counts)]), true);
+    await writeRollups(conn, rows);
     await conn.commit();
   } catch (err) {
     await conn.rollback().catch(() => {});
@@ -30,6 +28,14 @@ export async function upsertRollups(pool: Pool, rows: RollupRows): Promise<void>
   } finally {
     conn.release();
   }
+}
+
+/** The three upserts on `conn`, inside the caller's transaction. */
+export async function writeRollups(conn: PoolConnection, rows: RollupRows): Promise<void> {
+  const counts = (c: Counts) => STAT_COUNTERS.map((name) => c[name] ?? 0);
+  await upsert(conn, "group_stats_minute (consumer_group, topic, minute", rows.minutes.map((r) => [r.group, r.topic, r.minute, ...counts(r.counts)]));
+  await upsert(conn, "group_stats_hour (consumer_group, topic, hour", rows.hours.map((r) => [r.group, r.topic, r.hour, ...counts(r.counts)]));
+  await upsert(conn, "group_totals (consumer_group, topic", rows.totals.map((r) => [r.group, r.topic, ...counts(r.counts)]), true);
 }
 
 /** One multi-row upsert into `target` (table and its leading columns); totals also stamp updated_at. */

@@ -12,7 +12,7 @@ import { dialectOnce, type SqlDialectSetting } from "../db/dialect.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { defaultLogger, type Logger } from "../logger.js";
 import { repeatEvery, type Repeating } from "./repeat.js";
-import { createClaimExecutor, type ClaimExecutor } from "../claim/executor.js";
+import { createClaimExecutor, type ClaimExecutor, type ExecutorMode } from "../claim/executor.js";
 import { keyDelivery, type KeyOf } from "../claim/key.js";
 import { createRedisGuard, type RedisGuard } from "../claim/redis-guard.js";
 import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo } from "./registry.js";
@@ -53,8 +53,8 @@ interface CommonOptions {
   maxInflightBatches?: number;
   lockWaitTimeoutS?: number;
   /**
-   * Lease claims in an explicit transaction (default: only when the pool is a cluster pool, i.e.
-   * DATABASE_URL lists several nodes). Set it when one URL leads to a multi-primary cluster.
+   * @deprecated Ignored: lease claims always run in an explicit transaction now, since the claims
+   * counted commit with them (and it makes their rows certain on a multi-primary cluster).
    */
   claimsInTransaction?: boolean;
   /**
@@ -156,10 +156,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     scope: { group: opts.group, topic: opts.topic },
     workerId,
     dialect,
-    mode: opts.mode,
-    lease: opts.mode === "lease" ? opts.handler : undefined,
-    transactional: opts.mode === "transactional" ? opts.handler : undefined,
-    transactionalBatch: opts.mode === "transactional" ? opts.batchHandler : undefined,
+    mode: executorMode(opts, cfg.FAIL_OPEN),
     stats,
     log,
     isStopping: () => stopping,
@@ -169,11 +166,9 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     workerTimeoutMs,
     policy: opts.policy ?? cfg.EXPIRED_LEASE_POLICY,
     holdWaitMs: (opts.holdWaitS ?? cfg.HOLD_WAIT_S) * 1000,
-    failOpen: opts.failOpen ?? cfg.FAIL_OPEN,
     pollInitialMs: opts.pollInitialMs ?? 50,
     pollMaxMs: opts.pollMaxMs ?? 1000,
     lockWaitTimeoutS: opts.lockWaitTimeoutS ?? cfg.DEDUP_LOCK_WAIT_S,
-    claimsInTransaction: opts.claimsInTransaction,
     maxBatch,
     maxInflightBatches,
     redis,
@@ -279,6 +274,12 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     heartbeatNow,
     extendLeasesNow: () => sm.heartbeatLeases(0),
   };
+}
+
+/** The group's mode with its handler, as the executor takes it. */
+function executorMode(opts: DedupProcessorOptions, failOpenDefault: boolean): ExecutorMode {
+  if (opts.mode === "lease") return { kind: "lease", handler: opts.handler, failOpen: opts.failOpen ?? failOpenDefault };
+  return opts.batchHandler ? { kind: "transactional", batchHandler: opts.batchHandler } : { kind: "transactional", handler: opts.handler };
 }
 
 function assertName(what: string, value: string): void {

@@ -1,12 +1,17 @@
 /**
- * Per-minute and per-hour rollups and never-pruned totals, summed in worker memory and flushed as
- * upserts (col = col + VALUES(col)) every FLUSH_INTERVAL_S and at shutdown: no hot row is written
- * per message, and the dashboard reads a few rows per group instead of scanning claims and events
- * (hour rows for the long ranges: 24 per group/topic and day instead of 1,440 minute rows).
- * A failed flush puts its counts back, so totals are never lost or counted twice by a retry.
+ * The worker's rollup flush, every FLUSH_INTERVAL_S and at shutdown. Two jobs:
+ *  - roll up group_stats_delta: the counts that committed with the work they count (claims,
+ *    commits, events, deliveries handled), moved into the minute/hour rollups and group_totals
+ *    in one transaction per pass. Any worker rolls up every worker's deltas, so a SIGKILLed
+ *    worker's last counts are rolled up by the survivors;
+ *  - write the few counts that have no row of their own to commit with (lock-conflict retries),
+ *    summed here in memory per minute (`add`). A failed flush puts them back, so they are never
+ *    counted twice by a retry; a SIGKILL loses those since the last flush.
+ * The dashboard reads a few rows per group instead of scanning claims and events (hour rows for
+ * the long ranges: 24 per group/topic and day instead of 1,440 minute rows).
  */
 import type { Pool } from "../db/pool.js";
-import { upsertRollups, type Counts } from "../sql/index.js";
+import { rollUpStatsDeltas, upsertRollups, type Counts } from "../sql/index.js";
 import { STAT_COUNTERS, type StatCounter } from "../vocabulary.js";
 
 export { STAT_COUNTERS };
@@ -20,8 +25,9 @@ interface Bucket {
 }
 
 export interface StatsCollector {
+  /** Count something that has no row of its own to commit with (see the header). */
   add(group: string, topic: string, counter: StatCounter, n?: number): void;
-  /** Write what was summed so far; on error the counts are kept for the next flush. */
+  /** Write what was summed so far and roll up the deltas; on error the counts are kept for the next flush. */
   flush(): Promise<void>;
   /** Counts not yet flushed (tests, metrics). */
   pendingCount(): number;
@@ -99,7 +105,7 @@ export function createStatsCollector(pool: Pool, now: () => number = Date.now): 
       // Serialise flushes: two concurrent ones would each take a disjoint part, which is fine,
       // but a serial order keeps minute rows written in time order.
       while (flushing) await flushing.catch(() => {});
-      flushing = flushOnce();
+      flushing = flushOnce().then(() => rollUpStatsDeltas(pool).then(() => undefined));
       try {
         await flushing;
       } finally {
