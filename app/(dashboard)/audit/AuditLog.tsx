@@ -11,7 +11,14 @@ import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
 
 type Page = Json<{ entries: AuditEntry[]; nextBefore: string | null }>;
-const ACTIONS = ["", "release", "mark_done", "user_create", "user_update", "token_create", "token_revoke"];
+/** Every action the dashboard and the alert process record, grouped as the filter shows them. */
+const ACTION_GROUPS: { label: string; actions: string[] }[] = [
+  { label: "Claims", actions: ["release", "mark_done"] },
+  { label: "Users and tokens", actions: ["user_create", "user_update", "password_change", "token_create", "token_revoke"] },
+  { label: "Alert rules", actions: ["alert_rule_create", "alert_rule_update", "alert_rule_delete", "alert_rule_defaults"] },
+  { label: "On call", actions: ["alert_silence_create", "alert_silence_end", "alert_silenced", "alert_ack"] },
+  { label: "Webhooks", actions: ["webhook_create", "webhook_update", "webhook_delete", "webhook_test", "webhook_rotate_secret", "webhook_reveal_secret"] },
+];
 const RESULTS = ["", "ok", "refused", "refused_changed", "refused_done", "refused_not_found", "refused_lease_active"];
 
 export function AuditLog() {
@@ -64,10 +71,15 @@ export function AuditLog() {
         <label>
           Action
           <select value={filter.action} onChange={set("action")}>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a || "any"}
-              </option>
+            <option value="">any</option>
+            {ACTION_GROUPS.map((g) => (
+              <optgroup key={g.label} label={g.label}>
+                {g.actions.map((a) => (
+                  <option key={a} value={a}>
+                    {a.replace(/_/g, " ")}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>
