@@ -4,25 +4,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { testRule } from "../../test/support/alerts/fixtures";
 import { isBreached } from "./kinds";
 import { planGroup, type ChangeKind, type StoredState } from "./plan";
 import type { AlertRule, Measurement } from "./rules";
 
-const rule = (r: Partial<AlertRule> = {}): AlertRule => ({
-  id: 7,
-  name: "Duplicate rate above 5 %",
-  kind: "dup_rate",
-  consumerGroup: null,
-  threshold: 5,
-  windowS: 300,
-  severity: "warning",
-  enabled: true,
-  forS: 0,
-  keepFiringS: 0,
-  resolveThreshold: null,
-  peakPct: null,
-  ...r,
-});
+const rule = (r: Partial<AlertRule> = {}): AlertRule => testRule({ id: 7, name: "Duplicate rate above 5 %", kind: "dup_rate", threshold: 5, windowS: 300, ...r });
 
 function measurement(r: AlertRule, value: number): Measurement {
   const resolveAt = r.resolveThreshold ?? r.threshold;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { dbNow, type Row } from "./db";
 import { ensureDefaultRules, loadRules, measureRule, type AlertRule } from "./rules";
-import { addClaim, addStats, upsertWorker } from "../../test/support/alerts/fixtures";
+import { addClaim, addStats, testRule, upsertWorker } from "../../test/support/alerts/fixtures";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -12,18 +12,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const rule = (r: Partial<AlertRule> & Pick<AlertRule, "kind" | "threshold" | "windowS">): AlertRule => ({
-  id: 1,
-  name: "r",
-  consumerGroup: null,
-  severity: "warning",
-  enabled: true,
-  forS: 0,
-  keepFiringS: 0,
-  resolveThreshold: null,
-  peakPct: null,
-  ...r,
-});
+const rule = testRule;
 
 async function measure(r: AlertRule) {
   const list = await measureRule(db.pool, r, await dbNow(db.pool));

@@ -33,6 +33,20 @@ function RuleLink({ s, onRule }: { s: AlertStateRow; onRule: (id: number) => voi
   );
 }
 
+/** The alert's rule and its group, the first two cells of every list here. */
+function AlertCells({ s, onRule }: { s: AlertStateRow; onRule: (id: number) => void }) {
+  return (
+    <>
+      <td>
+        <RuleLink s={s} onRule={onRule} />
+      </td>
+      <td>
+        <Link href={groupHref(s.consumerGroup)}>{s.consumerGroup}</Link>
+      </td>
+    </>
+  );
+}
+
 /** "5.04 % (> 5 %)": the value at the precision its comparison needs, beside the condition. */
 function ValueCell({ s }: { s: AlertStateRow }) {
   return (
@@ -159,12 +173,7 @@ export function FiringNow({ states, onRule, onReload }: { states: AlertStateRow[
             <tbody>
               {pending.data.states.map((s) => (
                 <tr key={s.id}>
-                  <td>
-                    <RuleLink s={s} onRule={onRule} />
-                  </td>
-                  <td>
-                    <Link href={groupHref(s.consumerGroup)}>{s.consumerGroup}</Link>
-                  </td>
+                  <AlertCells s={s} onRule={onRule} />
                   <ValueCell s={s} />
                   <td className="small">{s.pendingSince ? fmtAgo(s.pendingSince) : ""}</td>
                 </tr>
@@ -191,12 +200,7 @@ export function FiringNow({ states, onRule, onReload }: { states: AlertStateRow[
           <tbody>
             {resolved.data.states.map((s) => (
               <tr key={s.id}>
-                <td>
-                  <RuleLink s={s} onRule={onRule} />
-                </td>
-                <td>
-                  <Link href={groupHref(s.consumerGroup)}>{s.consumerGroup}</Link>
-                </td>
+                <AlertCells s={s} onRule={onRule} />
                 <td className="small">{fmtTime(s.startsAt)}</td>
                 <td className="small">{fmtTime(s.endsAt)}</td>
               </tr>
