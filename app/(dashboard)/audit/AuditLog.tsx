@@ -9,16 +9,9 @@ import { fmtTime, keyHref } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
+import { ACTION_GROUPS } from "./actions";
 
 type Page = Json<{ entries: AuditEntry[]; nextBefore: string | null }>;
-/** Every action the dashboard and the alert process record, grouped as the filter shows them. */
-const ACTION_GROUPS: { label: string; actions: string[] }[] = [
-  { label: "Claims", actions: ["release", "mark_done"] },
-  { label: "Users and tokens", actions: ["user_create", "user_update", "password_change", "token_create", "token_revoke"] },
-  { label: "Alert rules", actions: ["alert_rule_create", "alert_rule_update", "alert_rule_delete", "alert_rule_defaults"] },
-  { label: "On call", actions: ["alert_silence_create", "alert_silence_end", "alert_silenced", "alert_ack"] },
-  { label: "Webhooks", actions: ["webhook_create", "webhook_update", "webhook_delete", "webhook_test", "webhook_rotate_secret", "webhook_reveal_secret"] },
-];
 const RESULTS = ["", "ok", "refused", "refused_changed", "refused_done", "refused_not_found", "refused_lease_active"];
 
 export function AuditLog() {
