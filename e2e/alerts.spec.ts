@@ -67,10 +67,26 @@ test("admin adds a webhook and a rule, sends a test and sees the delivery; a vie
     await page.getByRole("tab", { name: "Delivery log" }).click();
     const attempt = page.locator(`tr[data-message="${req.headers["webhook-id"]}"]`);
     await expect(attempt).toContainText(hook);
-    await expect(attempt.locator("td").nth(3)).toHaveText("1");
-    await expect(attempt.locator("td").nth(4)).toHaveText("200");
+    // The row names what was sent: its state, its group and its alerts.
+    await expect(attempt.locator("[data-notification=firing]")).toContainText("dedup-audit-test");
+    await expect(attempt.locator("[data-notification=firing]")).toContainText("Test notification");
+    await expect(attempt.locator("td").nth(4)).toHaveText("1");
+    await expect(attempt.locator("td").nth(5)).toHaveText("200");
     await expect(attempt).toContainText("delivered");
     await page.screenshot({ path: "e2e/artifacts/alerts.png" });
+
+    // Silences: one on the rule's group, with a reason; listed active with its author, then ended.
+    await page.getByRole("tab", { name: "Silences" }).click();
+    const silenceForm = page.getByRole("form", { name: "New silence" });
+    await silenceForm.getByLabel("Consumer group").fill(group);
+    await silenceForm.getByLabel("Reason").fill("planned broker restart");
+    await silenceForm.getByRole("button", { name: "Silence" }).click();
+    const silenceRow = page.locator("tr[data-silence]", { hasText: "planned broker restart" });
+    await expect(silenceRow).toContainText("active");
+    await expect(silenceRow).toContainText(group);
+    page.once("dialog", (d) => void d.accept());
+    await silenceRow.getByRole("button", { name: "End now" }).click();
+    await expect(silenceRow).toContainText("ended");
 
     // A notification's generatorURL (/alerts?rule=<id>) lands on the rule, highlighted.
     await page.goto(`/alerts?rule=${ruleId}`);

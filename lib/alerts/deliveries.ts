@@ -34,6 +34,10 @@ export interface DeliveryView {
   error: string | null;
   /** The message's state now: pending (retry scheduled), delivered or failed. */
   messageStatus: string;
+  /** What the notification was about (null for messages queued before this was recorded). */
+  consumerGroup: string | null;
+  notificationStatus: "firing" | "resolved" | null;
+  alertsSummary: string | null;
   nextAttemptAt: Date | null;
 }
 
@@ -47,7 +51,7 @@ export async function listDeliveries(query: DeliveryQuery = {}, db: PrismaClient
     },
     orderBy: { id: "desc" },
     take: q.limit + 1,
-    include: { endpoint: { select: { name: true } }, message: { select: { status: true, nextAttemptAt: true } } },
+    include: { endpoint: { select: { name: true } }, message: { select: { status: true, nextAttemptAt: true, consumerGroup: true, notificationStatus: true, alertsSummary: true } } },
   });
   const deliveries = rows.slice(0, q.limit).map((r) => ({
     id: r.id.toString(),
@@ -60,6 +64,9 @@ export async function listDeliveries(query: DeliveryQuery = {}, db: PrismaClient
     latencyMs: r.latencyMs,
     error: r.error,
     messageStatus: r.message.status,
+    consumerGroup: r.message.consumerGroup,
+    notificationStatus: r.message.notificationStatus,
+    alertsSummary: r.message.alertsSummary,
     nextAttemptAt: r.message.status === "pending" ? r.message.nextAttemptAt : null,
   }));
   return { deliveries, nextBefore: rows.length > q.limit ? deliveries[deliveries.length - 1].id : null };
@@ -107,7 +114,9 @@ export async function sendTestNotification(endpointId: number, actor: string, op
   const id = newMessageId();
   const payload = buildBody(e.format, { receiver: e.name, consumerGroup: TEST_GROUP, alerts: [alert] });
   await db.$transaction(async (tx) => {
-    await tx.webhookMessage.create({ data: { id, endpointId, payload, status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now } });
+    await tx.webhookMessage.create({
+      data: { id, endpointId, payload, status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, consumerGroup: TEST_GROUP, notificationStatus: "firing", alertsSummary: "Test notification" },
+    });
     await recordAction(tx, { actor, action: "webhook_test", reason: `endpoint "${e.name}"`, result: "ok", detail: { endpointId, messageId: id } });
   });
   const deadline = Date.now() + (opts.waitMs ?? (config().WEBHOOK_TIMEOUT_S + 3) * 1000);

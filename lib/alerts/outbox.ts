@@ -8,14 +8,31 @@ import type { Queryable, Row } from "./db";
 import { buildBody, type AlertInstance } from "./payload";
 import { newMessageId } from "./signing";
 
-export async function insertMessage(db: Queryable, endpointId: number, body: string, now: Date): Promise<string> {
+/** What a notification is about, stored beside it so the delivery log can name it. */
+export interface MessageSubject {
+  consumerGroup: string;
+  status: "firing" | "resolved";
+  /** "Duplicate rate above 5 % (firing), No live worker (resolved)". */
+  summary: string;
+}
+
+export async function insertMessage(db: Queryable, endpointId: number, body: string, now: Date, subject?: MessageSubject): Promise<string> {
   const id = newMessageId();
   await db.query(
-    `INSERT INTO webhook_message (id, endpoint_id, payload, status, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, 'pending', 0, ?, ?)`,
-    [id, endpointId, body, now, now],
+    `INSERT INTO webhook_message (id, endpoint_id, payload, status, attempts, next_attempt_at, created_at, consumer_group, notification_status, alerts_summary)
+     VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`,
+    [id, endpointId, body, now, now, subject?.consumerGroup ?? null, subject?.status ?? null, subject?.summary.slice(0, 1024) ?? null],
   );
   return id;
+}
+
+/** As Alertmanager: a notification is "firing" while any of its alerts fires. */
+export function subjectOf(n: GroupNotification): MessageSubject {
+  return {
+    consumerGroup: n.consumerGroup,
+    status: n.alerts.some((a) => a.status === "firing") ? "firing" : "resolved",
+    summary: n.alerts.map((a) => `${a.labels.rule ?? a.labels.alertname} (${a.status})`).join(", "),
+  };
 }
 
 export interface GroupNotification {
@@ -37,7 +54,7 @@ export async function enqueueForEnabledEndpoints(conn: mysql.PoolConnection, n: 
       alerts: n.alerts,
       baseUrl: n.baseUrl,
     });
-    await insertMessage(conn, Number(e.id), body, n.now);
+    await insertMessage(conn, Number(e.id), body, n.now, subjectOf(n));
   }
   return endpoints.length;
 }

@@ -74,16 +74,16 @@ describe("webhook history pruning", () => {
   it("deletes old delivered and failed messages with their attempts; keeps pending and recent ones", async () => {
     await seedMixed();
     const r = await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2 });
-    expect(r).toEqual({ messages: 8, deliveries: 5 * 3 + 3 * 8, more: false });
+    expect(r).toEqual({ messages: 8, deliveries: 5 * 3 + 3 * 8, events: 0, silences: 0, more: false });
     expect(await remaining()).toEqual(KEPT);
     // Nothing left to do: a second run deletes nothing.
-    expect(await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2 })).toEqual({ messages: 0, deliveries: 0, more: false });
+    expect(await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2 })).toEqual({ messages: 0, deliveries: 0, events: 0, silences: 0, more: false });
   });
 
   it("works in bounded batches, oldest first, and finishes a backlog over several runs", async () => {
     await seedMixed();
     const first = await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2, maxBatches: 1 });
-    expect(first).toEqual({ messages: 2, deliveries: 6, more: true });
+    expect(first).toEqual({ messages: 2, deliveries: 6, events: 0, silences: 0, more: true });
     // The two oldest delivered ones went first.
     expect(Object.keys(await remaining())).not.toContain("old-delivered-4");
     expect(Object.keys(await remaining())).not.toContain("old-delivered-3");
@@ -92,6 +92,25 @@ describe("webhook history pruning", () => {
     for (let r = first; r.more && runs < 20; runs++) r = await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2, maxBatches: 1 });
     expect(runs).toBe(5); // delivered 2+2+1, failed 2+1: one batch per run
     expect(await remaining()).toEqual(KEPT);
+  });
+
+  it("prunes alert history and ended silences past the retention; keeps recent ones and an active silence", async () => {
+    await db.pool.query("INSERT INTO alert_rule (id, name, kind, threshold, window_s, created_at, updated_at) VALUES (900, 'r', 'dup_rate', 5, 300, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))");
+    for (const [ageDays, event] of [[9, "fired"], [8, "resolved"], [1, "fired"]] as const) {
+      await db.pool.query("INSERT INTO alert_event (ts, rule_id, consumer_group, event, value) VALUES (UTC_TIMESTAMP(3) - INTERVAL ? DAY, 900, 'g', ?, 6)", [ageDays, event]);
+    }
+    for (const [name, endsInDays] of [["long ended", -10], ["just ended", -1], ["active", 20]] as const) {
+      await db.pool.query(
+        "INSERT INTO alert_silence (consumer_group, starts_at, ends_at, created_by, reason, created_at) VALUES ('g', UTC_TIMESTAMP(3) - INTERVAL 40 DAY, UTC_TIMESTAMP(3) + INTERVAL ? DAY, 'u', ?, UTC_TIMESTAMP(3) - INTERVAL 40 DAY)",
+        [endsInDays, name],
+      );
+    }
+    const r = await pruneWebhookHistory(db.pool, { retentionDays: 7, batchSize: 2 });
+    expect(r).toMatchObject({ events: 2, silences: 1 });
+    const [events] = await db.pool.query<Row[]>("SELECT event FROM alert_event WHERE rule_id = 900");
+    expect(events.map((e) => e.event)).toEqual(["fired"]);
+    const [silences] = await db.pool.query<Row[]>("SELECT reason FROM alert_silence ORDER BY id");
+    expect(silences.map((x) => x.reason)).toEqual(["just ended", "active"]);
   });
 
   it("a pruner that does not lead deletes nothing", async () => {

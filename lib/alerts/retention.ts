@@ -3,7 +3,8 @@
  * WEBHOOK_RETENTION_DAYS go, with their webhook_delivery rows; pending messages never do. Rows are
  * deleted in bounded batches (short autocommit statements, ordered so each one walks an index
  * range), never as one big delete that would hold locks and bloat the undo log. Only the elected
- * evaluator prunes (runner.ts), every RETENTION_INTERVAL_S.
+ * evaluator prunes (runner.ts), every RETENTION_INTERVAL_S. The alert history (alert_event) and
+ * silences that ended go after the same WEBHOOK_RETENTION_DAYS; an active silence never does.
  */
 import type { ResultSetHeader } from "mysql2";
 import { config } from "../config";
@@ -23,8 +24,18 @@ export interface PruneOptions {
 export interface PruneResult {
   messages: number;
   deliveries: number;
+  /** Alert history rows (fires, resolves, acknowledgements) and ended silences. */
+  events: number;
+  silences: number;
   /** True when the run stopped at maxBatches: old rows may be left for the next run. */
   more: boolean;
+}
+
+/** History and ended silences older than the cutoff, in bounded deletes walking their ts/ends_at index. */
+async function pruneAlertHistory(pool: Pool, cutoff: Date, batchSize: number, maxRows: number): Promise<{ events: number; silences: number }> {
+  const events = await deleteInBatches(pool, "DELETE FROM alert_event WHERE ts < ? ORDER BY ts", [cutoff], { batchSize, maxRows });
+  const silences = await deleteInBatches(pool, "DELETE FROM alert_silence WHERE ends_at < ? ORDER BY ends_at", [cutoff], { batchSize, maxRows });
+  return { events, silences };
 }
 
 /**
@@ -39,7 +50,7 @@ export async function pruneWebhookHistory(pool: Pool, opts: PruneOptions = {}): 
   const batchSize = opts.batchSize ?? 1000;
   const maxBatches = opts.maxBatches ?? 20;
   const cutoff = new Date((await dbNow(pool)).getTime() - retentionDays * 86_400_000);
-  const result: PruneResult = { messages: 0, deliveries: 0, more: false };
+  const result: PruneResult = { messages: 0, deliveries: 0, ...(await pruneAlertHistory(pool, cutoff, batchSize, batchSize * maxBatches)), more: false };
   let batches = 0;
   for (const status of TERMINAL) {
     for (;;) {
@@ -83,7 +94,7 @@ export function startWebhookPruner(opts: PrunerOptions): RunningPruner {
   const prune = async (): Promise<PruneResult | undefined> => {
     if (!opts.isLeader()) return undefined;
     const r = await pruneWebhookHistory(opts.pool, opts);
-    if (r.messages > 0) log.info(r, "pruned old webhook messages");
+    if (r.messages > 0 || r.events > 0 || r.silences > 0) log.info(r, "pruned old webhook messages and alert history");
     return r;
   };
   const loop = repeatEvery(intervalS * 1000, prune, { onError: (err) => log.warn({ err }, "webhook pruning failed; retrying next interval") });

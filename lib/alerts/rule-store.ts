@@ -8,7 +8,7 @@ import { z } from "zod";
 import { prisma, type PrismaClient } from "../db/prisma";
 import { notFound } from "../http/errors";
 import { recordAction } from "../operator/audit";
-import { ALERT_KINDS, describeCondition, KINDS, type AlertKind } from "./kinds";
+import { ALERT_KINDS, describeResolve, describeRuleCondition, formatAgainst, isHealthySide, KINDS, type AlertKind } from "./kinds";
 import type { AlertRule } from "./rules";
 
 const groupName = z.string().trim().min(1).max(255).regex(/^[%|\w.-]+$/, "letters, digits, %|_.- only");
@@ -22,15 +22,31 @@ const ruleFields = {
   windowS: z.number().int().min(0).max(7 * 24 * 3600),
   severity: z.enum(["critical", "warning", "info"]).default("warning"),
   enabled: z.boolean().default(true),
+  /** Seconds the condition must hold before the alert fires (0 = at once). */
+  forS: z.number().int().min(0).max(24 * 3600).default(0),
+  /** Seconds the condition must stay clear before a firing alert resolves (0 = at once). */
+  keepFiringS: z.number().int().min(0).max(24 * 3600).default(0),
+  /** A firing alert resolves only once the value is back past this; null: the threshold. */
+  resolveThreshold: z.number().finite().nullable().default(null),
+  /** live_workers only: also fire below this share (%) of the group's recent peak. */
+  peakPct: z.number().gt(0).max(100).nullable().default(null),
 };
 
-/** Per-kind bounds (kinds.ts) on threshold and window. */
-function checkKindBounds(v: { kind: AlertKind; threshold: number; windowS: number }, ctx: z.RefinementCtx): void {
+type Checked = { kind: AlertKind; threshold: number; windowS: number; resolveThreshold?: number | null; peakPct?: number | null };
+
+/** Per-kind bounds (kinds.ts) on threshold, window, resolve threshold and peak share. */
+function checkKindBounds(v: Checked, ctx: z.RefinementCtx): void {
   const k = KINDS[v.kind];
   const [lo, hi] = k.thresholdRange;
   if (v.threshold < lo || v.threshold > hi) ctx.addIssue({ code: "custom", path: ["threshold"], message: `for ${v.kind} must be between ${lo} and ${hi} (${k.thresholdHelp})` });
   if (k.integerThreshold && !Number.isInteger(v.threshold)) ctx.addIssue({ code: "custom", path: ["threshold"], message: `for ${v.kind} must be a whole number of ${k.unit}` });
   if (v.windowS < k.minWindowS) ctx.addIssue({ code: "custom", path: ["windowS"], message: `for ${v.kind} must be at least ${k.minWindowS} s (${k.windowHelp})` });
+  const r = v.resolveThreshold ?? null;
+  if (r !== null && v.kind === "live_workers") ctx.addIssue({ code: "custom", path: ["resolveThreshold"], message: "live_workers has no resolve threshold; use keepFiringS to hold it before it resolves" });
+  else if (r !== null && !isHealthySide(v.kind, v.threshold, r))
+    ctx.addIssue({ code: "custom", path: ["resolveThreshold"], message: `must be on the healthy side of the threshold ${v.threshold} (the alert resolves at ${describeResolve(v.kind, r)})` });
+  if ((v.peakPct ?? null) !== null && v.kind !== "live_workers") ctx.addIssue({ code: "custom", path: ["peakPct"], message: "only live_workers rules compare with the group's peak" });
+  if (v.kind === "live_workers" && v.threshold === 0 && !v.peakPct) ctx.addIssue({ code: "custom", path: ["threshold"], message: "live_workers needs a threshold above 0 or a peakPct, or it never fires" });
 }
 
 export const ruleCreateSchema = z.object(ruleFields).superRefine(checkKindBounds);
@@ -45,6 +61,10 @@ export const ruleUpdateSchema = z
     windowS: ruleFields.windowS,
     severity: z.enum(["critical", "warning", "info"]),
     enabled: z.boolean(),
+    forS: z.number().int().min(0).max(24 * 3600),
+    keepFiringS: z.number().int().min(0).max(24 * 3600),
+    resolveThreshold: z.number().finite().nullable(),
+    peakPct: z.number().gt(0).max(100).nullable(),
   })
   .partial()
   .strict();
@@ -53,14 +73,23 @@ export type RuleUpdateInput = z.input<typeof ruleUpdateSchema>;
 export interface RuleView extends AlertRule {
   createdAt: Date;
   updatedAt: Date;
-  /** "≤ 0 workers" — the condition in words. */
+  /** "≤ 0 workers (heartbeat within 30 s)" — the condition in words. */
   condition: string;
+  /** "≤ 4 %" — when a firing alert resolves, in words, with its hold periods. */
+  resolves: string;
   /** Groups where this rule fires now. */
   firing: { consumerGroup: string; since: Date; value: number }[];
+  /** Groups where the condition holds but the pending period has not passed. */
+  pending: { consumerGroup: string; since: Date; value: number }[];
 }
 
 type RuleRow = Awaited<ReturnType<PrismaClient["alertRule"]["findFirstOrThrow"]>>;
-type StateRow = { consumerGroup: string; startsAt: Date; value: number; status: string };
+type StateRow = { consumerGroup: string; startsAt: Date; value: number; status: string; pendingSince: Date | null };
+
+function resolvesText(r: RuleRow): string {
+  const at = r.resolveThreshold === null ? "when the condition no longer holds" : `at ${describeResolve(r.kind, r.resolveThreshold)}`;
+  return r.keepFiringS > 0 ? `${at}, held ${r.keepFiringS} s` : at;
+}
 
 function view(r: RuleRow, states: StateRow[] = []): RuleView {
   return {
@@ -72,10 +101,16 @@ function view(r: RuleRow, states: StateRow[] = []): RuleView {
     windowS: r.windowS,
     severity: r.severity,
     enabled: r.enabled,
+    forS: r.forS,
+    keepFiringS: r.keepFiringS,
+    resolveThreshold: r.resolveThreshold,
+    peakPct: r.peakPct,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
-    condition: describeCondition(r.kind, r.threshold) + (r.kind === "no_live_worker" ? ` (heartbeat within ${r.windowS} s)` : r.kind === "stuck_claims" ? ` (lease expired > ${r.windowS} s ago)` : ` in ${r.windowS} s`),
+    condition: describeRuleCondition(r) + (r.forS > 0 ? `, held ${r.forS} s` : ""),
+    resolves: resolvesText(r),
     firing: states.filter((s) => s.status === "firing").map((s) => ({ consumerGroup: s.consumerGroup, since: s.startsAt, value: s.value })),
+    pending: states.filter((s) => s.status === "pending").map((s) => ({ consumerGroup: s.consumerGroup, since: s.pendingSince ?? s.startsAt, value: s.value })),
   };
 }
 
@@ -124,13 +159,13 @@ export async function deleteRule(id: number, actor: string, db: PrismaClient = p
   });
 }
 
-/** The alerts firing now (and recently resolved), newest first, for the alerts page. */
-export async function listAlertStates(db: PrismaClient = prisma(), opts: { status?: "firing" | "resolved"; limit?: number } = {}) {
+/** The alerts firing now (pending, recently resolved), newest first, for the alerts page. */
+export async function listAlertStates(db: PrismaClient = prisma(), opts: { status?: "pending" | "firing" | "resolved"; limit?: number } = {}) {
   const rows = await db.alertState.findMany({
     where: opts.status ? { status: opts.status } : {},
-    orderBy: { startsAt: "desc" },
+    orderBy: opts.status === "resolved" ? { endsAt: "desc" } : { startsAt: "desc" },
     take: opts.limit ?? 200,
-    include: { rule: { select: { name: true, kind: true, severity: true } } },
+    include: { rule: { select: { name: true, kind: true, severity: true, threshold: true, resolveThreshold: true } } },
   });
   return rows.map((s) => ({
     id: s.id.toString(),
@@ -142,8 +177,16 @@ export async function listAlertStates(db: PrismaClient = prisma(), opts: { statu
     fingerprint: s.fingerprint,
     status: s.status,
     value: s.value,
+    /** The value printed so its comparison with the threshold shows ("5.04", not "5.0", against 5). */
+    valueText: formatAgainst(s.value, s.rule.threshold),
+    threshold: s.rule.threshold,
     startsAt: s.startsAt,
     endsAt: s.endsAt,
     lastNotifiedAt: s.lastNotifiedAt,
+    pendingSince: s.pendingSince,
+    clearSince: s.clearSince,
+    ackedBy: s.ackedBy,
+    ackedAt: s.ackedAt,
+    ackNote: s.ackNote,
   }));
 }

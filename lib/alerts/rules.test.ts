@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db";
 import { dbNow, type Row } from "./db";
 import { ensureDefaultRules, loadRules, measureRule, type AlertRule } from "./rules";
-import { addClaim, addStats, upsertWorker } from "../../test/support/alerts/fixtures";
+import { addClaim, addStats, testRule, upsertWorker } from "../../test/support/alerts/fixtures";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -12,14 +12,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const rule = (r: Partial<AlertRule> & Pick<AlertRule, "kind" | "threshold" | "windowS">): AlertRule => ({
-  id: 1,
-  name: "r",
-  consumerGroup: null,
-  severity: "warning",
-  enabled: true,
-  ...r,
-});
+const rule = testRule;
 
 async function measure(r: AlertRule) {
   const list = await measureRule(db.pool, r, await dbNow(db.pool));
@@ -72,13 +65,51 @@ describe("measureRule", () => {
   });
 });
 
+/** A worker instance alive from `startedAgoS` until `lastSeenAgoS` (0 with state live: alive now). */
+async function worker(id: string, group: string, startedAgoS: number, lastSeenAgoS: number, state: "live" | "dead" | "left" = "live") {
+  await db.pool.query(
+    `INSERT INTO worker_instance (id, consumer_group, topic, host, pid, version, client_id, mode, state, queues, inflight, started_at, heartbeat_at)
+     VALUES (?, ?, 't', 'h', 1, 'test', ?, 'lease', ?, '[]', 0, UTC_TIMESTAMP(3) - INTERVAL ? SECOND, UTC_TIMESTAMP(3) - INTERVAL ? SECOND)`,
+    [id, group, id, state, startedAgoS, lastSeenAgoS],
+  );
+}
+
+describe("live_workers", () => {
+  const peakRule = rule({ kind: "live_workers", threshold: 0, windowS: 900, peakPct: 75 });
+
+  it("fires when a group lost a worker it had (1 of a peak of 2), even though one is still live", async () => {
+    await worker("lw-a", "lw-lost", 600, 0);
+    await worker("lw-b", "lw-lost", 600, 120); // SIGKILLed two minutes ago: still 'live', heartbeat stale
+    const [m] = await measureRule(db.pool, { ...peakRule, consumerGroup: "lw-lost" }, await dbNow(db.pool));
+    expect(m).toMatchObject({ value: 1, firing: true, cleared: false });
+    expect(m.description).toMatch(/1 workers live now; at most 2 were live at the same time in the last 900 s \(50 % of that peak\)/);
+  });
+
+  it("a worker killed and restarted is not counted twice: the peak stays 2", async () => {
+    await worker("lw-c", "lw-restart", 600, 0);
+    await worker("lw-d1", "lw-restart", 600, 300, "dead");
+    await worker("lw-d2", "lw-restart", 290, 0);
+    const [m] = await measureRule(db.pool, { ...peakRule, consumerGroup: "lw-restart" }, await dbNow(db.pool));
+    expect(m).toMatchObject({ value: 2, firing: false, cleared: true });
+  });
+
+  it("an absolute floor: fewer than N live workers fires whatever the peak", async () => {
+    await worker("lw-e", "lw-floor", 600, 0);
+    const [m] = await measureRule(db.pool, { ...peakRule, threshold: 2, consumerGroup: "lw-floor" }, await dbNow(db.pool));
+    expect(m).toMatchObject({ value: 1, firing: true });
+  });
+});
+
 describe("ensureDefaultRules", () => {
   it("creates the defaults once, even when several instances start together, and not again after they are deleted", async () => {
     const results = await Promise.all([ensureDefaultRules(db.pool), ensureDefaultRules(db.pool), ensureDefaultRules(db.pool)]);
-    expect(results.map((r) => r.created).sort()).toEqual([0, 0, 6]);
+    expect(results.map((r) => r.created).sort()).toEqual([0, 0, 7]);
     const rules = await loadRules(db.pool);
-    expect(rules.map((r) => r.kind).sort()).toEqual(["dlq_growth", "dup_rate", "no_live_worker", "payload_mismatch", "replays", "stuck_claims"]);
+    expect(rules.map((r) => r.kind).sort()).toEqual(["dlq_growth", "dup_rate", "live_workers", "no_live_worker", "payload_mismatch", "replays", "stuck_claims"]);
     expect(rules.every((r) => r.consumerGroup === null && r.enabled)).toBe(true);
+    // Quiet by default: the duplicate rate waits 2 min before it fires and resolves below 4 %, after 5 min.
+    expect(rules.find((r) => r.kind === "dup_rate")).toMatchObject({ forS: 120, keepFiringS: 300, resolveThreshold: 4 });
+    expect(rules.find((r) => r.kind === "live_workers")).toMatchObject({ threshold: 0, peakPct: 75, windowS: 900 });
     await db.pool.query("DELETE FROM alert_rule");
     expect(await ensureDefaultRules(db.pool)).toEqual({ created: 0 });
     const [rows] = await db.pool.query<Row[]>("SELECT COUNT(*) AS n FROM alert_rule");

@@ -9,7 +9,7 @@ import type mysql from "mysql2/promise";
 import { serializeOnSingleton, sqlErrno } from "@dedup-audit/runtime/db";
 import type { Pool, Queryable, Row } from "./db";
 import { dbNow, withTransaction } from "./db";
-import { describeCondition, isBreached, type AlertKind } from "./kinds";
+import { describeResolve, describeRuleCondition, formatAgainst, isBreached, type AlertKind } from "./kinds";
 
 export interface AlertRule {
   id: number;
@@ -21,13 +21,24 @@ export interface AlertRule {
   windowS: number;
   severity: string;
   enabled: boolean;
+  /** Pending period: the condition must hold this long before the alert fires. */
+  forS: number;
+  /** Keep-firing period: a firing alert resolves only after its condition was clear this long. */
+  keepFiringS: number;
+  /** A firing alert resolves only once the value is past this (null: the threshold itself). */
+  resolveThreshold: number | null;
+  /** live_workers: also fires below this share (%) of the group's recent peak. */
+  peakPct: number | null;
 }
 
 /** One rule evaluated for one group. */
 export interface Measurement {
   consumerGroup: string;
   value: number;
+  /** The firing condition holds. */
   firing: boolean;
+  /** The resolve condition holds (with no resolve threshold: the firing condition does not). */
+  cleared: boolean;
   summary: string;
   description: string;
 }
@@ -42,12 +53,16 @@ export function ruleFromRow(r: Row): AlertRule {
     windowS: Number(r.window_s),
     severity: String(r.severity),
     enabled: Boolean(r.enabled),
+    forS: Number(r.for_s ?? 0),
+    keepFiringS: Number(r.keep_firing_s ?? 0),
+    resolveThreshold: r.resolve_threshold === null || r.resolve_threshold === undefined ? null : Number(r.resolve_threshold),
+    peakPct: r.peak_pct === null || r.peak_pct === undefined ? null : Number(r.peak_pct),
   };
 }
 
 export async function loadRules(db: Queryable, opts: { enabledOnly?: boolean } = {}): Promise<AlertRule[]> {
   const [rows] = await db.query<Row[]>(
-    `SELECT id, name, kind, consumer_group, threshold, window_s, severity, enabled FROM alert_rule
+    `SELECT id, name, kind, consumer_group, threshold, window_s, severity, enabled, for_s, keep_firing_s, resolve_threshold, peak_pct FROM alert_rule
       ${opts.enabledOnly ? "WHERE enabled = 1" : ""} ORDER BY id`,
   );
   return rows.map(ruleFromRow);
@@ -62,9 +77,72 @@ function windowStart(now: Date, windowS: number): Date {
   return new Date(t - (t % 60_000));
 }
 
+interface Interval {
+  start: number;
+  end: number;
+}
+
+/** The most intervals that overlap at one instant (an end and a start at the same instant do not overlap). */
+export function peakOverlap(intervals: Interval[]): number {
+  const edges = intervals.flatMap((i) => [
+    { t: i.start, d: 1 },
+    { t: i.end, d: -1 },
+  ]);
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let now = 0;
+  let peak = 0;
+  for (const e of edges) peak = Math.max(peak, (now += e.d));
+  return peak;
+}
+
+interface Value {
+  value: number;
+  detail: string;
+  /** live_workers: the peak share part of the condition holds. */
+  belowPeak?: boolean;
+}
+
+/**
+ * Live workers per group now, and the most that were live at the same time in the window: each
+ * worker instance was alive from started_at to its last sign of life (stopped_at, else its last
+ * heartbeat; a fresh live worker up to now). A worker killed and restarted gives two instances
+ * that never overlap, so a restart does not raise the peak.
+ */
+async function measureLiveWorkers(db: Queryable, rule: AlertRule, now: Date): Promise<Map<string, Value>> {
+  const from = now.getTime() - rule.windowS * 1000;
+  const freshSince = now.getTime() - config().WORKER_TIMEOUT_S * 1000;
+  const [rows] = await db.query<Row[]>(
+    `SELECT consumer_group, state, started_at, heartbeat_at, stopped_at FROM worker_instance
+      WHERE (COALESCE(stopped_at, heartbeat_at) >= ? OR state = 'live') ${groupFilter(rule)}`,
+    [new Date(from), ...groupArgs(rule)],
+  );
+  const byGroup = new Map<string, { live: number; intervals: Interval[] }>();
+  for (const r of rows) {
+    const g = String(r.consumer_group);
+    if (!byGroup.has(g)) byGroup.set(g, { live: 0, intervals: [] });
+    const entry = byGroup.get(g)!;
+    const heartbeat = new Date(r.heartbeat_at).getTime();
+    const liveNow = r.state === "live" && heartbeat >= freshSince;
+    if (liveNow) entry.live++;
+    const end = liveNow ? now.getTime() : r.stopped_at ? new Date(r.stopped_at).getTime() : heartbeat;
+    if (end >= from) entry.intervals.push({ start: Math.max(from, new Date(r.started_at).getTime()), end });
+  }
+  const out = new Map<string, Value>();
+  for (const [g, { live, intervals }] of byGroup) {
+    const peak = Math.max(live, peakOverlap(intervals));
+    const share = peak > 0 ? (100 * live) / peak : 100;
+    out.set(g, {
+      value: live,
+      belowPeak: rule.peakPct !== null && live < (peak * rule.peakPct) / 100,
+      detail: `${live} workers live now; at most ${peak} were live at the same time in the last ${rule.windowS} s (${formatAgainst(share, rule.peakPct ?? 100)} % of that peak)`,
+    });
+  }
+  return out;
+}
+
 /** Per-group value for one rule at `now`. Only groups with data appear, except a rule's own group. */
-async function measureValues(db: Queryable, rule: AlertRule, now: Date): Promise<Map<string, { value: number; detail: string }>> {
-  const out = new Map<string, { value: number; detail: string }>();
+async function measureValues(db: Queryable, rule: AlertRule, now: Date): Promise<Map<string, Value>> {
+  const out = new Map<string, Value>();
   const w = rule.windowS;
   switch (rule.kind) {
     case "dup_rate":
@@ -124,13 +202,15 @@ async function measureValues(db: Queryable, rule: AlertRule, now: Date): Promise
       }
       return out;
     }
+    case "live_workers":
+      return measureLiveWorkers(db, rule, now);
   }
 }
 
 function summaryOf(rule: AlertRule, group: string, value: number): string {
   switch (rule.kind) {
     case "dup_rate":
-      return `Duplicate rate ${value.toFixed(1)} % in group ${group}`;
+      return `Duplicate rate ${formatAgainst(value, rule.threshold)} % in group ${group}`;
     case "stuck_claims":
       return `${value} stuck claims in group ${group}`;
     case "replays":
@@ -141,6 +221,8 @@ function summaryOf(rule: AlertRule, group: string, value: number): string {
       return `${value} messages dead-lettered in group ${group}`;
     case "payload_mismatch":
       return `${value} payload mismatches in group ${group}`;
+    case "live_workers":
+      return `Only ${value} live workers in group ${group}`;
   }
 }
 
@@ -152,13 +234,21 @@ export async function measureRule(db: Queryable, rule: AlertRule, now: Date): Pr
   if (rule.consumerGroup !== null && !values.has(rule.consumerGroup) && rule.kind === "no_live_worker") {
     values.set(rule.consumerGroup, { value: 0, detail: "no worker of this group has ever registered" });
   }
-  return [...values].map(([group, { value, detail }]) => ({
-    consumerGroup: group,
-    value,
-    firing: isBreached(rule.kind, value, rule.threshold),
-    summary: summaryOf(rule, group, value),
-    description: `${detail} (rule "${rule.name}": ${describeCondition(rule.kind, rule.threshold)}).`,
-  }));
+  const resolveAt = rule.resolveThreshold ?? rule.threshold;
+  const resolveNote = rule.resolveThreshold === null ? "" : `; resolves at ${describeResolve(rule.kind, resolveAt)}`;
+  return [...values].map(([group, { value, detail, belowPeak }]) => {
+    const firing = isBreached(rule.kind, value, rule.threshold) || belowPeak === true;
+    // live_workers has no separate resolve threshold: it clears when neither part holds.
+    const cleared = rule.kind === "live_workers" ? !firing : !isBreached(rule.kind, value, resolveAt);
+    return {
+      consumerGroup: group,
+      value,
+      firing,
+      cleared,
+      summary: summaryOf(rule, group, value),
+      description: `${detail} (rule "${rule.name}": ${describeRuleCondition(rule)}${resolveNote}).`,
+    };
+  });
 }
 
 export interface DefaultRule {
@@ -167,21 +257,42 @@ export interface DefaultRule {
   threshold: number;
   windowS: number;
   severity: "critical" | "warning" | "info";
+  forS: number;
+  keepFiringS: number;
+  resolveThreshold: number | null;
+  peakPct: number | null;
 }
 
-/** Sensible defaults for every group; admins tune or disable them in the dashboard. */
+const quiet = { forS: 0, keepFiringS: 0, resolveThreshold: null, peakPct: null };
+
+/**
+ * Sensible defaults for every group; admins tune or disable them in the dashboard. Each waits
+ * before it fires (a blip is not an incident) and before it resolves (a value hovering around
+ * its threshold fires once and resolves once, instead of every few seconds).
+ */
 export function defaultRules(): DefaultRule[] {
-  return [
-    { name: "Duplicate rate above 5 %", kind: "dup_rate", threshold: 5, windowS: 300, severity: "warning" },
-    { name: "Claims stuck past their lease", kind: "stuck_claims", threshold: 0, windowS: 60, severity: "warning" },
-    { name: "Rebalance replays", kind: "replays", threshold: 1, windowS: 300, severity: "info" },
-    { name: "No live worker", kind: "no_live_worker", threshold: 0, windowS: Math.ceil(config().WORKER_TIMEOUT_S), severity: "critical" },
-    { name: "Dead-letter queue growing", kind: "dlq_growth", threshold: 0, windowS: 300, severity: "critical" },
-    { name: "Payload mismatch for a known key", kind: "payload_mismatch", threshold: 0, windowS: 300, severity: "warning" },
-  ];
+  return [...FIRST_DEFAULTS(), ...LATER_DEFAULTS()];
 }
 
-const SEEDED_ACTION = "alert_rule_defaults";
+const FIRST_DEFAULTS = (): DefaultRule[] => [
+  { ...quiet, name: "Duplicate rate above 5 %", kind: "dup_rate", threshold: 5, windowS: 300, severity: "warning", forS: 120, keepFiringS: 300, resolveThreshold: 4 },
+  { ...quiet, name: "Claims stuck past their lease", kind: "stuck_claims", threshold: 0, windowS: 60, severity: "warning", forS: 60, keepFiringS: 120 },
+  { ...quiet, name: "Rebalance replays", kind: "replays", threshold: 1, windowS: 300, severity: "info", keepFiringS: 600 },
+  { ...quiet, name: "No live worker", kind: "no_live_worker", threshold: 0, windowS: Math.ceil(config().WORKER_TIMEOUT_S), severity: "critical", keepFiringS: 60 },
+  { ...quiet, name: "Dead-letter queue growing", kind: "dlq_growth", threshold: 0, windowS: 300, severity: "critical", keepFiringS: 300 },
+  { ...quiet, name: "Payload mismatch for a known key", kind: "payload_mismatch", threshold: 0, windowS: 300, severity: "warning", keepFiringS: 300 },
+];
+
+/** Defaults added after the first set: seeded once on databases that already had the first. */
+const LATER_DEFAULTS = (): DefaultRule[] => [
+  { ...quiet, name: "Live workers below 75 % of the group's recent peak", kind: "live_workers", threshold: 0, windowS: 900, severity: "warning", forS: 30, keepFiringS: 120, peakPct: 75 },
+];
+
+/** Each batch is created once per database, remembered by its own audit row. */
+const DEFAULT_BATCHES = () => [
+  { action: "alert_rule_defaults", reason: "first start: default alert rules", rules: FIRST_DEFAULTS() },
+  { action: "alert_rule_defaults_live_workers", reason: "default alert rule: live workers below the recent peak", rules: LATER_DEFAULTS() },
+];
 
 /**
  * Create the default rules once per database. "Once" is remembered by an audit row
@@ -202,23 +313,26 @@ export async function ensureDefaultRules(pool: Pool): Promise<{ created: number 
 }
 
 async function seedDefaultRules(conn: mysql.PoolConnection): Promise<{ created: number }> {
-  await serializeOnSingleton(conn, SEEDED_ACTION);
-  const [seen] = await conn.query<Row[]>("SELECT 1 FROM operator_action WHERE action = ? LIMIT 1", [SEEDED_ACTION]);
-  if (seen.length > 0) return { created: 0 };
+  await serializeOnSingleton(conn, DEFAULT_BATCHES()[0].action);
   const now = await dbNow(conn);
-  const rules = defaultRules();
-  for (const r of rules) {
+  let created = 0;
+  for (const batch of DEFAULT_BATCHES()) {
+    const [seen] = await conn.query<Row[]>("SELECT 1 FROM operator_action WHERE action = ? LIMIT 1", [batch.action]);
+    if (seen.length > 0) continue;
+    for (const r of batch.rules) {
+      await conn.query(
+        `INSERT INTO alert_rule (name, kind, consumer_group, threshold, window_s, severity, enabled, for_s, keep_firing_s, resolve_threshold, peak_pct, created_at, updated_at)
+         VALUES (?, ?, NULL, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+        [r.name, r.kind, r.threshold, r.windowS, r.severity, r.forS, r.keepFiringS, r.resolveThreshold, r.peakPct, now, now],
+      );
+    }
     await conn.query(
-      `INSERT INTO alert_rule (name, kind, consumer_group, threshold, window_s, severity, enabled, created_at, updated_at)
-       VALUES (?, ?, NULL, ?, ?, ?, 1, ?, ?)`,
-      [r.name, r.kind, r.threshold, r.windowS, r.severity, now, now],
+      `INSERT INTO operator_action (ts, actor, action, reason, result, detail) VALUES (?, 'system', ?, ?, 'ok', ?)`,
+      [now, batch.action, batch.reason, JSON.stringify(batch.rules.map((r) => r.name))],
     );
+    created += batch.rules.length;
   }
-  await conn.query(
-    `INSERT INTO operator_action (ts, actor, action, reason, result, detail) VALUES (?, 'system', ?, ?, 'ok', ?)`,
-    [now, SEEDED_ACTION, "first start: default alert rules", JSON.stringify(rules.map((r) => r.name))],
-  );
-  log.info({ created: rules.length }, "created default alert rules");
-  return { created: rules.length };
+  if (created > 0) log.info({ created }, "created default alert rules");
+  return { created };
 }
 

@@ -27,3 +27,5 @@ export const canReleaseClaim = (caller: Caller | null | undefined) => hasRole(ca
 export const canManageUsers = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageTokens = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageAlerts = (caller: Caller | null | undefined) => hasRole(caller, "admin");
+/** Silencing and acknowledging alerts is the on-call engineer's job: operators may, not only admins. */
+export const canSilenceAlerts = (caller: Caller | null | undefined) => hasRole(caller, "operator");

@@ -159,11 +159,18 @@ function validish(world: World): Record<string, fc.Arbitrary<unknown>> {
     ),
     format: mostly(fc.constantFrom("alertmanager", "slack"), fc.constant("teams")),
     enabled: fc.boolean(),
-    kind: mostly(fc.constantFrom("dup_rate", "stuck_claims", "replays", "no_live_worker", "dlq_growth", "payload_mismatch"), fc.constant("bogus")),
+    kind: mostly(fc.constantFrom("dup_rate", "stuck_claims", "replays", "no_live_worker", "dlq_growth", "payload_mismatch", "live_workers"), fc.constant("bogus")),
     consumerGroup: fc.oneof(pick(() => world.ids.groups), fc.constant(null)),
     threshold: mostly(fc.integer({ min: 0, max: 100 }), fc.constantFrom(-10, "5", "1e309", "NaN", 1e308, 0.5)),
     windowS: mostly(fc.integer({ min: 60, max: 600_000 }), fc.constantFrom(-10, 700_000, "60", 1.5)),
     severity: mostly(fc.constantFrom("critical", "warning", "info"), fc.constant("page")),
+    forS: mostly(fc.integer({ min: 0, max: 3600 }), fc.constantFrom(-1, 1e9, "60", 0.5)),
+    keepFiringS: mostly(fc.integer({ min: 0, max: 3600 }), fc.constantFrom(-1, 1e9, "60", 0.5)),
+    resolveThreshold: mostly(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(null)), fc.constantFrom(101, "4", 1e309)),
+    peakPct: mostly(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(null)), fc.constantFrom(0, 150, "75")),
+    ruleId: mostly(fc.oneof(pick(() => world.ids.rules), fc.constant(null)), fc.constantFrom(0, -1, "1", 2 ** 40)),
+    durationS: mostly(fc.integer({ min: 60, max: 30 * 86400 }), fc.constantFrom(0, 59, 1e12, "3600")),
+    note: mostly(fc.constant("fuzz: looking into it"), fc.constant("x".repeat(1025))),
   };
 }
 
@@ -176,7 +183,9 @@ const FIELD_SETS = [
   ["role", "disabled", "password"],
   ["name", "url", "format", "enabled"],
   ["name", "kind", "consumerGroup", "threshold", "windowS", "severity", "enabled"],
-  ["name", "consumerGroup", "threshold", "windowS", "severity", "enabled"],
+  ["name", "consumerGroup", "threshold", "windowS", "severity", "enabled", "forS", "keepFiringS", "resolveThreshold", "peakPct"],
+  ["ruleId", "consumerGroup", "durationS", "reason"],
+  ["ruleId", "consumerGroup", "note"],
 ];
 
 /**
@@ -192,6 +201,8 @@ const PREFERRED: [RegExp, number][] = [
   [/\/endpoints/, 5],
   [/\/rules\/\[/, 7],
   [/\/rules/, 6],
+  [/\/silences/, 8],
+  [/\/ack$/, 9],
 ];
 
 export type RawBody = { kind: "none" } | { kind: "json"; value: unknown } | { kind: "text"; text: string } | { kind: "bytes"; bytes: Uint8Array };

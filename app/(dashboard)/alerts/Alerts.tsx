@@ -1,7 +1,8 @@
 "use client";
 /**
- * Alerts: what fires now, the rules, the webhook endpoints and every delivery attempt. Everyone
- * signed in reads; admins change rules and endpoints (the API refuses others with 403 anyway).
+ * Alerts: what fires now, each rule's history, silences, the rules, the webhook endpoints and
+ * every delivery attempt. Everyone signed in reads; operators acknowledge and silence; admins
+ * change rules and endpoints (the API refuses others with 403 anyway).
  */
 import { useState } from "react";
 import type { Json } from "@/app/components/json";
@@ -12,7 +13,9 @@ import { canManageAlerts } from "@/lib/permissions/roles";
 import styles from "./alerts.module.css";
 import { DeliveryLog } from "./DeliveryLog";
 import { FiringNow } from "./FiringNow";
+import { HistoryTab } from "./HistoryTab";
 import { RulesTab } from "./RulesTab";
+import { SilencesTab } from "./SilencesTab";
 import { TAB_LABELS as LABELS, TABS, type Tab } from "./tabs";
 import type { AlertStateRow } from "./types";
 import { WebhooksTab } from "./WebhooksTab";
@@ -23,6 +26,7 @@ export function Alerts({ initialTab, highlightRule }: { initialTab: Tab; highlig
   const [tab, setTab] = useState<Tab>(initialTab);
   const [highlight, setHighlight] = useState(highlightRule);
   const [endpointFilter, setEndpointFilter] = useState<number | null>(null);
+  const [historyHours, setHistoryHours] = useState(24);
   // Polled on every tab: the "Firing now" count in the tab bar stays live.
   const firing = usePolling<Json<{ states: AlertStateRow[] }>>("/api/alerts/states?status=firing", 5000);
   const firingCount = firing.data?.states.length ?? 0;
@@ -50,15 +54,26 @@ export function Alerts({ initialTab, highlightRule }: { initialTab: Tab; highlig
       </p>
       <div className={`segmented ${styles.tabs}`} role="tablist" aria-label="Alert views">
         {TABS.map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => open(t, t === "rules" ? highlight : null)}>
+          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => open(t, t === "rules" || t === "history" ? highlight : null)}>
             {LABELS[t]}
             {t === "firing" && firingCount > 0 ? <span className={styles.count}>{firingCount}</span> : null}
           </button>
         ))}
       </div>
       <div role="tabpanel" aria-label={LABELS[tab]}>
-        {tab === "firing" ? <FiringNow states={firing.data?.states} onRule={(id) => open("rules", id)} /> : null}
-        {tab === "rules" ? <RulesTab highlight={highlight} /> : null}
+        {tab === "firing" ? <FiringNow states={firing.data?.states} onRule={(id) => open("rules", id)} onReload={firing.reload} /> : null}
+        {tab === "history" ? (
+          <HistoryTab
+            ruleId={highlight}
+            hours={historyHours}
+            onChange={(id, hours) => {
+              setHistoryHours(hours);
+              open("history", id);
+            }}
+          />
+        ) : null}
+        {tab === "silences" ? <SilencesTab /> : null}
+        {tab === "rules" ? <RulesTab highlight={highlight} onHistory={(id) => open("history", id)} /> : null}
         {tab === "webhooks" ? (
           <WebhooksTab
             onShowLog={(id) => {

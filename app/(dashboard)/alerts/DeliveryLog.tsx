@@ -1,5 +1,5 @@
 "use client";
-/** Every delivery attempt, newest first: attempt number, status code, latency, error, next retry. */
+/** Every delivery attempt, newest first: which alerts of which group, firing or resolved; attempt, status code, latency, error, next retry. */
 import { useState } from "react";
 import { EmptyState } from "@/app/components/EmptyState";
 import { ErrorAlert } from "@/app/components/ErrorAlert";
@@ -57,6 +57,7 @@ export function DeliveryLog({ endpointId, onEndpoint }: { endpointId: number | n
             <tr>
               <th>Time</th>
               <th>Webhook</th>
+              <th>Notification</th>
               <th>Message (webhook-id)</th>
               <th className="num">Attempt</th>
               <th className="num">Status</th>
@@ -73,6 +74,11 @@ export function DeliveryLog({ endpointId, onEndpoint }: { endpointId: number | n
                   {fmtAgo(d.ts)}
                 </td>
                 <td>{d.endpointName}</td>
+                <td className="small" data-notification={d.notificationStatus ?? ""}>
+                  {d.notificationStatus ? <span className={d.notificationStatus === "firing" ? "badge dead" : "badge ok"}>{d.notificationStatus}</span> : null}{" "}
+                  {d.consumerGroup ? <b>{d.consumerGroup}</b> : null}
+                  {d.alertsSummary ? <div className={styles.errorCell}>{d.alertsSummary}</div> : null}
+                </td>
                 <td className="mono small">{d.messageId}</td>
                 <td className="num">{d.attempt}</td>
                 <td className={`num ${d.statusCode !== null && d.statusCode < 300 ? "good" : "bad"}`}>{d.statusCode ?? "—"}</td>

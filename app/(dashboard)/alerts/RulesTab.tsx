@@ -15,7 +15,7 @@ import { RuleForm, type RuleInput } from "./RuleForm";
 import { Severity } from "./Severity";
 import type { Rule } from "./types";
 
-export function RulesTab({ highlight }: { highlight: number | null }) {
+export function RulesTab({ highlight, onHistory }: { highlight: number | null; onHistory: (ruleId: number) => void }) {
   const { user } = useSession();
   const admin = canManageAlerts(user);
   const { data, reload } = usePolling<Json<{ rules: Rule[] }>>("/api/alerts/rules", 10_000);
@@ -54,7 +54,8 @@ export function RulesTab({ highlight }: { highlight: number | null }) {
       {highlight && data && !data.rules.some((r) => r.id === highlight) ? <p className="notice">Rule {highlight} does not exist any more.</p> : null}
       {data && data.rules.length === 0 ? (
         <EmptyState title="No alert rules.">
-          The alert process creates a default set (duplicate rate, stuck claims, replays, no live worker, DLQ growth, payload mismatch) the first time it starts
+          The alert process creates a default set (duplicate rate, stuck claims, replays, no live worker, live workers below the recent peak, DLQ growth, payload
+          mismatch) the first time it starts
           {admin ? "; you can also create rules below." : ". Ask an admin to add rules."}
         </EmptyState>
       ) : null}
@@ -66,6 +67,7 @@ export function RulesTab({ highlight }: { highlight: number | null }) {
               <th>Kind</th>
               <th>Group</th>
               <th>Fires when</th>
+              <th>Resolves</th>
               <th>Severity</th>
               <th>Status</th>
               {admin ? <th>Actions</th> : null}
@@ -78,6 +80,7 @@ export function RulesTab({ highlight }: { highlight: number | null }) {
                 <td title={KINDS[r.kind].thresholdHelp}>{KINDS[r.kind].title}</td>
                 <td>{r.consumerGroup ?? <span className="muted">every group</span>}</td>
                 <td>{r.condition}</td>
+                <td className="small">{r.resolves}</td>
                 <td>
                   <Severity value={r.severity} />
                 </td>
@@ -88,9 +91,25 @@ export function RulesTab({ highlight }: { highlight: number | null }) {
                     <span className="badge dead" title={r.firing.map((f) => `${f.consumerGroup} since ${fmtAgo(f.since)}`).join("\n")}>
                       firing: {r.firing.map((f) => f.consumerGroup).join(", ")}
                     </span>
+                  ) : r.pending.length > 0 ? (
+                    <span className="badge" title={r.pending.map((f) => `${f.consumerGroup} holding since ${fmtAgo(f.since)}`).join("\n")}>
+                      pending: {r.pending.map((f) => f.consumerGroup).join(", ")}
+                    </span>
                   ) : (
                     <span className="badge ok">ok</span>
                   )}
+                  <div>
+                    <a
+                      href={`/alerts?tab=history&rule=${r.id}`}
+                      className="small"
+                      onClick={(e) => {
+                        e.preventDefault();
+                        onHistory(r.id);
+                      }}
+                    >
+                      history
+                    </a>
+                  </div>
                 </td>
                 {admin ? (
                   <td className="actions">

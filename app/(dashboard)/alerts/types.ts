@@ -2,7 +2,9 @@
 import type { Json } from "@/app/components/json";
 import type { DeliveryView, TestSendResult } from "@/lib/alerts/deliveries";
 import type { EndpointView } from "@/lib/alerts/endpoint-store";
+import type { RuleHistory } from "@/lib/alerts/history";
 import type { listAlertStates, RuleView } from "@/lib/alerts/rule-store";
+import type { SilenceView } from "@/lib/alerts/silence-store";
 
 export type Rule = Json<RuleView>;
 export type AlertStateRow = Json<Awaited<ReturnType<typeof listAlertStates>>[number]>;
@@ -10,3 +12,5 @@ export type AlertStateRow = Json<Awaited<ReturnType<typeof listAlertStates>>[num
 export type Endpoint = Json<Omit<EndpointView, "secretHint"> & { secretHint?: string }>;
 export type Delivery = Json<DeliveryView>;
 export type TestResult = Json<TestSendResult>;
+export type Silence = Json<SilenceView>;
+export type History = Json<RuleHistory>;

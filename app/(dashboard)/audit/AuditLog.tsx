@@ -9,9 +9,9 @@ import { fmtTime, keyHref } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
+import { ACTION_GROUPS } from "./actions";
 
 type Page = Json<{ entries: AuditEntry[]; nextBefore: string | null }>;
-const ACTIONS = ["", "release", "mark_done", "user_create", "user_update", "token_create", "token_revoke"];
 const RESULTS = ["", "ok", "refused", "refused_changed", "refused_done", "refused_not_found", "refused_lease_active"];
 
 export function AuditLog() {
@@ -64,10 +64,15 @@ export function AuditLog() {
         <label>
           Action
           <select value={filter.action} onChange={set("action")}>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a || "any"}
-              </option>
+            <option value="">any</option>
+            {ACTION_GROUPS.map((g) => (
+              <optgroup key={g.label} label={g.label}>
+                {g.actions.map((a) => (
+                  <option key={a} value={a}>
+                    {a.replace(/_/g, " ")}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>

@@ -22,6 +22,10 @@ import * as messages from "./messages/route";
 import * as rule from "./rules/[id]/route";
 import * as rules from "./rules/route";
 import * as states from "./states/route";
+import * as ack from "./ack/route";
+import * as history from "./rules/[id]/history/route";
+import * as silence from "./silences/[id]/route";
+import * as silences from "./silences/route";
 
 const ctx = useDashboardDatabase({ WEBHOOK_ALLOW_NETWORKS: "loopback", WEBHOOK_TIMEOUT_S: "2" });
 const none = paramsOf({});
@@ -240,5 +244,37 @@ describe("admin happy path", () => {
     const actions = await prisma().operatorAction.findMany({ where: { detail: { contains: `"id":${id}` }, action: { startsWith: "webhook_" } }, orderBy: { id: "asc" } });
     expect(actions.map((a) => a.action)).toEqual(["webhook_create", "webhook_update", "webhook_update", "webhook_rotate_secret", "webhook_reveal_secret", "webhook_delete"]);
     expect(await auditCount("webhook_test")).toBe(1);
+  });
+});
+
+describe("silences, acknowledgements and history", () => {
+  it("operators silence, end silences and acknowledge (audited); viewers may not; bad input is a 400", async () => {
+    const r = await ok<{ rule: { id: number } }>(await rules.POST(apiRequest("/api/alerts/rules", { body: goodRule, as: admin }), none), 201);
+    const body = { ruleId: r.rule.id, consumerGroup: "orders", durationS: 3600, reason: "maintenance window" };
+    await expectError(await silences.POST(apiRequest("/api/alerts/silences", { body, as: viewer }), none), 403, "forbidden");
+    await expectError(await silences.POST(apiRequest("/api/alerts/silences", { body, as: { cookie: operator.cookie } }), none), 403, "csrf");
+    await expectError(await ack.POST(apiRequest("/api/alerts/ack", { body: { ruleId: r.rule.id, consumerGroup: "orders" }, as: viewer }), none), 403, "forbidden");
+    for (const bad of [{ ...body, ruleId: null, consumerGroup: null }, { ...body, reason: "" }, { ...body, durationS: 10 }, { ...body, consumerGroup: "bad name" }, { ...body, extra: 1 }]) {
+      await expectError(await silences.POST(apiRequest("/api/alerts/silences", { body: bad, as: operator }), none), 400);
+    }
+    await expectError(await silences.POST(apiRequest("/api/alerts/silences", { body: { ...body, ruleId: 999_999 }, as: operator }), none), 404);
+
+    const created = await ok<{ silence: { id: number; active: boolean; createdBy: string } }>(await silences.POST(apiRequest("/api/alerts/silences", { body, as: operator }), none), 201);
+    expect(created.silence).toMatchObject({ active: true, createdBy: "user:op@example.com" });
+    const listed = await ok<{ silences: { id: number; ruleName: string }[] }>(await silences.GET(apiRequest("/api/alerts/silences", { as: viewer }), none));
+    expect(listed.silences.find((x) => x.id === created.silence.id)?.ruleName).toBe(goodRule.name);
+    await expectError(await silence.DELETE(apiRequest(`/api/alerts/silences/${created.silence.id}`, { method: "DELETE", as: viewer }), byId(created.silence.id)), 403, "forbidden");
+    const ended = await ok<{ silence: { active: boolean; endedBy: string } }>(await silence.DELETE(apiRequest(`/api/alerts/silences/${created.silence.id}`, { method: "DELETE", as: operator }), byId(created.silence.id)));
+    expect(ended.silence).toMatchObject({ active: false, endedBy: "user:op@example.com" });
+    await expectError(await silence.DELETE(apiRequest(`/api/alerts/silences/${created.silence.id}`, { method: "DELETE", as: operator }), byId(created.silence.id)), 409);
+    expect(await auditCount("alert_silence_create")).toBe(1);
+    expect(await auditCount("alert_silence_end")).toBe(1);
+
+    // Nothing fires for this rule yet: acknowledging is a 404 with a message, not a 500.
+    await expectError(await ack.POST(apiRequest("/api/alerts/ack", { body: { ruleId: r.rule.id, consumerGroup: "orders" }, as: operator }), none), 404);
+    const h = await ok<{ history: { ruleName: string; events: unknown[]; groups: unknown[] } }>(await history.GET(apiRequest(`/api/alerts/rules/${r.rule.id}/history?hours=24`, { as: viewer }), byId(r.rule.id)));
+    expect(h.history).toMatchObject({ ruleName: goodRule.name, events: [], groups: [] });
+    await expectError(await history.GET(apiRequest(`/api/alerts/rules/${r.rule.id}/history?hours=0x10`, { as: viewer }), byId(r.rule.id)), 400);
+    await rule.DELETE(apiRequest(`/api/alerts/rules/${r.rule.id}`, { method: "DELETE", as: admin }), byId(r.rule.id));
   });
 });

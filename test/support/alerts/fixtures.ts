@@ -3,6 +3,12 @@
  * directly here so alert tests and the benchmark can create conditions on demand.
  */
 import type { Pool } from "../../../lib/alerts/db";
+import type { AlertRule } from "../../../lib/alerts/rules";
+
+/** A rule as the evaluator loads it: no hold periods unless a test gives them. */
+export function testRule(r: Partial<AlertRule> & Pick<AlertRule, "kind" | "threshold" | "windowS">): AlertRule {
+  return { id: 1, name: "r", consumerGroup: null, severity: "warning", enabled: true, forS: 0, keepFiringS: 0, resolveThreshold: null, peakPct: null, ...r };
+}
 
 export interface WorkerRow {
   id: string;

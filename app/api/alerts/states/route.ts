@@ -11,11 +11,11 @@ import { canViewDashboard } from "@/lib/permissions/roles";
 export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
-  status: z.enum(["firing", "resolved"]).optional(),
+  status: z.enum(["pending", "firing", "resolved"]).optional(),
   limit: limitSchema(200, 1000),
 });
 
-/** GET /api/alerts/states?status=firing|resolved — alert state per (rule, group), newest first. */
+/** GET /api/alerts/states?status=pending|firing|resolved — alert state per (rule, group), newest first. */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
   assertAllowed(canViewDashboard(auth), "reading alerts", "viewer");
