@@ -1,5 +1,5 @@
 /**
- * The six alert kinds and how a rule's two numbers (threshold, window_s) are read for each.
+ * The seven alert kinds and how a rule's two numbers (threshold, window_s) are read for each.
  * One table, so the evaluator, the API validation, the dashboard help text and the README say
  * the same thing.
  *
@@ -11,6 +11,7 @@
  * | no_live_worker   | workers in state live whose heartbeat is younger than window_s | value ≤ threshold (default 0) | heartbeat freshness          |
  * | dlq_growth       | messages dead-lettered in the window                        | value > threshold | look-back window                       |
  * | payload_mismatch | same key seen with a different payload in the window        | value > threshold (default 0) | look-back window              |
+ * | dead_letter_reason | dead letters of the most frequent failure reason in the window (reasons new in the window are named) | value > threshold (0 = any reason) | look-back window |
  *
  * Rollup-based kinds (dup_rate, replays, dlq_growth, payload_mismatch) read group_stats_minute,
  * so a window is rounded out to whole minutes (the minute containing now − window_s counts).
@@ -106,6 +107,18 @@ export const KINDS: Record<AlertKind, KindInfo> = {
     comparison: "gt",
     thresholdHelp: "fires when more than this many deliveries carried a known key with a different payload (0 = any)",
     windowHelp: "look-back window in seconds (whole minutes of rollups)",
+    minWindowS: 60,
+    thresholdRange: [0, 1e9],
+    integerThreshold: true,
+  },
+  dead_letter_reason: {
+    kind: "dead_letter_reason",
+    alertname: "DedupDeadLettersByReason",
+    title: "Dead letters by reason",
+    unit: "dead letters of one reason",
+    comparison: "gt",
+    thresholdHelp: "fires when one failure reason (error class + normalised message) dead-lettered more than this many messages in the window (0 = any); reasons first seen in the window are named as new",
+    windowHelp: "look-back window in seconds",
     minWindowS: 60,
     thresholdRange: [0, 1e9],
     integerThreshold: true,

@@ -15,6 +15,7 @@ const SUGGESTED: Record<AlertKind, { threshold: number; windowS: number; severit
   no_live_worker: { threshold: 0, windowS: 30, severity: "critical" },
   dlq_growth: { threshold: 0, windowS: 300, severity: "critical" },
   payload_mismatch: { threshold: 0, windowS: 300, severity: "warning" },
+  dead_letter_reason: { threshold: 0, windowS: 300, severity: "warning" },
 };
 
 export type RuleInput = Omit<AlertRule, "id">;

@@ -43,6 +43,9 @@ import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./d
 import { ACK_ANSWER_GRACE_MS } from "./cause.js";
 import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, type RegistryFactsOf, type RunResult } from "./decide.js";
 import { displayKey } from "./key.js";
+import { heldReason, recordDeadLetter, STOPPING_REASON } from "./dead-letter.js";
+import { failureReasonOf, type FailureReason } from "./failure-reason.js";
+import { REDRIVE_PROPERTY } from "../vocabulary.js";
 import { LazyAbort } from "./lazy-abort.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
 import type { StatsCollector } from "../worker/stats.js";
@@ -103,8 +106,8 @@ export interface ClaimExecutor {
   abortAll(reason: string): void;
   /** Dedup steps and transactional batches run again after a deadlock, lock wait timeout or (Galera) certification conflict (1213 / 1205). */
   lockConflictRetries(): number;
-  /** The broker will dead-letter this delivery (not acked on its last attempt): record it. */
-  noteDeadLetter(d: KeyedDelivery, outcome: string): Promise<void>;
+  /** The broker will dead-letter this delivery (not acked on its last attempt): record it, with why. */
+  noteDeadLetter(d: KeyedDelivery, verdict: Verdict): Promise<void>;
   guard: DbGuard;
 }
 
@@ -181,6 +184,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     return {
       msgId: d.msgId,
       attempt: d.deliveryAttempt,
+      redriven: d.properties?.has(REDRIVE_PROPERTY) ?? false,
       payloadHash: d.payloadHash,
       worker: workerId,
       runningHere: false,
@@ -214,9 +218,9 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
         slot.release();
       }
     } catch (err) {
-      if (err instanceof StoppingError) return { ack: false, outcome: "stopping" };
+      if (err instanceof StoppingError) return { ack: false, outcome: "stopping", reason: STOPPING_REASON };
       log.error({ err, key: displayKey(d.key), msgId: d.msgId }, "dedup step failed; message goes back to the broker");
-      return { ack: false, outcome: "error" };
+      return { ack: false, outcome: "error", reason: failureReasonOf(err) };
     } finally {
       count("consumed");
       inflightCount--;
@@ -287,7 +291,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
         case "defer":
           // Defer with a real delay (the consumer's nack backoff), not a hot loop.
           await writeEvent({ ...eventBase(d), kind: "inflight", outcome: "deferred", fence: step.row.fence });
-          return { ack: false, outcome: "deferred" };
+          return { ack: false, outcome: "deferred", reason: heldReason(step.row) };
         case "reclaim-own":
           if (await guard.run("reclaim", () => reclaimOwnClaim(pool, step.row, workerId, d.msgId, o.leaseMs))) {
             return runClaimed(d, t, { id: step.row.id, fence: step.fence });
@@ -321,8 +325,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       }
       if (r.kind === "failed") {
         count("claims");
-        await releasedOnError(d, 1, r.error);
-        return { verdict: { ack: false, outcome: "released" } };
+        const reason = await releasedOnError(d, 1, r.error);
+        return { verdict: { ack: false, outcome: "released", reason } };
       }
       if (r.kind === "rejected") {
         count("claims");
@@ -370,8 +374,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       if (step.do === "end-lease") return await endLeaseAfterLostConnection(d, claim, step.error);
       // Release so the redelivery can claim again; a lost fence means it is not ours to release.
       const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
-      await releasedOnError(d, claim.fence, step.error, released ? undefined : "claim no longer ours (fence moved)");
-      return { ack: false, outcome: "released" };
+      const reason = await releasedOnError(d, claim.fence, step.error, released ? undefined : "claim no longer ours (fence moved)");
+      return { ack: false, outcome: "released", reason };
     } finally {
       held.delete(claim.id);
     }
@@ -397,8 +401,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     held.delete(claim.id);
     const ended = await guard.run("end lease", () => endLease(pool, workerId, claim), { untilStopped: false });
     const note = ended ? "outcome unknown: lease ended, claim kept for a fenced takeover" : "claim no longer ours (fence moved)";
-    await releasedOnError(d, claim.fence, err, note, "lease_ended");
-    return { ack: false, outcome: "lease_ended" };
+    const reason = await releasedOnError(d, claim.fence, err, note, "lease_ended");
+    return { ack: false, outcome: "lease_ended", reason };
   }
 
   async function rejectLease(d: KeyedDelivery, t: Trace, claim: FencedClaim, reason: string): Promise<Verdict> {
@@ -406,8 +410,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     if (closed) return recordRejection(d, t, claim.id, claim.fence, reason);
     // The claim moved on while we ran: the rejection is not ours to record. The redelivery finds
     // the new owner's claim (or none, and runs again).
-    await releasedOnError(d, claim.fence, new Error(reason), "claim no longer ours (fence moved): not rejected");
-    return { ack: false, outcome: "released" };
+    const failure = await releasedOnError(d, claim.fence, new Error(reason), "claim no longer ours (fence moved): not rejected");
+    return { ack: false, outcome: "released", reason: failure };
   }
 
   /** A rejected message: its claim is closed (DONE, with the reason); it is acked, never retried. */
@@ -424,8 +428,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     try {
       await o.lease!(d, { key: d.key, keySource: d.keySource, fence: 0, signal: new AbortController().signal });
       return { ack: true, outcome: "fail_open" };
-    } catch {
-      return { ack: false, outcome: "released" };
+    } catch (err) {
+      return { ack: false, outcome: "released", reason: failureReasonOf(err) };
     }
   }
 
@@ -476,15 +480,17 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     count("expiries");
   }
 
-  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<void> {
+  /** The handler failed: record why (class + secrets-safe message) with the release; returns the reason. */
+  async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<FailureReason> {
     // The copy comes back (nacked, not acked): its next arrival is not the producer's doing, and
     // a live holder's silence until then says nothing about its death (not "finished").
     await noteSeen(d, false);
-    const message = err instanceof Error ? err.message : String(err);
-    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, detail: note ? `${message} (${note})` : message });
+    const reason = failureReasonOf(err);
+    await writeEvent({ ...eventBase(d), kind: "released_on_error", outcome, fence, errorClass: reason.errorClass, detail: note ? `${reason.message} (${note})` : reason.message });
     count("releases");
     const claim = outcome === "released" ? "claim released" : "claim kept, lease ended";
     log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, `handler failed; ${claim}, message goes back to the broker`);
+    return reason;
   }
 
   // ---- the facts of a duplicate's cause (cause.ts) ----------------------------------------------
@@ -554,9 +560,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     heartbeatLeases,
     inflight: () => inflightCount,
     lockConflictRetries: () => writers.lockConflictRetries() + guard.lockConflictRetries(),
-    async noteDeadLetter(d, outcome) {
-      await writeEvent({ ...eventBase(d), kind: "dead_letter", outcome, detail: `not acked on delivery attempt ${d.deliveryAttempt}, the last one` });
-      count("dead_lettered");
+    async noteDeadLetter(d, verdict) {
+      await recordDeadLetter({ pool, scope, write: writeEvent, count, guard }, { ...eventBase(d), kind: "dead_letter" }, verdict);
     },
     abortAll(reason) {
       for (const h of held.values()) h.abort.abort(new Error(reason));
