@@ -20,7 +20,7 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   // Authorization: Bearer abc… / Basic …
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 ***"],
   // password=…, token: …, api_key "…", secret=…
-  [/\b(pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|authorization|credentials?)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, "$1$2***"],
+  [/\b(pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|authorization|credentials?)(["']?\s*[:=]\s*["']?)[^\s"',;&)\]}]+/gi, "$1$2***"],
   // long opaque strings: keys, JWTs, hex digests of secrets
   [/\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, "***"],
   [/\b(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}/g, "***"],
