@@ -27,7 +27,7 @@ let forwarder: Forwarder;
 let fixed = false;
 
 class PaymentDeclined extends Error {
-  name = "PaymentDeclined";
+  override name = "PaymentDeclined";
 }
 
 async function effects(): Promise<Map<string, number>> {
