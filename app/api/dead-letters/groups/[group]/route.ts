@@ -6,7 +6,7 @@ import { parseParams, parseQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canViewDashboard } from "@/lib/permissions/roles";
-import { groupParams } from "../_shared/params";
+import { groupParams } from "../../_shared/params";
 
 export const dynamic = "force-dynamic";
 
@@ -21,7 +21,7 @@ const querySchema = z
   .strict();
 
 /**
- * GET /api/dead-letters/:group[?reason=&key=&since=&until=&format=csv] — what the group's DLQ
+ * GET /api/dead-letters/groups/:group[?reason=&key=&since=&until=&format=csv] — what the group's DLQ
  * holds, joined with our record of each failure and its key's claim, grouped by reason.
  */
 export const GET = handle(async (req, ctx: { params: Promise<{ group: string }> }) => {

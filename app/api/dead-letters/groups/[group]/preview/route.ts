@@ -5,11 +5,11 @@ import { parseBody, parseNoQuery, parseParams } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canRedrive } from "@/lib/permissions/roles";
-import { groupParams, selectionSchema } from "../../_shared/params";
+import { groupParams, selectionSchema } from "../../../_shared/params";
 
 export const dynamic = "force-dynamic";
 
-/** POST /api/dead-letters/:group/preview { msgIds | reason } — what a re-drive would do to each (operator). */
+/** POST /api/dead-letters/groups/:group/preview { msgIds | reason } — what a re-drive would do to each (operator). */
 export const POST = handle(async (req, ctx: { params: Promise<{ group: string }> }) => {
   const auth = await requireAuth(req);
   assertAllowed(canRedrive(auth), "previewing a re-drive", "operator");

@@ -8,7 +8,7 @@ import { handle } from "@/lib/http/route";
 import { reasonSchema } from "@/lib/http/schema";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canRedrive } from "@/lib/permissions/roles";
-import { groupParams, selectionSchema } from "../../_shared/params";
+import { groupParams, selectionSchema } from "../../../_shared/params";
 
 export const dynamic = "force-dynamic";
 
@@ -21,7 +21,7 @@ const bodySchema = z
   .strict();
 
 /**
- * POST /api/dead-letters/:group/redrive { selection: { msgIds | reason }, reason, ratePerS? } —
+ * POST /api/dead-letters/groups/:group/redrive { selection: { msgIds | reason }, reason, ratePerS? } —
  * start a throttled re-drive (operator; a session with CSRF, or an API token). 202 with the job id;
  * follow it at /api/dead-letters/jobs/:id.
  */
