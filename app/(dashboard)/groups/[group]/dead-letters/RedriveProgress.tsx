@@ -36,7 +36,7 @@ export function RedriveProgress({ jobId, canControl, onFinished }: { jobId: numb
       {canControl && !finished ? (
         <div className="actions">
           <label>
-            Reason <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} placeholder="why pause or abort" />
+            Reason for pause or abort <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} />
           </label>
           {data.state === "paused" ? (
             <button type="button" disabled={busy || reason.trim().length < 3} onClick={() => control("resume")}>
