@@ -1,22 +1,11 @@
 import type { Metadata } from "next";
+import { groupOf, type GroupParams } from "../group-param";
 import { DeadLetters } from "./DeadLetters";
 
-type Props = { params: Promise<{ group: string }> };
-
-/** Page params arrive still percent-encoded; group names may contain `%`. */
-async function groupOf(params: Props["params"]): Promise<string> {
-  const raw = (await params).group;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params }: GroupParams): Promise<Metadata> {
   return { title: `Dead letters · ${await groupOf(params)}` };
 }
 
-export default async function DeadLettersPage({ params }: Props) {
+export default async function DeadLettersPage({ params }: GroupParams) {
   return <DeadLetters group={await groupOf(params)} />;
 }
