@@ -79,7 +79,7 @@ test("dead letters: grouped by reason, previewed, re-driven to completion, and a
   await expect(page.getByTestId("redrive-state")).toHaveText("done", { timeout: 30_000 });
   await expect(page.getByTestId("redrive-counts")).toContainText("4 sent · 0 failed · 0 pending");
   await expect(groups).toHaveCount(1, { timeout: 15_000 }); // the stock group left the DLQ
-  await page.getByLabel("Reason", { exact: true }).selectOption(""); // clear the filter
+  await page.getByLabel("Filter by reason").selectOption(""); // clear the filter
   await expect(page.getByTestId("dead-letter")).toHaveCount(8);
 
   // A slow re-drive of the card group, aborted halfway: the rest stays in the DLQ.

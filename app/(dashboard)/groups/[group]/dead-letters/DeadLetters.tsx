@@ -102,7 +102,7 @@ export function DeadLetters({ group }: { group: string }) {
             <div className="filters">
               <label>
                 Reason{" "}
-                <select value={reason} onChange={(e) => setReason(e.target.value)}>
+                <select aria-label="Filter by reason" value={reason} onChange={(e) => setReason(e.target.value)}>
                   <option value="">any</option>
                   {data.reasons.map((r) => (
                     <option key={r.reason.id} value={r.reason.id}>
