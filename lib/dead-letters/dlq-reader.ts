@@ -30,6 +30,8 @@ export class DlqReader {
   #starting?: Promise<SimpleConsumer>;
   #refreshing?: Promise<void>;
   readonly held = new Map<string, HeldDeadLetter>();
+  /** msgIds a re-drive is sending now (redrive.ts). */
+  readonly redriving = new Set<string>();
 
   constructor(
     readonly group: string,

@@ -6,6 +6,7 @@
  */
 import { normalizeKey } from "@dedup-audit/runtime";
 import { prisma } from "../db/prisma";
+import { notFound } from "../http/errors";
 import { readerOf } from "./connection";
 import { reasonGroupOf, type ReasonGroup } from "./reason";
 
@@ -102,8 +103,21 @@ async function groupTopic(group: string): Promise<string | undefined> {
   return w?.topic;
 }
 
-/** Every dead letter of the group, joined and grouped; filters apply to `items` only. */
+/**
+ * Only a group our workers reported gets a DLQ reader: a reader is a broker client kept for the
+ * life of the process, so a name from the URL alone must not create one.
+ */
+async function assertKnownGroup(group: string): Promise<void> {
+  const [worker, totals] = await Promise.all([
+    prisma().workerInstance.findFirst({ where: { consumerGroup: group }, select: { id: true } }),
+    prisma().groupTotals.findFirst({ where: { consumerGroup: group }, select: { topic: true } }),
+  ]);
+  if (!worker && !totals) throw notFound(`no consumer group named ${group} has reported anything yet`);
+}
+
+/** Every dead letter of the group, joined and grouped; filters apply to `items` only. 404 for a group never seen. */
 export async function listDeadLetters(group: string, filter: DeadLetterFilter = {}): Promise<DeadLetterList> {
+  await assertKnownGroup(group);
   const reader = readerOf(group);
   let brokerError: string | undefined;
   try {

@@ -16,6 +16,7 @@ import { prisma } from "../db/prisma";
 import { recordAction } from "../operator/audit";
 import { log } from "../log";
 import { producer, readerOf } from "./connection";
+import type { DlqReader } from "./dlq-reader";
 import { listDeadLetters, type ClaimStateView, type DeadLetter } from "./list";
 
 export const DEFAULT_REDRIVE_RATE = 50;
@@ -234,6 +235,17 @@ interface ItemResult {
 
 async function redriveOne(job: { id: number; consumerGroup: string }, item: { msgId: string; topic: string }): Promise<ItemResult> {
   const reader = readerOf(job.consumerGroup);
+  // Two jobs of one process never send the same dead letter at once.
+  if (reader.redriving.has(item.msgId)) return { status: "failed", detail: "another re-drive is sending this dead letter right now: nothing sent" };
+  reader.redriving.add(item.msgId);
+  try {
+    return await sendAndRemove(reader, job, item);
+  } finally {
+    reader.redriving.delete(item.msgId);
+  }
+}
+
+async function sendAndRemove(reader: DlqReader, job: { id: number }, item: { msgId: string; topic: string }): Promise<ItemResult> {
   let held = reader.held.get(item.msgId);
   if (!held) {
     await reader.refresh().catch(() => {});

@@ -11,6 +11,7 @@ import { closeBrokerClients, useBrokerConnection } from "@/lib/dead-letters/conn
 import { settledRedrive } from "@/lib/dead-letters/redrive";
 import { Cleanup, sendAll, startBroker, startProducer } from "@/test/support/broker-harness";
 import { apiRequest, paramsOf, useDashboardDatabase, type As } from "@/test/support/http";
+import { seedWorker } from "@/test/support/seed";
 import * as login from "../auth/login/route";
 import * as list from "./groups/[group]/route";
 import * as preview from "./groups/[group]/preview/route";
@@ -45,6 +46,7 @@ beforeAll(async () => {
   // Dead letters as the broker leaves them, and our record of why each died.
   msgIds = await sendAll(producer, `%DLQ%${group}`, ["k-1", "k-2", "=cmd|k-3"].map((key) => ({ key, body: Buffer.from(key) })));
   await insertEvents(ctx.db.pool, { group, topic: "api-orders" }, msgIds.map((msgId, i) => ({ kind: "dead_letter" as const, tag: "", key: Buffer.from(["k-1", "k-2", "=cmd|k-3"][i]), msgId, deliveryAttempt: 16, errorClass: "TimeoutError", detail: `upstream timed out after ${100 + i} ms` })));
+  await seedWorker(ctx.db.pool, { id: "api-dl-worker", group, topic: "api-orders", alive: true });
   await useBrokerConnection({ endpoints: broker.endpoint, awaitMs: 200 });
   cleanup.add(() => closeBrokerClients());
   const owner = await createUser({ email: "op@example.com", password: "operator-password", role: "operator" });
@@ -67,6 +69,8 @@ describe("dead-letter routes", () => {
     expect(lines).toHaveLength(4);
     expect(lines.find((l) => l.includes("cmd"))).toContain("'=cmd|k-3");
     await errorOf(await list.GET(apiRequest(`/api/dead-letters/groups/${group}?since=yesterday`, { as: viewer }), params), 400);
+    // A group nobody reported gets no broker client: 404.
+    expect(await errorOf(await list.GET(apiRequest("/api/dead-letters/groups/never-seen", { as: viewer }), paramsOf({ group: "never-seen" })), 404)).toMatch(/no consumer group/);
   });
 
   it("previewing and re-driving need the operator role, a reason and one selection", async () => {
