@@ -96,6 +96,15 @@ describe("dead-letter routes", () => {
     const abort = await job.POST(apiRequest(`/api/dead-letters/jobs/${jobId}`, { body: { action: "abort", reason: "too late" }, as: { bearer: token } }), paramsOf({ id: String(jobId) }));
     expect(await errorOf(abort, 409)).toMatch(/cannot abort a job that is done/);
     await errorOf(await job.GET(apiRequest("/api/dead-letters/jobs/0", { as: viewer }), paramsOf({ id: "0" })), 400);
+
+    // Throttled: two messages at 2 per second are half a second apart.
+    const started = Date.now();
+    const slow = await redrive.POST(apiRequest(`/api/dead-letters/groups/${group}/redrive`, { body: { selection: { msgIds: [msgIds[0], msgIds[2]] }, reason: "upstream fixed", ratePerS: 2 }, as: { bearer: token } }), params);
+    const slowJob = ((await slow.json()) as { jobId: number }).jobId;
+    await settledRedrive(slowJob);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    const done = (await (await job.GET(apiRequest(`/api/dead-letters/jobs/${slowJob}`, { as: viewer }), paramsOf({ id: String(slowJob) }))).json()) as { counts: { sent: number } };
+    expect(done.counts.sent).toBe(2);
     await errorOf(await job.GET(apiRequest("/api/dead-letters/jobs/99999", { as: viewer }), paramsOf({ id: "99999" })), 404);
   });
 });
