@@ -13,6 +13,11 @@ process.env.E2E_PORT ??= execFileSync(process.execPath, ["-e", "const s=require(
   .toString()
   .trim();
 
+// The dashboard reaches RocketMQ here; specs that need a broker start a dev broker on this port.
+process.env.E2E_BROKER_PORT ??= execFileSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"])
+  .toString()
+  .trim();
+
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
 const serverUrl = (process.env.E2E_DATABASE_SERVER_URL ?? "mysql://root@127.0.0.1:3306").replace(/\/$/, "");
 
@@ -44,6 +49,6 @@ export default defineConfig({
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { DATABASE_URL: `${serverUrl}/${process.env.E2E_DB}`, E2E_PORT: process.env.E2E_PORT, LOG_LEVEL: "warn", PORT: process.env.E2E_PORT, WEBHOOK_ALLOW_NETWORKS: "loopback" },
+    env: { DATABASE_URL: `${serverUrl}/${process.env.E2E_DB}`, E2E_PORT: process.env.E2E_PORT, LOG_LEVEL: "warn", PORT: process.env.E2E_PORT, ROCKETMQ_ENDPOINTS: `127.0.0.1:${process.env.E2E_BROKER_PORT}`, WEBHOOK_ALLOW_NETWORKS: "loopback" },
   },
 });

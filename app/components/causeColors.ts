@@ -6,6 +6,7 @@ export const CAUSE_COLORS: Record<DuplicateCause, string> = {
   rebalance_replay: "#CC79A7",
   redelivery: "#0072B2",
   unknown: "#8C8C8C",
+  manual_redrive: "#009E73",
 };
 
 export const CAUSE_HELP = CAUSE_DEFINITIONS;

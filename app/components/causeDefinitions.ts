@@ -27,6 +27,11 @@ export const CAUSE_DOCS: Record<Cause, { definition: string; act: string }> = {
       "A copy seen before and sent again, where the worker that held it last, unfinished, is not in the registry (its row was pruned, it left longer than REPLAY_WINDOW_S ago, or it ran without registering), so neither its death nor its life can be shown.",
     act: "Should be near zero. More than 1 % means our facts were missing: look at the workers' registration and the database's health.",
   },
+  manual_redrive: {
+    definition:
+      "A dead letter an operator re-drove from the dead-letters page or its API (re-published with its original keys, tag and body under a new msgId, marked as a re-drive), on its first arrival, that found its key already DONE: the effect had happened, so the copy was acked without running again.",
+    act: "Expected after a re-drive of messages whose keys had succeeded since; the re-drive's preview counts them in advance.",
+  },
 };
 
 export const CAUSE_FACTS_NOTE =

@@ -12,6 +12,7 @@
  * | dlq_growth       | messages dead-lettered in the window                        | value > threshold | look-back window                       |
  * | payload_mismatch | same key seen with a different payload in the window        | value > threshold (default 0) | look-back window              |
  * | live_workers     | workers live now (heartbeat within WORKER_TIMEOUT_S)         | value < threshold, or < peak_pct % of the most that were live at once in the window | peak look-back window |
+ * | dead_letter_reason | dead letters of the most frequent failure reason in the window (reasons new in the window are named) | value > threshold (0 = any reason) | look-back window |
  *
  * Rollup-based kinds (dup_rate, replays, dlq_growth, payload_mismatch) read group_stats_minute,
  * so a window is rounded out to whole minutes (the minute containing now − window_s counts).
@@ -126,6 +127,18 @@ export const KINDS: Record<AlertKind, KindInfo> = {
     windowHelp: "look-back window in seconds for the group's peak (the most workers live at the same time)",
     minWindowS: 60,
     thresholdRange: [0, 1e6],
+    integerThreshold: true,
+  },
+  dead_letter_reason: {
+    kind: "dead_letter_reason",
+    alertname: "DedupDeadLettersByReason",
+    title: "Dead letters by reason",
+    unit: "dead letters of one reason",
+    comparison: "gt",
+    thresholdHelp: "fires when one failure reason (error class + normalised message) dead-lettered more than this many messages in the window (0 = any); reasons first seen in the window are named as new",
+    windowHelp: "look-back window in seconds",
+    minWindowS: 60,
+    thresholdRange: [0, 1e9],
     integerThreshold: true,
   },
 };

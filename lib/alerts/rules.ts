@@ -10,6 +10,7 @@ import { serializeOnSingleton, sqlErrno } from "@dedup-audit/runtime/db";
 import type { Pool, Queryable, Row } from "./db";
 import { dbNow, withTransaction } from "./db";
 import { describeResolve, describeRuleCondition, formatAgainst, isBreached, type AlertKind } from "./kinds";
+import { measureDeadLetterReasons } from "./dead-letter-reasons";
 
 export interface AlertRule {
   id: number;
@@ -170,6 +171,8 @@ async function measureValues(db: Queryable, rule: AlertRule, now: Date): Promise
       for (const v of out.values()) v.detail += ` in the last ${w} s`;
       return out;
     }
+    case "dead_letter_reason":
+      return measureDeadLetterReasons(db, rule, now);
     case "stuck_claims": {
       const [rows] = await db.query<Row[]>(
         `SELECT consumer_group, COUNT(*) AS n, MIN(lease_until) AS oldest FROM dedup_claim
@@ -223,6 +226,8 @@ function summaryOf(rule: AlertRule, group: string, value: number): string {
       return `${value} payload mismatches in group ${group}`;
     case "live_workers":
       return `Only ${value} live workers in group ${group}`;
+    case "dead_letter_reason":
+      return `${value} messages dead-lettered for one reason in group ${group}`;
   }
 }
 

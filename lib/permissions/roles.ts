@@ -24,6 +24,8 @@ export function lowerRole(a: Role, b: Role): Role {
 export const canViewDashboard = (caller: Caller | null | undefined) => hasRole(caller, "viewer");
 /** Release or mark done: the message may run again or be skipped, so operators only. */
 export const canReleaseClaim = (caller: Caller | null | undefined) => hasRole(caller, "operator");
+/** Re-drive dead letters: messages run again (or are acked as duplicates), so operators only. */
+export const canRedrive = (caller: Caller | null | undefined) => hasRole(caller, "operator");
 export const canManageUsers = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageTokens = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageAlerts = (caller: Caller | null | undefined) => hasRole(caller, "admin");

@@ -29,7 +29,7 @@ describe("getGroupOverview", () => {
     const { groups } = await getGroupOverview("1h");
     const row = groups.find((g) => g.consumerGroup === group)!;
     expect(row.consumed).toBe(150);
-    expect(row.hits).toEqual({ producer_resend: 3, rebalance_replay: 4, redelivery: 2, unknown: 1 });
+    expect(row.hits).toEqual({ producer_resend: 3, rebalance_replay: 4, redelivery: 2, unknown: 1, manual_redrive: 0 });
     expect(row.hitsTotal).toBe(10);
     expect(row.dupRate).toBeCloseTo(10 / 150);
     expect(row.replays).toBe(4);
@@ -92,7 +92,7 @@ describe("hour rollups for long ranges", () => {
     const detailWeek = (await getGroupDetail(group, "7d", now))!;
     expect(overviewWeek.consumed).toBe(11_111);
     expect(detailWeek.totals.consumed).toBe(11_111);
-    expect(detailWeek.totals.hits).toEqual({ producer_resend: 7, rebalance_replay: 0, redelivery: 1, unknown: 3 });
+    expect(detailWeek.totals.hits).toEqual({ producer_resend: 7, rebalance_replay: 0, redelivery: 1, unknown: 3, manual_redrive: 0 });
     expect(detailWeek.series.reduce((n, b) => n + b.consumed, 0)).toBe(11_111);
   });
 });

@@ -16,6 +16,7 @@ const SUGGESTED: Record<AlertKind, { threshold: number; windowS: number; severit
   dlq_growth: { threshold: 0, windowS: 300, severity: "critical", forS: 0, keepFiringS: 300 },
   payload_mismatch: { threshold: 0, windowS: 300, severity: "warning", forS: 0, keepFiringS: 300 },
   live_workers: { threshold: 0, windowS: 900, severity: "warning", forS: 30, keepFiringS: 120, peakPct: 75 },
+  dead_letter_reason: { threshold: 0, windowS: 300, severity: "warning", forS: 0, keepFiringS: 300 },
 };
 
 const optionalNumber = (text: string) => (text.trim() === "" ? null : Number(text));

@@ -10,6 +10,7 @@ export { createDedupConsumer, toDelivery, type ConsumerOptions, type DedupConsum
 export { createDedupSimpleConsumer, type DedupSimpleConsumerOptions } from "./consumer/dedup-simple-consumer.js";
 export { runWorker, type RunWorkerOptions } from "./consumer/run-worker.js";
 export { UnrecoverableError, isUnrecoverable } from "./errors.js";
+export { normalizeKey } from "./claim/key.js";
 export type { RunningConsumer } from "./consumer/lifecycle.js";
 export { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "./worker/processor.js";
 export { repeatEvery, type Repeating, type RepeatOptions } from "./worker/repeat.js";

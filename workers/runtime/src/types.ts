@@ -4,6 +4,9 @@
  * without a broker.
  */
 import type { Conn } from "./db/pool.js";
+import type { FailureReason } from "./claim/failure-reason.js";
+
+export type { FailureReason };
 
 export type { DuplicateCause, StatCounter } from "./vocabulary.js";
 
@@ -68,5 +71,5 @@ export type TransactionalBatchHandler = (messages: KeyedDelivery[], ctx: Transac
 /** What the listener tells the broker: ack, or let it come back (nack / redelivery). */
 export type Verdict =
   | { ack: true; outcome: "committed" | "duplicate" | "fail_open" | "committed_fence_lost" | "rejected" }
-  | { ack: false; outcome: "released" | "lease_ended" | "deferred" | "stopping" | "error" };
+  | { ack: false; outcome: "released" | "lease_ended" | "deferred" | "stopping" | "error"; reason?: FailureReason };
 

@@ -12,7 +12,7 @@
  */
 
 /** Why a delivery of a key that was already claimed arrived; each duplicate gets exactly one. */
-export const DUPLICATE_CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown"] as const;
+export const DUPLICATE_CAUSES = ["producer_resend", "rebalance_replay", "redelivery", "unknown", "manual_redrive"] as const;
 export type DuplicateCause = (typeof DUPLICATE_CAUSES)[number];
 
 export const CAUSE_LABELS: Record<DuplicateCause, string> = {
@@ -20,6 +20,7 @@ export const CAUSE_LABELS: Record<DuplicateCause, string> = {
   rebalance_replay: "Rebalance replay",
   redelivery: "Redelivery",
   unknown: "Unknown",
+  manual_redrive: "Manual re-drive",
 };
 
 /**
@@ -31,7 +32,14 @@ export const CAUSE_DEFINITIONS: Record<DuplicateCause, string> = {
   rebalance_replay: "a copy seen before, sent again because its holder died or left, or its queue moved (RocketMQ 4)",
   redelivery: "a copy seen before, sent again to a live holder: failure, nack, timeout or an ack the broker refused",
   unknown: "a copy seen before whose last holder is missing from the worker registry: our facts were missing",
+  manual_redrive: "a dead letter an operator re-drove (re-published with its keys, marked as a re-drive) that found its key already DONE",
 };
+
+/**
+ * The user property a re-drive puts on the copy it re-publishes from the dead-letter queue (its
+ * value: the re-drive job's id). A first arrival carrying it is the operator's doing, not the producer's.
+ */
+export const REDRIVE_PROPERTY = "DEDUP_REDRIVE_JOB";
 
 /** Kinds of dedup_event rows: written only off the happy path. */
 export const EVENT_KINDS = [

@@ -16,6 +16,8 @@ const base: CauseFacts = { seenBefore: true, attempt: 2, previousAttempt: 1, pre
 const table: [string, Partial<CauseFacts>, string][] = [
   ["unseen msgId, first attempt (a resend's first arrival)", { seenBefore: false, attempt: 1, previousHolder: undefined }, "producer_resend"],
   ["unseen msgId, first attempt, even while members die", { seenBefore: false, attempt: 1, previousHolder: undefined, memberRecentlyGone: true }, "producer_resend"],
+  ["unseen msgId, first attempt, marked as an operator's re-drive", { seenBefore: false, attempt: 1, previousHolder: undefined, redriven: true }, "manual_redrive"],
+  ["a re-driven copy seen before, next attempt (its own redelivery, not the re-drive)", { previousHolder: running, redriven: true }, "redelivery"],
   ["unseen msgId redelivered, a member just died (its holder was killed before writing)", { seenBefore: false, attempt: 2, previousHolder: undefined, memberRecentlyGone: true }, "rebalance_replay"],
   ["unseen msgId redelivered, membership calm (nacked on a database error)", { seenBefore: false, attempt: 2, previousHolder: undefined }, "redelivery"],
   ["seen, same attempt again (v4 queue moved)", { attempt: 1, previousAttempt: 1 }, "rebalance_replay"],
@@ -40,15 +42,16 @@ describe("classifyCause", () => {
     expect(classifyCause({ ...base, ...facts })).toBe(expected);
   });
 
-  it("gives every combination of facts exactly one of the four causes", () => {
+  it("gives every combination of facts exactly one of the causes", () => {
     const holders = [undefined, ackRefused, acked, running, dead, self, unregistered];
     const seen = new Set<string>();
     for (const seenBefore of [false, true])
       for (const attempt of [1, 2, 3])
         for (const previousAttempt of [1, 2])
           for (const previousHolder of holders)
-            for (const memberRecentlyGone of [false, true]) seen.add(classifyCause({ seenBefore, attempt, previousAttempt, previousHolder, memberRecentlyGone }));
-    expect([...seen].sort()).toEqual(["producer_resend", "rebalance_replay", "redelivery", "unknown"]);
+            for (const memberRecentlyGone of [false, true])
+              for (const redriven of [false, true]) seen.add(classifyCause({ seenBefore, attempt, previousAttempt, previousHolder, memberRecentlyGone, redriven }));
+    expect([...seen].sort()).toEqual(["manual_redrive", "producer_resend", "rebalance_replay", "redelivery", "unknown"]);
   });
 });
 

@@ -103,7 +103,7 @@ describe("UnrecoverableError, lease mode", () => {
     const b = await start({ group, mode: "lease", handler: async () => {} });
     expect(await b.process({ ...d, deliveryAttempt: 2 })).toEqual({ ack: true, outcome: "committed" });
     release();
-    expect(await pSlow).toEqual({ ack: false, outcome: "released" });
+    expect(await pSlow).toMatchObject({ ack: false, outcome: "released" });
     expect(await claims(group)).toEqual([["order-44", "DONE", null]]);
     const ev = await eventCounts(ctx.db.pool, group);
     expect(ev["rejected/rejected"]).toBeUndefined();
@@ -113,7 +113,7 @@ describe("UnrecoverableError, lease mode", () => {
   it("still releases (and redelivers) on any other error", async () => {
     const group = uniqueName("r");
     const w = await start({ group, mode: "lease", handler: async () => void (await Promise.reject(new Error("payment API timed out"))) });
-    expect(await w.process(delivery({ key: "order-43" }))).toEqual({ ack: false, outcome: "released" });
+    expect(await w.process(delivery({ key: "order-43" }))).toMatchObject({ ack: false, outcome: "released" });
     expect(await claims(group)).toEqual([]);
     await w.flushStats();
     expect(await rejectedCounts(group)).toEqual([0, 0, 0]);

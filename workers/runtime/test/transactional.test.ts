@@ -89,7 +89,7 @@ describe.each(SQL_DIALECTS)("transactional mode, %s claim SQL", (sqlDialect) => 
     await sleep(300);
     expect(bDone).toBe(false);
     failFirst(true);
-    expect(await pa).toEqual({ ack: false, outcome: "released" });
+    expect(await pa).toMatchObject({ ack: false, outcome: "released" });
     expect(await pb).toEqual({ ack: true, outcome: "committed" });
     expect((await ledgerCounts(group)).get("o-wait")).toBe(1);
   });

@@ -73,6 +73,9 @@ export function GroupDetail({ group }: { group: string }) {
             <Stat label="Dead-lettered" value={fmtInt(data.totals.deadLettered)} bad={data.totals.deadLettered > 0} />
             <Stat label="Rejected" value={fmtInt(data.totals.rejected)} bad={data.totals.rejected > 0} />
           </div>
+          <p>
+            <Link href={`/groups/${encodeURIComponent(group)}/dead-letters`}>Dead letters: what died, why, and re-drive →</Link>
+          </p>
 
           <section>
             <h2>Duplicate hits by cause</h2>

@@ -1,22 +1,11 @@
 import type { Metadata } from "next";
 import { GroupDetail } from "./GroupDetail";
+import { groupOf, type GroupParams } from "./group-param";
 
-type Props = { params: Promise<{ group: string }> };
-
-/** Page params arrive still percent-encoded; group names may contain `%` (e.g. %RETRY%…). */
-async function groupOf(params: Props["params"]): Promise<string> {
-  const raw = (await params).group;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params }: GroupParams): Promise<Metadata> {
   return { title: await groupOf(params) };
 }
 
-export default async function GroupPage({ params }: Props) {
+export default async function GroupPage({ params }: GroupParams) {
   return <GroupDetail group={await groupOf(params)} />;
 }

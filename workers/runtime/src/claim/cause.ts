@@ -20,6 +20,8 @@ export interface HistoryFacts {
   attempt: number;
   /** Highest attempt this msgId was met at before (the claim's own: 1 unless written down). */
   previousAttempt: number;
+  /** The copy carries an operator's re-drive mark (REDRIVE_PROPERTY): re-published from the DLQ. */
+  redriven?: boolean;
 }
 
 export interface CauseFacts extends HistoryFacts {
@@ -36,8 +38,8 @@ export interface CauseFacts extends HistoryFacts {
  * written down for its msgId before this delivery wrote itself down; the row's first msgId counts
  * as met at attempt 1 by the row's owner.
  */
-export function historyFacts(d: { msgId: string; attempt: number }, row: ClaimRow, prior: SeenMsg | undefined): HistoryFacts {
-  return { seenBefore: prior !== undefined || d.msgId === row.firstMsgId, attempt: d.attempt, previousAttempt: prior?.attempt ?? 1 };
+export function historyFacts(d: { msgId: string; attempt: number; redriven?: boolean }, row: ClaimRow, prior: SeenMsg | undefined): HistoryFacts {
+  return { seenBefore: prior !== undefined || d.msgId === row.firstMsgId, attempt: d.attempt, previousAttempt: prior?.attempt ?? 1, redriven: d.redriven };
 }
 
 /** The worker that held the earlier delivery of this msgId, as far as the history knows. */
@@ -52,8 +54,9 @@ export function needsRegistryFacts(h: HistoryFacts): boolean {
 }
 
 export function classifyCause(f: CauseFacts): DuplicateCause {
-  // A copy never met before, arriving for the first time: the producer sent the key twice.
-  if (!f.seenBefore && f.attempt <= 1) return "producer_resend";
+  // A copy never met before, arriving for the first time: the producer sent the key twice — or
+  // an operator re-published a dead letter, and the copy says so.
+  if (!f.seenBefore && f.attempt <= 1) return f.redriven ? "manual_redrive" : "producer_resend";
   // Met before at this attempt or a later one: a redelivery counts up, so only a queue moving
   // (RocketMQ 4 replay of acked offsets) brings the same attempt back.
   if (f.seenBefore && f.attempt <= f.previousAttempt) return "rebalance_replay";

@@ -38,6 +38,8 @@ export interface DeliveryFacts {
   msgId: string;
   /** 1 for the first delivery. */
   attempt: number;
+  /** The copy was re-published from the dead-letter queue by an operator (see cause.ts). */
+  redriven?: boolean;
   payloadHash: Buffer;
   /** The worker deciding: a claim with this owner token is ours. */
   worker: string;

@@ -18,7 +18,7 @@
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatchWriters } from "./batch-writers.js";
-import { claimRef, keepFirstHolder, readClaims, reclaimOwnClaim, releaseClaim, seenScopeHash, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/index.js";
+import { claimRef, keepFirstHolder, markClaimDeadLettered, readClaims, reclaimOwnClaim, releaseClaim, seenScopeHash, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
 import { ACK_ANSWER_GRACE_MS } from "./cause.js";
@@ -28,6 +28,9 @@ import { displayKey } from "./key.js";
 import { createKeyLocks } from "./key-lock.js";
 import { createLeaseRunner, type LeaseRunner } from "./lease-run.js";
 import { createRecorder, type Trace } from "./recorder.js";
+import { STOPPING_REASON } from "./dead-letter.js";
+import { failureReasonOf } from "./failure-reason.js";
+import { REDRIVE_PROPERTY } from "../vocabulary.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
 import type { StatsCollector } from "../worker/stats.js";
 import type { ExpiredLeasePolicy, KeyedDelivery, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
@@ -80,7 +83,8 @@ export interface ClaimExecutor {
   /** Dedup steps and transactional batches run again after a deadlock, lock wait timeout or (Galera) certification conflict (1213 / 1205). */
   lockConflictRetries(): number;
   /** The broker will dead-letter this delivery (not acked on its last attempt): record it. */
-  noteDeadLetter(d: KeyedDelivery, outcome: string): Promise<void>;
+  /** The broker will dead-letter this delivery (not acked on its last attempt): record it, with why. */
+  noteDeadLetter(d: KeyedDelivery, verdict: Verdict): Promise<void>;
   guard: DbGuard;
 }
 
@@ -116,7 +120,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     inflight: () => inflightCount,
   });
   const facts = createCauseFactsIo({ pool, scope, workerId, guard, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs });
-  const record = createRecorder({ workerId, writers, guard, facts, log });
+  const record = createRecorder({ workerId, writers, guard, facts, log, markDeadLettered: (d) => markClaimDeadLettered(pool, scope, d.tag, d.key) });
   const lease: LeaseRunner | undefined =
     mode.kind === "lease" ? createLeaseRunner({ pool, workerId, handler: mode.handler, leaseMs: o.leaseMs, writers, guard, recorder: record, log }) : undefined;
 
@@ -126,6 +130,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     return {
       msgId: d.msgId,
       attempt: d.deliveryAttempt,
+      redriven: d.properties?.has(REDRIVE_PROPERTY) ?? false,
       payloadHash: d.payloadHash,
       worker: workerId,
       runningHere: false,
@@ -159,9 +164,9 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       if (!UNRECORDED.has(verdict.outcome)) await record.delivered(t);
       return verdict;
     } catch (err) {
-      if (err instanceof StoppingError) return { ack: false, outcome: "stopping" };
+      if (err instanceof StoppingError) return { ack: false, outcome: "stopping", reason: STOPPING_REASON };
       log.error({ err, key: displayKey(d.key), msgId: d.msgId }, "dedup step failed; message goes back to the broker");
-      return { ack: false, outcome: "error" };
+      return { ack: false, outcome: "error", reason: failureReasonOf(err) };
     } finally {
       inflightCount--;
     }
@@ -259,8 +264,8 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
         await record.rerun(d, t, r.id);
         return { verdict: { ack: true, outcome: "committed" } };
       case "failed":
-        await record.releasedOnError(d, t, 1, r.error, { counts: r.counts });
-        return { verdict: { ack: false, outcome: "released" } };
+        const reason = await record.releasedOnError(d, t, 1, r.error, { counts: r.counts });
+        return { verdict: { ack: false, outcome: "released", reason } };
       case "rejected": {
         const verdict = await record.rejection(d, t, 1, r.reason);
         await record.rerun(d, t, r.id);
@@ -324,7 +329,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     heartbeatLeases: (olderThanMs) => lease?.heartbeat(olderThanMs) ?? Promise.resolve(),
     inflight: () => inflightCount,
     lockConflictRetries: () => writers.lockConflictRetries() + guard.lockConflictRetries(),
-    noteDeadLetter: (d, outcome) => record.deadLetter(d, outcome),
+    noteDeadLetter: (d, verdict) => record.deadLetter(d, verdict),
     abortAll(reason) {
       lease?.abortAll(reason);
       writers.abortTransactions(reason);

@@ -11,6 +11,7 @@ import type { BatchWriters } from "./batch-writers.js";
 import type { DbGuard } from "./db-guard.js";
 import { afterRun, type RunResult } from "./decide.js";
 import { displayKey } from "./key.js";
+import { failureReasonOf } from "./failure-reason.js";
 import { LazyAbort } from "./lazy-abort.js";
 import type { Recorder, Trace } from "./recorder.js";
 
@@ -61,8 +62,8 @@ export function createLeaseRunner(o: {
       if (step.do === "end-lease") return await endLeaseAfterLostConnection(d, t, claim, step.error);
       // Release so the redelivery can claim again; a lost fence means it is not ours to release.
       const released = await guard.run("release", () => releaseClaim(pool, workerId, claim), { untilStopped: false });
-      await recorder.releasedOnError(d, t, claim.fence, step.error, { note: released ? undefined : "claim no longer ours (fence moved)" });
-      return { ack: false, outcome: "released" };
+      const reason = await recorder.releasedOnError(d, t, claim.fence, step.error, { note: released ? undefined : "claim no longer ours (fence moved)" });
+      return { ack: false, outcome: "released", reason };
     } finally {
       held.delete(claim.id);
     }
@@ -89,8 +90,8 @@ export function createLeaseRunner(o: {
     held.delete(claim.id);
     const ended = await guard.run("end lease", () => endLease(pool, workerId, claim), { untilStopped: false });
     const note = ended ? "outcome unknown: lease ended, claim kept for a fenced takeover" : "claim no longer ours (fence moved)";
-    await recorder.releasedOnError(d, t, claim.fence, err, { note, outcome: "lease_ended" });
-    return { ack: false, outcome: "lease_ended" };
+    const reason = await recorder.releasedOnError(d, t, claim.fence, err, { note, outcome: "lease_ended" });
+    return { ack: false, outcome: "lease_ended", reason };
   }
 
   async function reject(d: KeyedDelivery, t: Trace, claim: FencedClaim, reason: string): Promise<Verdict> {
@@ -102,8 +103,8 @@ export function createLeaseRunner(o: {
     }
     // The claim moved on while we ran: the rejection is not ours to record. The redelivery finds
     // the new owner's claim (or none, and runs again).
-    await recorder.releasedOnError(d, t, claim.fence, new Error(reason), { note: "claim no longer ours (fence moved): not rejected" });
-    return { ack: false, outcome: "released" };
+    const failure = await recorder.releasedOnError(d, t, claim.fence, new Error(reason), { note: "claim no longer ours (fence moved): not rejected" });
+    return { ack: false, outcome: "released", reason: failure };
   }
 
   return {
@@ -113,8 +114,8 @@ export function createLeaseRunner(o: {
       try {
         await o.handler(d, { key: d.key, keySource: d.keySource, fence: 0, signal: new AbortController().signal });
         return { ack: true, outcome: "fail_open" };
-      } catch {
-        return { ack: false, outcome: "released" };
+      } catch (err) {
+        return { ack: false, outcome: "released", reason: failureReasonOf(err) };
       }
     },
     async heartbeat(olderThanMs) {

@@ -16,6 +16,8 @@ import type { CauseFactsIo } from "./cause-facts-io.js";
 import type { DbGuard } from "./db-guard.js";
 import type { DeliveryFacts } from "./decide.js";
 import { displayKey } from "./key.js";
+import { heldReason, reasonOf } from "./dead-letter.js";
+import { failureReasonOf, type FailureReason } from "./failure-reason.js";
 
 /** The facts `decide()` reads, plus what only the executor needs. */
 export interface Trace extends DeliveryFacts {
@@ -37,14 +39,24 @@ export interface Recorder {
   expiry(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<void>;
   defer(d: KeyedDelivery, t: Trace, row: ClaimRow): Promise<Verdict>;
   takeover(d: KeyedDelivery, t: Trace, fromRow: ClaimRow, fence: number, cause: DuplicateCause): Promise<void>;
-  releasedOnError(d: KeyedDelivery, t: Trace, fence: number, err: unknown, opts?: { note?: string; outcome?: "released" | "lease_ended"; counts?: Counts }): Promise<void>;
+  /** The handler failed: record why (class + secrets-safe message) with the release; returns the reason. */
+  releasedOnError(d: KeyedDelivery, t: Trace, fence: number, err: unknown, opts?: { note?: string; outcome?: "released" | "lease_ended"; counts?: Counts }): Promise<FailureReason>;
   rejection(d: KeyedDelivery, t: Trace, fence: number, reason: string): Promise<Verdict>;
-  deadLetter(d: KeyedDelivery, outcome: string): Promise<void>;
+  /** The broker will dead-letter this delivery (not acked on its last attempt): record it, with why. */
+  deadLetter(d: KeyedDelivery, verdict: Verdict): Promise<void>;
   /** Count the delivery as consumed if none of its writes did. */
   delivered(t: Trace): Promise<void>;
 }
 
-export function createRecorder(o: { workerId: string; writers: BatchWriters; guard: DbGuard; facts: CauseFactsIo; log: Logger }): Recorder {
+export function createRecorder(o: {
+  workerId: string;
+  writers: BatchWriters;
+  guard: DbGuard;
+  facts: CauseFactsIo;
+  log: Logger;
+  /** Marks the key's open claim as dead-lettered (dead-letter.ts). */
+  markDeadLettered(d: KeyedDelivery): Promise<unknown>;
+}): Recorder {
   const { workerId, writers, guard, log } = o;
 
   async function write(r: RecordItem): Promise<void> {
@@ -89,7 +101,7 @@ export function createRecorder(o: { workerId: string; writers: BatchWriters; gua
     async defer(d, t, row) {
       // Defer with a real delay (the consumer's nack backoff), not a hot loop.
       await write({ event: { ...eventOf(d), kind: "inflight", outcome: "deferred", fence: row.fence }, counts: ending(t) });
-      return { ack: false, outcome: "deferred" };
+      return { ack: false, outcome: "deferred", reason: heldReason(row) };
     },
     async takeover(d, t, fromRow, fence, cause) {
       await write({ event: { ...eventOf(d), kind: "takeover", cause, fence, detail: `from ${fromRow.owner} fence ${fromRow.fence}` }, counts: { takeovers: 1 } });
@@ -100,19 +112,23 @@ export function createRecorder(o: { workerId: string; writers: BatchWriters; gua
       // The copy comes back (nacked, not acked): its next arrival is not the producer's doing, and
       // a live holder's silence until then says nothing about its death (not "finished").
       await o.facts.noteSeen(d, false);
-      const message = err instanceof Error ? err.message : String(err);
-      const detail = opts.note ? `${message} (${opts.note})` : message;
-      await write({ event: { ...eventOf(d), kind: "released_on_error", outcome, fence, detail }, counts: { releases: 1, ...opts.counts, ...ending(t) } });
+      const reason = failureReasonOf(err);
+      const detail = opts.note ? `${reason.message} (${opts.note})` : reason.message;
+      await write({ event: { ...eventOf(d), kind: "released_on_error", outcome, fence, errorClass: reason.errorClass, detail }, counts: { releases: 1, ...opts.counts, ...ending(t) } });
       const claim = outcome === "released" ? "claim released" : "claim kept, lease ended";
       log.info({ key: displayKey(d.key), msgId: d.msgId, attempt: d.deliveryAttempt, err }, `handler failed; ${claim}, message goes back to the broker`);
+      return reason;
     },
     async rejection(d, t, fence, reason) {
       await write({ event: { ...eventOf(d), kind: "rejected", outcome: "rejected", fence, detail: reason }, counts: { rejected: 1, ...ending(t) } });
       log.info({ key: displayKey(d.key), msgId: d.msgId, reason }, "handler rejected the message (UnrecoverableError); claim closed, message acked");
       return { ack: true, outcome: "rejected" };
     },
-    async deadLetter(d, outcome) {
-      await write({ event: { ...eventOf(d), kind: "dead_letter", outcome, detail: `not acked on delivery attempt ${d.deliveryAttempt}, the last one` }, counts: { dead_lettered: 1 } });
+    async deadLetter(d, verdict) {
+      const reason = reasonOf(verdict);
+      // The message alone in detail, so dead letters group by reason; the attempt is in delivery_attempt.
+      await write({ event: { ...eventOf(d), kind: "dead_letter", outcome: verdict.outcome, errorClass: reason.errorClass, detail: reason.message }, counts: { dead_lettered: 1 } });
+      await guard.run("mark claim dead-lettered", () => o.markDeadLettered(d), { untilStopped: false, maxWaitMs: 30_000 });
     },
     async delivered(t) {
       const counts = ending(t);

@@ -16,6 +16,7 @@ export { markDoneIfFence } from "./mark-done-if-fence.js";
 export { type OperatorDb } from "./operator-db.js";
 export { rejectClaim } from "./reject-claim.js";
 export { setRejectReason } from "./set-reject-reason.js";
+export { markClaimDeadLettered } from "./mark-claim-dead-lettered.js";
 export { insertEvents, type DedupEventInput, type EventKind } from "./insert-events.js";
 export { upsertLiveWorker, type WorkerInfo } from "./upsert-live-worker.js";
 export { listLiveMembers, type LiveMember } from "./list-live-members.js";

@@ -20,6 +20,8 @@ export interface DedupEventInput {
   worker?: string;
   fence?: number;
   deliveryAttempt?: number;
+  /** Why a delivery failed (released_on_error, dead_letter): the error's class; the message is in detail. */
+  errorClass?: string;
   detail?: string;
 }
 
@@ -43,11 +45,12 @@ export async function insertEvents(db: Db, scope: Scope, events: DedupEventInput
       e.fence ?? null,
       e.deliveryAttempt ?? null,
       e.detail === undefined ? null : e.detail.slice(0, MAX_DETAIL),
+      e.errorClass?.slice(0, 128) ?? null,
     );
   }
   await db.query(
-    "INSERT INTO dedup_event (ts, consumer_group, topic, tag, dedup_key, msg_id, kind, cause, outcome, worker, fence, delivery_attempt, detail) VALUES " +
-      Array(events.length).fill("(UTC_TIMESTAMP(3),?,?,?,?,?,?,?,?,?,?,?,?)").join(","),
+    "INSERT INTO dedup_event (ts, consumer_group, topic, tag, dedup_key, msg_id, kind, cause, outcome, worker, fence, delivery_attempt, detail, error_class) VALUES " +
+      Array(events.length).fill("(UTC_TIMESTAMP(3),?,?,?,?,?,?,?,?,?,?,?,?,?)").join(","),
     params,
   );
 }

@@ -225,7 +225,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     },
     async noteDeadLetter(delivery, verdict) {
       try {
-        await sm.noteDeadLetter(keyDelivery(delivery, opts.keyOf), verdict.outcome);
+        await sm.noteDeadLetter(keyDelivery(delivery, opts.keyOf), verdict);
       } catch (err) {
         log.warn({ err, msgId: delivery.msgId }, "could not record a dead-lettered message");
       }
