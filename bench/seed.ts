@@ -39,7 +39,7 @@ async function seedClaims(pool: Pool, o: Required<SeedOptions>, report: (n: numb
   }
 }
 
-/** Events are duplicates with a cause spread 50/20/25/5 %, plus a few releases and takeovers. */
+/** Events are duplicates with a cause spread 50/20/25/2.5/2.5 % (the last two: unknown, manual re-drive), plus a few releases and takeovers. */
 async function seedEvents(pool: Pool, o: Required<SeedOptions>, report: (n: number) => void): Promise<void> {
   for (let from = 1; from <= o.rows; from += o.chunk) {
     const to = Math.min(o.rows, from + o.chunk - 1);
@@ -48,8 +48,8 @@ async function seedEvents(pool: Pool, o: Required<SeedOptions>, report: (n: numb
        SELECT UTC_TIMESTAMP(3) - INTERVAL (seq MOD (? * 86400)) SECOND, CONCAT('bench-group-', seq MOD ?), 'bench-topic', '',
               CAST(CONCAT('order-', seq) AS BINARY), LPAD(HEX(seq * 7), 32, '0'),
               ELT(1 + (seq MOD 20 = 0) + (seq MOD 40 = 0), 'duplicate', 'released_on_error', 'takeover'),
-              IF(seq MOD 20 = 0, NULL,
-                 ELT(1 + (seq MOD 20 >= 10) + (seq MOD 20 >= 14) + (seq MOD 20 >= 19), 'producer_resend', 'rebalance_replay', 'redelivery', 'unknown')),
+              IF(seq MOD 20 = 0, NULL, IF(seq MOD 40 = 39, 'manual_redrive',
+                 ELT(1 + (seq MOD 20 >= 10) + (seq MOD 20 >= 14) + (seq MOD 20 >= 19), 'producer_resend', 'rebalance_replay', 'redelivery', 'unknown'))),
               'acked_duplicate', CONCAT('worker-', seq MOD 8), 1, 1 + (seq MOD 3)
        FROM seq_${from}_to_${to}`,
       [o.days, o.groups],

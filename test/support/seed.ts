@@ -68,6 +68,7 @@ export interface StatsSeed {
   rebalanceReplay?: number;
   redelivery?: number;
   unknown?: number;
+  manualRedrive?: number;
 }
 
 /** One minute of rollup, its hour rollup, and the same counts added to the never-pruned totals, as a worker's flush writes them. */
@@ -82,6 +83,7 @@ export async function seedStats(pool: Pool, s: StatsSeed): Promise<void> {
     dup_rebalance_replay: s.rebalanceReplay ?? 0,
     dup_redelivery: s.redelivery ?? 0,
     dup_unknown: s.unknown ?? 0,
+    dup_manual_redrive: s.manualRedrive ?? 0,
   };
   const where = { group: s.group, topic: s.topic ?? "orders" };
   await upsertRollups(pool, { minutes: [{ ...where, minute, counts }], hours: [{ ...where, hour, counts }], totals: [{ ...where, counts }] });

@@ -39,16 +39,18 @@ export interface StatsRow {
   dupUnknown?: number;
   payloadMismatches?: number;
   deadLettered?: number;
+  dupManualRedrive?: number;
 }
 
 export async function addStats(pool: Pool, s: StatsRow): Promise<void> {
-  const cols = [s.consumed, s.dupProducerResend, s.dupRebalanceReplay, s.dupRedelivery, s.dupUnknown, s.payloadMismatches, s.deadLettered].map((v) => v ?? 0);
+  const cols = [s.consumed, s.dupProducerResend, s.dupRebalanceReplay, s.dupRedelivery, s.dupUnknown, s.dupManualRedrive, s.payloadMismatches, s.deadLettered].map((v) => v ?? 0);
   await pool.query(
-    `INSERT INTO group_stats_minute (consumer_group, topic, minute, consumed, dup_producer_resend, dup_rebalance_replay, dup_redelivery, dup_unknown, payload_mismatches, dead_lettered)
-     VALUES (?, ?, DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL ? MINUTE, '%Y-%m-%d %H:%i:00'), ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO group_stats_minute (consumer_group, topic, minute, consumed, dup_producer_resend, dup_rebalance_replay, dup_redelivery, dup_unknown, dup_manual_redrive, payload_mismatches, dead_lettered)
+     VALUES (?, ?, DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL ? MINUTE, '%Y-%m-%d %H:%i:00'), ?, ?, ?, ?, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE consumed = consumed + VALUES(consumed), dup_producer_resend = dup_producer_resend + VALUES(dup_producer_resend),
        dup_rebalance_replay = dup_rebalance_replay + VALUES(dup_rebalance_replay), dup_redelivery = dup_redelivery + VALUES(dup_redelivery),
-       dup_unknown = dup_unknown + VALUES(dup_unknown), payload_mismatches = payload_mismatches + VALUES(payload_mismatches),
+       dup_unknown = dup_unknown + VALUES(dup_unknown), dup_manual_redrive = dup_manual_redrive + VALUES(dup_manual_redrive),
+       payload_mismatches = payload_mismatches + VALUES(payload_mismatches),
        dead_lettered = dead_lettered + VALUES(dead_lettered)`,
     [s.group, s.topic ?? "t", s.minutesAgo ?? 0, ...cols],
   );
