@@ -102,6 +102,7 @@ test("real workers: a SIGKILLed worker's stuck claim is released by an operator,
 
   await row.getByRole("link", { name: GROUP }).click();
   await expect(page.getByRole("heading", { name: "Duplicate hits by cause" })).toBeVisible();
+  await page.getByRole("button", { name: "Show 1 stopped instance" }).click();
   await expect(page.locator(`tr[data-worker="${victimId}"]`)).toContainText("dead");
   await expect(page.locator(`tr[data-worker="${survivorId}"]`)).toContainText("alive");
   const claimRow = page.locator(`tr[data-claim="${stuckId}"]`);
