@@ -4,15 +4,17 @@
  * payment-status (lease mode, short lease, `hold` policy) — the demo producer with producer
  * resends, the alert process, and a "chaos monkey" that SIGKILLs a payment worker now and then
  * and starts a fresh one. Within a minute the dashboard shows duplicates of every cause, stuck
- * claims waiting for an operator, and rebalances.
+ * claims waiting for an operator, and rebalances. Every child is supervised (supervisor.ts): one
+ * that dies without being asked to is named in one line and restarted, a crash loop given up.
  */
 import type { Config } from "../lib/config";
 import { createPool } from "@dedup-audit/runtime/db";
 import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
 import { logCauseAgreement } from "../workers/dev-broker/cause-agreement";
-import { spawnTs, stopChild, type Child } from "./children";
+import { spawnTs } from "./children";
 import { complain, say } from "./output";
+import { Supervisor } from "./supervisor";
 
 const KILL_EVERY_MS = 45_000;
 
@@ -20,7 +22,6 @@ interface DemoProcess {
   name: string;
   script: string;
   env: Record<string, string>;
-  child?: Child;
 }
 
 /** Stopped in two steps, so the dashboard can stop in between: workers first, the broker last. */
@@ -55,26 +56,17 @@ export async function startDemo(cfg: Config): Promise<Demo> {
     { name: "demo-producer", script: "workers/demo-producer/main.ts", env: { DEMO_RATE: "15", DEMO_RESEND_RATIO: "0.2" } },
     { name: "alerts", script: "workers/alert-evaluator/main.ts", env: {} },
   ];
-  let stopping = false;
-
-  const launch = (p: DemoProcess) => {
-    p.child = spawnTs(p.name, p.script, { ...common, ...p.env });
-    p.child.process.on("exit", (code, signal) => {
-      if (stopping || signal === "SIGKILL") return;
-      complain(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
-      setTimeout(() => !stopping && launch(p), 2000).unref();
-    });
-  };
-  procs.forEach(launch);
+  const supervisor = new Supervisor({ complain });
+  for (const p of procs) supervisor.add(p.name, () => spawnTs(p.name, p.script, { ...common, ...p.env }));
   say(`[start] demo: ${procs.map((p) => p.name).join(", ")}`);
 
   // Rebalances and stuck claims on purpose: kill one payment worker mid-handler, start a new one.
   let victim = 0;
   const monkey = setInterval(() => {
     const p = procs.filter((x) => x.name.startsWith("payment-status"))[victim++ % 2];
-    say(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it`);
-    p.child?.process.kill("SIGKILL");
-    setTimeout(() => !stopping && launch(p), 3000).unref();
+    if (!supervisor.child(p.name)) return;
+    say(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it in 3 s`);
+    supervisor.kill(p.name, "SIGKILL", 3000);
   }, KILL_EVERY_MS);
 
   // Are the dashboard's causes true? Each minute, the hits against the dev broker's own record.
@@ -86,10 +78,9 @@ export async function startDemo(cfg: Config): Promise<Demo> {
 
   return {
     async stopWorkers() {
-      stopping = true;
       clearInterval(monkey);
       clearInterval(truth);
-      await Promise.all(procs.map((p) => stopChild(p.child)));
+      await supervisor.stopAll();
       await truthPool?.end();
     },
     async stopBroker() {
