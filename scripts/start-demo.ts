@@ -9,11 +9,11 @@
  */
 import type { Config } from "../lib/config";
 import { createPool } from "@dedup-audit/runtime/db";
-import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
-import { logCauseAgreement } from "../workers/dev-broker/cause-agreement";
+import { compareCauses, formatCauseAgreement, readDuplicateHits } from "../workers/dev-broker/cause-agreement";
+import type { DeliveryRecord } from "../workers/dev-broker/delivery-truth";
 import { spawnTs } from "./children";
-import { complain, say } from "./output";
+import { complain, readableLogger, say } from "./output";
 import { Supervisor } from "./supervisor";
 
 const KILL_EVERY_MS = 45_000;
@@ -39,7 +39,7 @@ export async function startDemo(cfg: Config): Promise<Demo> {
         heartbeatTimeoutS: 5,
         // Short long polls let push consumers stop within seconds on Ctrl-C.
         longPollingTimeoutS: 5,
-        logger: log.child({ component: "dev-broker" }, { level: process.env.LOG_LEVEL ?? "warn" }),
+        logger: readableLogger("dev-broker", process.env.LOG_LEVEL ?? "warn"),
       });
   const endpoints = broker ? `127.0.0.1:${broker.port}` : cfg.ROCKETMQ_ENDPOINTS;
   say(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
@@ -69,10 +69,13 @@ export async function startDemo(cfg: Config): Promise<Demo> {
     supervisor.kill(p.name, "SIGKILL", 3000);
   }, KILL_EVERY_MS);
 
-  // Are the dashboard's causes true? Each minute, the hits against the dev broker's own record.
+  // Are the dashboard's causes true? Each minute, this run's hits against this dev broker's own
+  // record of its deliveries: the broker is new with every start, so a hit of an earlier run on
+  // the same database has nothing to match and is left out rather than counted as "unmatched".
+  const runStartedAtMs = Date.now();
   const truthPool = broker && createPool(cfg.DATABASE_URL, { connectionLimit: 1 });
   const truth = setInterval(() => {
-    for (const g of ["stock-deduction", "payment-status"]) void logCauseAgreement(truthPool!, broker!.admin, g, (l) => say(`[start] ${l}`)).catch(() => {});
+    for (const g of ["stock-deduction", "payment-status"]) void printCauseAgreement(truthPool!, broker!.admin, g, runStartedAtMs).catch(() => {});
   }, 60_000);
   if (!broker) clearInterval(truth);
 
@@ -90,4 +93,16 @@ export async function startDemo(cfg: Config): Promise<Demo> {
       say("[start] dev broker stopped");
     },
   };
+}
+
+/** The confusion table of `group`'s hits since `sinceMs`, when there are any. */
+async function printCauseAgreement(
+  pool: Parameters<typeof readDuplicateHits>[0],
+  admin: { deliveryLog(group: string): { records: DeliveryRecord[] } },
+  group: string,
+  sinceMs: number,
+): Promise<void> {
+  const hits = (await readDuplicateHits(pool, group)).filter((h) => h.atMs >= sinceMs);
+  if (hits.length === 0) return;
+  say(`[start] [${group}] ${formatCauseAgreement(compareCauses(admin.deliveryLog(group).records, hits))}`);
 }

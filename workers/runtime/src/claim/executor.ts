@@ -364,6 +364,9 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
       } catch (error) {
         ran = { ok: false, error };
       }
+      // The handler is done: from here the claim is committed, released or ended, which the lease
+      // heartbeat would read as the lease lost. It needs no more renewing, so it stops being held.
+      held.delete(claim.id);
       const step = afterRun(ran);
       if (step.do === "commit") return await commitLease(d, t, claim);
       if (step.do === "reject") return await rejectLease(d, t, claim, step.reason);
