@@ -16,14 +16,13 @@ import { fmtClock, fmtInt, fmtPercent } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
 import { Pager } from "@/app/components/Pager";
-import { RangePicker } from "@/app/components/RangePicker";
+import { asRange, RangePicker } from "@/app/components/RangePicker";
 import type { RebalanceGroup } from "@/app/components/rebalanceClusters";
 import { EVENT_TYPES, STUCK_SORT_OPTIONS } from "@/app/components/listOptions";
 import { RebalanceSwatch, TimeSeriesChart } from "@/app/components/TimeSeriesChart";
 import { usePolling } from "@/app/components/usePolling";
 import { useUrlState } from "@/app/components/useUrlState";
 import { WorkersTable } from "@/app/components/WorkersTable";
-import type { RangeName } from "@/lib/http/schema";
 import { sumHits } from "@/lib/queries/causes";
 import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
 import type { StuckClaim } from "@/lib/queries/listStuckClaims";
@@ -32,7 +31,7 @@ const STUCK_PAGE = 25;
 
 export function GroupDetail({ group }: { group: string }) {
   const [view, setView, ready] = useUrlState({ range: "1h", sort: "stuck_desc", page: "0", events: "", rebalances: "" }, ["range"]);
-  const range = view.range as RangeName;
+  const range = asRange(view.range);
   const offset = Number(view.page) * STUCK_PAGE || 0;
   const eventsRef = useRef<HTMLElement>(null);
   const query = new URLSearchParams({ range, stuckSort: view.sort, stuckOffset: String(offset), stuckLimit: String(STUCK_PAGE) });
