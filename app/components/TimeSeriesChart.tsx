@@ -165,6 +165,10 @@ function MarkerHandle({
       onKeyDown={onKey}
     >
       <path d={`M${x - 5},${y - 9} L${x + 5},${y - 9} L${x},${y - 1} Z`} fill={colorOf(group)} />
+      {/* Each rebalance of the handle, with the time its line is drawn at (for tests and tools reading the page). */}
+      {group.markers.map((m) => (
+        <g key={m.id} className="rebalance" data-worker={m.workerId} data-kind={m.kind} data-at={m.at} data-replays={m.replays} />
+      ))}
       {showLabel ? (
         <text x={toLeft ? x - 7 : x + 7} y={y - 7} textAnchor={toLeft ? "end" : "start"} fontSize={11} fontWeight={group.markers.length > 1 ? 600 : 400} fill={colorOf(group)}>
           {label}

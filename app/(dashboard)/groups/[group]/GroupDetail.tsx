@@ -60,7 +60,8 @@ export function GroupDetail({ group }: { group: string }) {
   const hits = data ? sumHits(data.totals.hits) : 0;
   const unknown = data?.totals.hits.unknown ?? 0;
   const live = data?.workers.filter((w) => w.alive).length ?? 0;
-  const gone = (data?.workers.length ?? 0) - live;
+  // Stopped instances (left or dead); a registered worker that is only late with its heartbeat is not one.
+  const gone = data?.workers.filter((w) => w.state !== "live").length ?? 0;
 
   return (
     <>
