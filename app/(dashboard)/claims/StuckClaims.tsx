@@ -10,6 +10,7 @@ import { fmtInt } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { STUCK_SORT_OPTIONS } from "@/app/components/listOptions";
 import { LiveStatus } from "@/app/components/LiveStatus";
+import { OptionSelect } from "@/app/components/OptionSelect";
 import { Pager } from "@/app/components/Pager";
 import { usePolling } from "@/app/components/usePolling";
 import { useUrlState } from "@/app/components/useUrlState";
@@ -40,7 +41,7 @@ export function StuckClaims({ initialGroup }: { initialGroup: string }) {
   params.set("limit", String(PAGE));
   const { data, error, loading, updatedAt, reload } = usePolling<Json<StuckPage>>(ready ? `/api/claims?${params}` : null);
   // A filter change starts again at the first page.
-  const set = (k: "group" | "topic" | "minStuckS" | "ownerAlive" | "sort") => (e: { target: { value: string } }) => setFilter({ [k]: e.target.value, page: "0" });
+  const set = (k: "group" | "topic" | "minStuckS" | "ownerAlive") => (e: { target: { value: string } }) => setFilter({ [k]: e.target.value, page: "0" });
   const filtered = filter.group || filter.topic || filter.minStuckS || filter.ownerAlive !== "any";
   const allMatching = { total: data?.total ?? 0, load: async () => (await apiGet<Json<StuckPage>>(`/api/claims?${matching}`)).claims };
 
@@ -83,13 +84,7 @@ export function StuckClaims({ initialGroup }: { initialGroup: string }) {
         </label>
         <label>
           Sort
-          <select value={filter.sort} onChange={set("sort")}>
-            {STUCK_SORT_OPTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
+          <OptionSelect value={filter.sort} options={STUCK_SORT_OPTIONS} onChange={(sort) => setFilter({ sort, page: "0" })} />
         </label>
       </form>
       {error?.status === 400 ? <p className="error">{error.message}</p> : null}

@@ -15,6 +15,7 @@ import { EventsTable } from "@/app/components/EventsTable";
 import { fmtClock, fmtInt, fmtPercent } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
+import { OptionSelect } from "@/app/components/OptionSelect";
 import { Pager } from "@/app/components/Pager";
 import { asRange, RangePicker } from "@/app/components/RangePicker";
 import type { RebalanceGroup } from "@/app/components/rebalanceClusters";
@@ -125,13 +126,7 @@ export function GroupDetail({ group }: { group: string }) {
               </h2>
               <label className="inline">
                 Sort{" "}
-                <select value={view.sort} onChange={(e) => setView({ sort: e.target.value, page: "0" })}>
-                  {STUCK_SORT_OPTIONS.map((o) => (
-                    <option key={o.value} value={o.value}>
-                      {o.label}
-                    </option>
-                  ))}
-                </select>
+                <OptionSelect value={view.sort} options={STUCK_SORT_OPTIONS} onChange={(sort) => setView({ sort, page: "0" })} />
               </label>
               <Link href={`/claims?group=${encodeURIComponent(group)}`}>Open in Stuck claims</Link>
             </div>
@@ -170,13 +165,7 @@ export function GroupDetail({ group }: { group: string }) {
                 <h2>Recent events</h2>
                 <label className="inline">
                   Type{" "}
-                  <select value={view.events} onChange={(e) => setView({ events: e.target.value })}>
-                    {EVENT_TYPES.map((o) => (
-                      <option key={o.value} value={o.value}>
-                        {o.label}
-                      </option>
-                    ))}
-                  </select>
+                  <OptionSelect value={view.events} options={EVENT_TYPES} onChange={(events) => setView({ events })} />
                 </label>
               </div>
             )}
