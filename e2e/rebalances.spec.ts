@@ -166,5 +166,6 @@ test("the group page at scale: 40+ rebalances and 300+ stuck claims, at 1440 and
   // On a phone no row is wider than the screen: claims read as cards, the key first.
   const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll("table.cards tr")].map((r) => r.getBoundingClientRect().right)));
   expect(widest).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), "nothing makes the page wider than the phone").toBeLessThanOrEqual(390);
   await page.screenshot({ path: "e2e/artifacts/group-at-scale-390.png", fullPage: true });
 });
