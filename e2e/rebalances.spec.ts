@@ -166,6 +166,17 @@ test("the group page at scale: 40+ rebalances and 300+ stuck claims, at 1440 and
   // On a phone no row is wider than the screen: claims read as cards, the key first.
   const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll("table.cards tr")].map((r) => r.getBoundingClientRect().right)));
   expect(widest).toBeLessThanOrEqual(390);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth), "nothing makes the page wider than the phone").toBeLessThanOrEqual(390);
+  // Nothing makes the page wider than the phone (what sits in a scrolling frame, like the events table, may be).
+  const wider = await page.evaluate(() =>
+    [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > 391)
+      .filter((e) => {
+        for (let a = e.parentElement; a; a = a.parentElement) if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX)) return false;
+        return true;
+      })
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")} → ${Math.round(e.getBoundingClientRect().right)}`)
+      .slice(0, 5),
+  );
+  expect(wider).toEqual([]);
   await page.screenshot({ path: "e2e/artifacts/group-at-scale-390.png", fullPage: true });
 });
