@@ -13,7 +13,7 @@ import type { RebalanceMarker } from "@/lib/queries/listRebalanceEvents";
 import { CAUSE_COLORS } from "./causeColors";
 import { fmtClock, fmtNumber } from "./format";
 import type { Json } from "./json";
-import { groupLabel, groupRebalances, shortWorker, type RebalanceGroup } from "./rebalanceClusters";
+import { groupLabel, groupRebalances, type RebalanceGroup } from "./rebalanceClusters";
 
 const REBALANCE_COLOR: Record<string, string> = { join: "#2b8a3e", leave: "#495057", timeout: "#c92a2a" };
 /** Where the time axis starts and how much of the chart's width is not the time axis (the two y axes, margins), in pixels. */
@@ -187,9 +187,7 @@ function MarkerList({ group, x, chartWidth, clickable }: { group: RebalanceGroup
         {group.markers.map((m) => (
           <li key={m.id}>
             <span className="mono">{fmtSeconds(m.at)}</span> <b style={{ color: REBALANCE_COLOR[m.kind] ?? "#495057" }}>{m.kind}</b>{" "}
-            <span className="mono" title={m.workerId}>
-              {shortWorker(m.workerId)}
-            </span>{" "}
+            <span className="mono">{m.workerId}</span>{" "}
             <span className="muted">
               ({m.membersBefore.length} → {m.membersAfter.length} workers{m.kind === "join" ? "" : `, ${m.replays} replay${m.replays === 1 ? "" : "s"}`})
             </span>
