@@ -21,6 +21,9 @@ test("operator sees hits by cause, releases a stuck claim with a reason, and fin
   // Rebalance markers on the chart's time axis, labelled with kind and worker.
   await expect(page.locator(".chart").getByText(/^join /)).toBeVisible();
   await expect(page.locator(".chart").getByText(/^timeout /)).toBeVisible();
+  // Stopped instances are collapsed into one line that names the newest death.
+  await expect(page.locator("tr.collapsed-row")).toContainText(`${incident.group}-w1 died`);
+  await page.getByRole("button", { name: "Show 1 stopped instance" }).click();
   await expect(page.locator(`tr[data-worker="${incident.group}-w1"]`)).toContainText("dead");
   await page.screenshot({ path: "e2e/artifacts/group-detail.png", fullPage: true });
 

@@ -27,14 +27,14 @@ test("a firing alert's value prints with its unit and one decimal, not 11.538461
   await expect(row).not.toContainText("11.538");
 });
 
-test("rebalances within a minute share one marker with a count; hover lists them, click lists their replays", async ({ page, db }) => {
+test("rebalances seconds apart share one marker with a count; hover lists them, click lists exactly the replays it counts", async ({ page, db }) => {
   test.setTimeout(120_000);
   const group = uniqueName("busy-group");
   for (let m = 30; m >= 1; m -= 1) await seedStats(db, { group, minutesAgo: m, consumed: 50, rebalanceReplay: m <= 10 ? 2 : 0 });
   const workers = ["w-a", "w-b", "w-c"].map((w) => `${group}-${w}`);
   await seedRebalance(db, { group, kind: "join", workerId: `${group}-w-early`, agoS: 25 * 60, before: [], after: [`${group}-w-early`] });
   for (const [i, w] of workers.entries()) {
-    await seedRebalance(db, { group, kind: i === 0 ? "timeout" : "join", workerId: w, agoS: 10 * 60 - i * 15, before: workers.slice(0, i), after: workers.slice(0, i + 1) });
+    await seedRebalance(db, { group, kind: i === 0 ? "timeout" : "join", workerId: w, agoS: 10 * 60 - i * 4, before: workers.slice(0, i), after: workers.slice(0, i + 1) });
   }
   await seedEvent(db, { group, key: "replayed-after", msgId: "MSG-REPLAY-AFTER", kind: "duplicate", cause: "rebalance_replay", agoS: 8 * 60 });
   await seedEvent(db, { group, key: "replayed-before", msgId: "MSG-REPLAY-BEFORE", kind: "duplicate", cause: "rebalance_replay", agoS: 20 * 60 });
@@ -43,20 +43,20 @@ test("rebalances within a minute share one marker with a count; hover lists them
   await signIn(page, "viewer");
   await page.goto(`/groups/${group}`);
   const chart = page.locator(".chart");
-  await expect(chart.getByText("3 rebalances")).toBeVisible();
+  await expect(chart.getByText("3 rebalances · 1 replay")).toBeVisible();
   await expect(chart.getByText(/^join .*w-early$/)).toBeVisible();
   await expect(chart.locator(".rebalance-marker")).toHaveCount(2);
   await expectNoOverlap(page, ".chart .rebalance-marker text");
 
-  await chart.getByText("3 rebalances").hover();
+  await chart.getByText("3 rebalances · 1 replay").hover();
   const list = page.getByRole("tooltip");
   for (const w of workers) await expect(list).toContainText(w);
   await expect(list).not.toContainText("w-early");
   await page.screenshot({ path: "e2e/artifacts/pages/rebalance-cluster-hover.png" });
 
-  await chart.getByText("3 rebalances").click();
+  await chart.getByText("3 rebalances · 1 replay").click();
   const events = page.getByRole("region", { name: "Events" });
-  await expect(events.getByRole("heading", { name: /Replays after 3 rebalances/ })).toBeVisible();
+  await expect(events.getByRole("heading", { name: /Replays counted for 3 rebalances .*\(1\)$/ })).toBeVisible();
   await expect(events).toContainText("MSG-REPLAY-AFTER");
   await expect(events).not.toContainText("MSG-REPLAY-BEFORE");
   await expect(events).not.toContainText("MSG-REDELIVERY");

@@ -7,11 +7,9 @@
  * the stuck claim with a reason, finds it audited, and sees the message processed exactly once.
  */
 import { randomBytes } from "node:crypto";
-import type { RowDataPacket } from "mysql2";
-import type { Pool } from "../workers/runtime/src/db/pool";
 import { Cleanup, sendAll, spawnWorker, startBroker, startProducer, waitUntil } from "../test/support/broker-harness";
 import { expect, test } from "./fixtures/test";
-import { e2eDatabaseUrl } from "./fixtures/users";
+import { effectWorkerEnv, order, rows } from "./fixtures/workers";
 
 const suffix = randomBytes(4).toString("hex");
 const GROUP = `e2e-pay-${suffix}`;
@@ -22,31 +20,10 @@ test.afterAll(async () => {
   await cleanup.run(); // SIGKILLs any worker still running, shuts the producer and the broker down
 });
 
-async function rows(db: Pool, sql: string, args: unknown[]): Promise<RowDataPacket[]> {
-  const [r] = await db.query<RowDataPacket[]>(sql, args);
-  return r;
-}
-
-const order = (key: string, slow = false) => ({ key, body: Buffer.from(JSON.stringify({ orderId: key, ...(slow ? { slow: true } : {}) })) });
-
 test("real workers: a SIGKILLed worker's stuck claim is released by an operator, audited, and the message then processed once", async ({ page, signIn, db }) => {
   test.setTimeout(90_000);
   const broker = await startBroker(cleanup, { heartbeatTimeoutS: 2 });
-  const workerEnv = (slowDelayMs: number) => ({
-    DATABASE_URL: e2eDatabaseUrl(),
-    ROCKETMQ_ENDPOINTS: broker.endpoint,
-    DEMO_GROUP: GROUP,
-    DEMO_TOPIC: TOPIC,
-    DEMO_HANDLER_DELAY_MS: String(slowDelayMs),
-    EXPIRED_LEASE_POLICY: "hold",
-    HOLD_WAIT_S: "120",
-    LEASE_S: "2",
-    HEARTBEAT_S: "1",
-    WORKER_TIMEOUT_S: "3",
-    FLUSH_INTERVAL_S: "1",
-    RETENTION_INTERVAL_S: "0",
-    REDIS_FAST_PATH: "false",
-  });
+  const workerEnv = (slowDelayMs: number) => effectWorkerEnv({ endpoint: broker.endpoint, group: GROUP, topic: TOPIC, slowDelayMs, policy: "hold" });
   const liveWorkerIds = async () => (await rows(db, "SELECT id FROM worker_instance WHERE consumer_group = ? AND state = 'live' ORDER BY started_at", [GROUP])).map((r) => String(r.id));
   const claimOf = async (key: string) => (await rows(db, "SELECT id, state, owner, fence, lease_until < UTC_TIMESTAMP(3) AS expired FROM dedup_claim WHERE consumer_group = ? AND dedup_key = ?", [GROUP, Buffer.from(key)]))[0];
 
@@ -102,6 +79,7 @@ test("real workers: a SIGKILLed worker's stuck claim is released by an operator,
 
   await row.getByRole("link", { name: GROUP }).click();
   await expect(page.getByRole("heading", { name: "Duplicate hits by cause" })).toBeVisible();
+  await page.getByRole("button", { name: "Show 1 stopped instance" }).click();
   await expect(page.locator(`tr[data-worker="${victimId}"]`)).toContainText("dead");
   await expect(page.locator(`tr[data-worker="${survivorId}"]`)).toContainText("alive");
   const claimRow = page.locator(`tr[data-claim="${stuckId}"]`);

@@ -33,7 +33,7 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
     detached: true,
     env: { ...process.env, ...env },
   });
-  forwardOutput(child);
+  forwardOutput(child, name);
   return { name, process: child };
 }
 

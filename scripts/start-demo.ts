@@ -4,15 +4,17 @@
  * payment-status (lease mode, short lease, `hold` policy) — the demo producer with producer
  * resends, the alert process, and a "chaos monkey" that SIGKILLs a payment worker now and then
  * and starts a fresh one. Within a minute the dashboard shows duplicates of every cause, stuck
- * claims waiting for an operator, and rebalances.
+ * claims waiting for an operator, and rebalances. Every child is supervised (supervisor.ts): one
+ * that dies without being asked to is named in one line and restarted, a crash loop given up.
  */
 import type { Config } from "../lib/config";
 import { createPool } from "@dedup-audit/runtime/db";
-import { log } from "../lib/log";
 import { startDevBroker } from "../workers/dev-broker";
-import { logCauseAgreement } from "../workers/dev-broker/cause-agreement";
-import { spawnTs, stopChild, type Child } from "./children";
-import { complain, say } from "./output";
+import { compareCauses, formatCauseAgreement, readDuplicateHits } from "../workers/dev-broker/cause-agreement";
+import type { DeliveryRecord } from "../workers/dev-broker/delivery-truth";
+import { spawnTs } from "./children";
+import { complain, readableLogger, say } from "./output";
+import { Supervisor } from "./supervisor";
 
 const KILL_EVERY_MS = 45_000;
 
@@ -20,7 +22,6 @@ interface DemoProcess {
   name: string;
   script: string;
   env: Record<string, string>;
-  child?: Child;
 }
 
 /** Stopped in two steps, so the dashboard can stop in between: workers first, the broker last. */
@@ -38,7 +39,7 @@ export async function startDemo(cfg: Config): Promise<Demo> {
         heartbeatTimeoutS: 5,
         // Short long polls let push consumers stop within seconds on Ctrl-C.
         longPollingTimeoutS: 5,
-        logger: log.child({ component: "dev-broker" }, { level: process.env.LOG_LEVEL ?? "warn" }),
+        logger: readableLogger("dev-broker", process.env.LOG_LEVEL ?? "warn"),
       });
   const endpoints = broker ? `127.0.0.1:${broker.port}` : cfg.ROCKETMQ_ENDPOINTS;
   say(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
@@ -55,41 +56,34 @@ export async function startDemo(cfg: Config): Promise<Demo> {
     { name: "demo-producer", script: "workers/demo-producer/main.ts", env: { DEMO_RATE: "15", DEMO_RESEND_RATIO: "0.2" } },
     { name: "alerts", script: "workers/alert-evaluator/main.ts", env: {} },
   ];
-  let stopping = false;
-
-  const launch = (p: DemoProcess) => {
-    p.child = spawnTs(p.name, p.script, { ...common, ...p.env });
-    p.child.process.on("exit", (code, signal) => {
-      if (stopping || signal === "SIGKILL") return;
-      complain(`[start] ${p.name} exited (${signal ?? code}); restarting it in 2 s`);
-      setTimeout(() => !stopping && launch(p), 2000).unref();
-    });
-  };
-  procs.forEach(launch);
+  const supervisor = new Supervisor({ complain });
+  for (const p of procs) supervisor.add(p.name, () => spawnTs(p.name, p.script, { ...common, ...p.env }));
   say(`[start] demo: ${procs.map((p) => p.name).join(", ")}`);
 
   // Rebalances and stuck claims on purpose: kill one payment worker mid-handler, start a new one.
   let victim = 0;
   const monkey = setInterval(() => {
     const p = procs.filter((x) => x.name.startsWith("payment-status"))[victim++ % 2];
-    say(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it`);
-    p.child?.process.kill("SIGKILL");
-    setTimeout(() => !stopping && launch(p), 3000).unref();
+    if (!supervisor.child(p.name)) return;
+    say(`[start] chaos: SIGKILL ${p.name} (its claims become stuck; see Stuck claims), restarting it in 3 s`);
+    supervisor.kill(p.name, "SIGKILL", 3000);
   }, KILL_EVERY_MS);
 
-  // Are the dashboard's causes true? Each minute, the hits against the dev broker's own record.
+  // Are the dashboard's causes true? Each minute, this run's hits against this dev broker's own
+  // record of its deliveries: the broker is new with every start, so a hit of an earlier run on
+  // the same database has nothing to match and is left out rather than counted as "unmatched".
+  const runStartedAtMs = Date.now();
   const truthPool = broker && createPool(cfg.DATABASE_URL, { connectionLimit: 1 });
   const truth = setInterval(() => {
-    for (const g of ["stock-deduction", "payment-status"]) void logCauseAgreement(truthPool!, broker!.admin, g, (l) => say(`[start] ${l}`)).catch(() => {});
+    for (const g of ["stock-deduction", "payment-status"]) void printCauseAgreement(truthPool!, broker!.admin, g, runStartedAtMs).catch(() => {});
   }, 60_000);
   if (!broker) clearInterval(truth);
 
   return {
     async stopWorkers() {
-      stopping = true;
       clearInterval(monkey);
       clearInterval(truth);
-      await Promise.all(procs.map((p) => stopChild(p.child)));
+      await supervisor.stopAll();
       await truthPool?.end();
     },
     async stopBroker() {
@@ -99,4 +93,16 @@ export async function startDemo(cfg: Config): Promise<Demo> {
       say("[start] dev broker stopped");
     },
   };
+}
+
+/** The confusion table of `group`'s hits since `sinceMs`, when there are any. */
+async function printCauseAgreement(
+  pool: Parameters<typeof readDuplicateHits>[0],
+  admin: { deliveryLog(group: string): { records: DeliveryRecord[] } },
+  group: string,
+  sinceMs: number,
+): Promise<void> {
+  const hits = (await readDuplicateHits(pool, group)).filter((h) => h.atMs >= sinceMs);
+  if (hits.length === 0) return;
+  say(`[start] [${group}] ${formatCauseAgreement(compareCauses(admin.deliveryLog(group).records, hits))}`);
 }

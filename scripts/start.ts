@@ -46,11 +46,7 @@ async function start(): Promise<void> {
   await migrate(cfg.DATABASE_URL);
   if (stopping()) return;
 
-  if (!existsSync(".next/BUILD_ID")) {
-    say("[start] building the dashboard (first start only, a few minutes)…");
-    const r = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    if (r.status !== 0) throw new Error("next build failed");
-  }
+  if (!existsSync(".next/BUILD_ID")) buildDashboard();
   if (stopping()) return;
 
   const { startDemo } = await import("./start-demo");
@@ -65,6 +61,24 @@ async function start(): Promise<void> {
   });
 }
 
+/**
+ * `next build`, its ~100 lines (warnings with import traces, the route table) summed up in one
+ * line; the whole output only when the build fails, since then it says why.
+ */
+function buildDashboard(): void {
+  say("[start] building the dashboard (first start only, a few minutes)…");
+  const began = Date.now();
+  const r = spawnSync("npx", ["next", "build"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  if (r.status !== 0) {
+    complain(output);
+    throw new Error("next build failed (its output is above)");
+  }
+  const warnings = (output.match(/^\s*⚠/gm) ?? []).length;
+  const routes = (output.match(/^[├└┌]\s/gm) ?? []).length;
+  say(`[start] dashboard built in ${Math.round((Date.now() - began) / 1000)} s (${routes} routes${warnings ? `, ${warnings} build warning${warnings === 1 ? "" : "s"}: run \`npx next build\` to read them` : ""})`);
+}
+
 async function announce(): Promise<void> {
   const cfg = config();
   await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, dashboard!);
@@ -76,7 +90,7 @@ async function announce(): Promise<void> {
   say(` dedup-audit is running: ${url}`);
   if (admin) {
     say(` login: ${admin.email}`);
-    say(admin.password ? ` password: ${admin.password}   (one-time: change it under Users)` : " password: the ADMIN_PASSWORD you set (or the one printed at first start)");
+    say(admin.password ? ` password: ${admin.password}   (one-time: change it under Account)` : " password: the ADMIN_PASSWORD you set (or the one printed at first start)");
   }
   say(" Ctrl-C stops everything.");
   say("──────────────────────────────────────────────────────────────\n");

@@ -1,28 +1,31 @@
 "use client";
-/** One row per consumer group for the chosen range, refreshed every 5 s in place. */
+/**
+ * One row per consumer group for the chosen range, refreshed every 5 s in place. The range is in
+ * the URL and follows the operator to a group's page (and back).
+ */
 import Link from "next/link";
-import { useState } from "react";
 import { CauseLegend } from "@/app/components/CauseLegend";
 import { EmptyState } from "@/app/components/EmptyState";
 import { fmtAgo, fmtDuration, fmtInt, fmtPercent } from "@/app/components/format";
 import { HitsBar } from "@/app/components/HitsBar";
 import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
-import { RangePicker } from "@/app/components/RangePicker";
+import { asRange, RangePicker } from "@/app/components/RangePicker";
 import { Sparkline } from "@/app/components/Sparkline";
 import { usePolling } from "@/app/components/usePolling";
-import type { RangeName } from "@/lib/http/schema";
+import { useUrlState } from "@/app/components/useUrlState";
 import type { GroupOverview } from "@/lib/queries/getGroupOverview";
 
 export function Overview() {
-  const [range, setRange] = useState<RangeName>("1h");
-  const { data, error, loading, updatedAt } = usePolling<Json<GroupOverview>>(`/api/overview?range=${range}`);
+  const [view, setView, ready] = useUrlState({ range: "1h" }, ["range"]);
+  const range = asRange(view.range);
+  const { data, error, loading, updatedAt } = usePolling<Json<GroupOverview>>(ready ? `/api/overview?range=${range}` : null);
 
   return (
     <>
       <div className="page-head">
         <h1>Consumer groups</h1>
-        <RangePicker value={range} onChange={setRange} />
+        <RangePicker value={range} onChange={(r) => setView({ range: r })} />
         <LiveStatus updatedAt={updatedAt} error={error} loading={loading} />
       </div>
       <CauseLegend extra={[{ label: "Consumed (line)", swatch: <span className="swatch line" aria-hidden />, help: "messages consumed per bucket, own scale" }]} />

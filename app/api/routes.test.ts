@@ -107,6 +107,24 @@ describe("reads", () => {
     await expectError(await group.GET(apiRequest("/api/groups/x", { as: viewer }), paramsOf({ group: "bad name!" })), 400);
   });
 
+  it("group detail pages its stuck claims with the full total, and refuses bad list parameters with the reason", async () => {
+    const page = (await (await group.GET(apiRequest(`/api/groups/${g}?stuckLimit=1&stuckOffset=1&stuckSort=stuck_asc`, { as: viewer }), paramsOf({ group: g }))).json()) as {
+      stuck: unknown[];
+      stuckTotal: number;
+    };
+    expect([page.stuck.length, page.stuckTotal]).toEqual([1, seeded.length]);
+    for (const [query, says] of [
+      ["rebalances=1;2", "rebalance ids"],
+      ["rebalances=0", "rebalance ids"],
+      ["stuckSort=newest", "stuckSort"],
+      ["eventKind=everything", "eventKind"],
+      ["stuckOffset=-1", "stuckOffset"],
+    ]) {
+      const err = await expectError(await group.GET(apiRequest(`/api/groups/${g}?${query}`, { as: viewer }), paramsOf({ group: g })), 400, "bad_request");
+      expect(err.message).toContain(says);
+    }
+  });
+
   it("claims, keys and audit answer with the one JSON shape", async () => {
     const list = (await (await claims.GET(apiRequest(`/api/claims?group=${g}&ownerAlive=no`, { as: viewer }), none)).json()) as { claims: { key: string }[] };
     expect(list.claims.map((c) => c.key).sort()).toEqual(seeded.map((c) => c.key).sort());

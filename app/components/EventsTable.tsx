@@ -34,7 +34,11 @@ export function EventsTable({ events }: { events: Json<EventView>[] }) {
         {events.map((e) => (
           <tr key={e.id}>
             <td className="small">{fmtTime(e.ts)}</td>
-            <td>{e.kind.replace(/_/g, " ")}</td>
+            <td>
+              {e.kind.replace(/_/g, " ")}
+              {/* What the runtime wrote down with it: a failed handler's error, a takeover's previous owner. */}
+              {e.detail ? <div className="muted small event-detail">{e.detail}</div> : null}
+            </td>
             <td>
               <CauseTag cause={e.cause} />
             </td>

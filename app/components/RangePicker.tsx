@@ -8,6 +8,11 @@ const OPTIONS: { value: RangeName; label: string }[] = [
   { value: "7d", label: "7 days" },
 ];
 
+/** A range read from a URL or storage: one of ours, or the default. */
+export function asRange(value: string): RangeName {
+  return OPTIONS.some((o) => o.value === value) ? (value as RangeName) : "1h";
+}
+
 export function RangePicker({ value, onChange }: { value: RangeName; onChange: (r: RangeName) => void }) {
   return (
     <div className="segmented" role="radiogroup" aria-label="Time range">

@@ -1,8 +1,9 @@
 "use client";
 /**
  * Duplicate hits stacked by cause per bucket, consumed as a line on its own axis, and every
- * rebalance as a dashed marker on the same time axis — so a burst of replays lines up with the
- * worker that left.
+ * rebalance as a dashed marker at its own time on the same axis (a timeout at its worker's last
+ * sign of life) — so a burst of replays lines up with the worker that left. Rebalances seconds
+ * apart share one handle and label (rebalanceClusters.ts); a label is drawn whole or not at all.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
@@ -12,15 +13,32 @@ import type { RebalanceMarker } from "@/lib/queries/listRebalanceEvents";
 import { CAUSE_COLORS } from "./causeColors";
 import { fmtClock, fmtNumber } from "./format";
 import type { Json } from "./json";
-import { clusterLabel, clusterRebalances, type RebalanceCluster } from "./rebalanceClusters";
+import { groupLabel, groupRebalances, type RebalanceGroup } from "./rebalanceClusters";
 
 const REBALANCE_COLOR: Record<string, string> = { join: "#2b8a3e", leave: "#495057", timeout: "#c92a2a" };
-/** Room one marker label needs on the time axis ("timeout " and 10 characters of worker id), in pixels. */
-const LABEL_PX = 120;
-/** The two y axes and margins: what of the chart's width is not the time axis. */
+/** Where the time axis starts and how much of the chart's width is not the time axis (the two y axes, margins), in pixels. */
+const AXIS_LEFT_PX = 44;
 const AXES_PX = 104;
+/** Roughly how wide one character of an 11 px label is: a label is drawn whole or not at all. */
+const CHAR_PX = 6.2;
 
-const colorOf = (c: RebalanceCluster) => (new Set(c.markers.map((m) => m.kind)).size === 1 ? (REBALANCE_COLOR[c.markers[0].kind] ?? "#495057") : "#495057");
+const colorOf = (g: RebalanceGroup) => (new Set(g.markers.map((m) => m.kind)).size === 1 ? (REBALANCE_COLOR[g.markers[0].kind] ?? "#495057") : "#495057");
+
+/**
+ * Which groups get their label: left to right, a label only where it fits whole before the next
+ * one (the others keep their handle; hovering lists their rebalances).
+ */
+function labelled(groups: RebalanceGroup[], xOf: (t: number) => number): Set<RebalanceGroup> {
+  const out = new Set<RebalanceGroup>();
+  let freeFrom = -Infinity;
+  for (const g of groups) {
+    const x = xOf(g.t);
+    if (x < freeFrom) continue;
+    out.add(g);
+    freeFrom = x + groupLabel(g).length * CHAR_PX + 12;
+  }
+  return out;
+}
 
 export function TimeSeriesChart({
   series,
@@ -36,13 +54,15 @@ export function TimeSeriesChart({
   to: number;
   bucketS: number;
   /** Click on a marker: show the replays of its rebalance(s). */
-  onSelectRebalances?: (c: RebalanceCluster) => void;
+  onSelectRebalances?: (g: RebalanceGroup) => void;
 }) {
   const rows = series.map((b) => ({ t: b.t, consumed: b.consumed, ...b.hits }));
   const withDate = to - from > 24 * 3600 * 1000 - 1;
   const [box, width] = useWidth();
-  const clusters = clusterRebalances(rebalances, ((to - from) * LABEL_PX) / Math.max(width - AXES_PX, 1), to);
-  const [hovered, setHovered] = useState<{ cluster: RebalanceCluster; x: number } | null>(null);
+  const groups = groupRebalances(rebalances);
+  const xOf = (t: number) => AXIS_LEFT_PX + ((t - from) / Math.max(to - from, 1)) * Math.max(width - AXES_PX, 1);
+  const withLabel = labelled(groups, xOf);
+  const [hovered, setHovered] = useState<{ group: RebalanceGroup; x: number } | null>(null);
   return (
     <div className="chart" ref={box} aria-label="Duplicate hits by cause over time, with rebalance markers">
       <ResponsiveContainer width="100%" height={300}>
@@ -59,25 +79,34 @@ export function TimeSeriesChart({
             <Area key={c} yAxisId="hits" dataKey={c} name={c} stackId="hits" type="stepAfter" stroke={CAUSE_COLORS[c]} fill={CAUSE_COLORS[c]} fillOpacity={0.85} isAnimationActive={false} />
           ))}
           <Line yAxisId="consumed" dataKey="consumed" name="consumed" type="stepAfter" stroke="#adb5bd" dot={false} strokeWidth={1.5} isAnimationActive={false} />
-          {clusters.map((c) => (
+          {rebalances.map((m) => (
+            <ReferenceLine key={m.id} yAxisId="hits" x={Date.parse(m.at)} stroke={REBALANCE_COLOR[m.kind] ?? "#495057"} strokeDasharray="5 3" strokeWidth={1.5} ifOverflow="hidden" />
+          ))}
+          {groups.map((g) => (
             <ReferenceLine
-              key={c.markers[0].id}
+              key={`group-${g.markers[0].id}`}
               yAxisId="hits"
-              x={c.t}
-              stroke={colorOf(c)}
-              strokeDasharray="5 3"
-              strokeWidth={c.markers.length > 1 ? 2.5 : 1.5}
-              label={<MarkerLabel cluster={c} chartWidth={width} onHover={(x) => setHovered(x === null ? null : { cluster: c, x })} onSelect={onSelectRebalances} />}
+              x={g.t}
+              stroke="none"
+              label={
+                <MarkerHandle
+                  group={g}
+                  showLabel={withLabel.has(g)}
+                  chartWidth={width}
+                  onHover={(x) => setHovered(x === null ? null : { group: g, x })}
+                  onSelect={onSelectRebalances}
+                />
+              }
             />
           ))}
         </ComposedChart>
       </ResponsiveContainer>
-      {hovered ? <MarkerList cluster={hovered.cluster} x={hovered.x} chartWidth={width} clickable={!!onSelectRebalances} /> : null}
+      {hovered ? <MarkerList group={hovered.group} x={hovered.x} chartWidth={width} clickable={!!onSelectRebalances} /> : null}
     </div>
   );
 }
 
-/** The chart's width, for how close markers may be before they cluster. */
+/** The chart's width, for where a marker's label fits. */
 function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
@@ -90,34 +119,44 @@ function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
   return [ref, width];
 }
 
-/** Recharts passes `viewBox` (where the reference line is) to a label element. */
-function MarkerLabel({
-  cluster,
+/**
+ * A group's handle (a small triangle on top of its first marker, always there and clickable) and,
+ * where it fits whole, its label. Recharts passes `viewBox` (where the reference line is).
+ */
+function MarkerHandle({
+  group,
+  showLabel,
   chartWidth,
   onHover,
   onSelect,
   viewBox,
 }: {
-  cluster: RebalanceCluster;
+  group: RebalanceGroup;
+  showLabel: boolean;
   chartWidth: number;
   onHover: (x: number | null) => void;
-  onSelect?: (c: RebalanceCluster) => void;
+  onSelect?: (g: RebalanceGroup) => void;
   viewBox?: { x?: number; y?: number };
 }) {
   const x = viewBox?.x ?? 0;
   const y = viewBox?.y ?? 0;
-  const label = clusterLabel(cluster);
-  // Near an edge the label grows inwards instead of being cut off.
-  const anchor = x < LABEL_PX / 2 ? "start" : x > chartWidth - LABEL_PX / 2 ? "end" : "middle";
-  const select = () => onSelect?.(cluster);
+  const label = groupLabel(group);
+  // A label runs to the right of its marker; near the right edge it runs to the left instead.
+  const toLeft = x + label.length * CHAR_PX + 4 > chartWidth;
+  const select = () => onSelect?.(group);
   const onKey = (e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && select();
+  const first = group.markers[0];
   return (
     <g
       className="rebalance-marker"
       role="button"
       tabIndex={0}
       aria-label={`${label}: show the replays`}
-      data-rebalances={cluster.markers.length}
+      data-rebalances={group.markers.length}
+      data-replays={group.replays}
+      data-kind={group.markers.length === 1 ? first.kind : "several"}
+      data-workers={group.markers.map((m) => m.workerId).join(" ")}
+      data-at={new Date(group.t).toISOString()}
       onMouseEnter={() => onHover(x)}
       onMouseLeave={() => onHover(null)}
       onFocus={() => onHover(x)}
@@ -125,32 +164,45 @@ function MarkerLabel({
       onClick={select}
       onKeyDown={onKey}
     >
-      <text x={x} y={y - 7} textAnchor={anchor} fontSize={11} fontWeight={cluster.markers.length > 1 ? 600 : 400} fill={colorOf(cluster)}>
-        {label}
-      </text>
+      <path d={`M${x - 5},${y - 9} L${x + 5},${y - 9} L${x},${y - 1} Z`} fill={colorOf(group)} />
+      {/* Each rebalance of the handle, with the time its line is drawn at (for tests and tools reading the page). */}
+      {group.markers.map((m) => (
+        <g key={m.id} className="rebalance" data-worker={m.workerId} data-kind={m.kind} data-at={m.at} data-replays={m.replays} />
+      ))}
+      {showLabel ? (
+        <text x={toLeft ? x - 7 : x + 7} y={y - 7} textAnchor={toLeft ? "end" : "start"} fontSize={11} fontWeight={group.markers.length > 1 ? 600 : 400} fill={colorOf(group)}>
+          {label}
+        </text>
+      ) : null}
     </g>
   );
 }
 
-/** The rebalances behind a marker, listed on hover. */
-function MarkerList({ cluster, x, chartWidth, clickable }: { cluster: RebalanceCluster; x: number; chartWidth: number; clickable: boolean }) {
-  const left = Math.max(0, Math.min(x - 130, chartWidth - 260));
+/** The rebalances behind a handle, listed on hover: when each worker was last seen, and when it was noticed. */
+function MarkerList({ group, x, chartWidth, clickable }: { group: RebalanceGroup; x: number; chartWidth: number; clickable: boolean }) {
+  const left = Math.max(0, Math.min(x - 150, chartWidth - 300));
   return (
     <div className="marker-list" role="tooltip" style={{ left }}>
       <ul>
-        {cluster.markers.map((m) => (
+        {group.markers.map((m) => (
           <li key={m.id}>
-            <span className="mono">{fmtClock(Date.parse(m.ts), false)}:{String(new Date(m.ts).getSeconds()).padStart(2, "0")}</span>{" "}
-            <b style={{ color: REBALANCE_COLOR[m.kind] ?? "#495057" }}>{m.kind}</b> <span className="mono">{m.workerId}</span>{" "}
+            <span className="mono">{fmtSeconds(m.at)}</span> <b style={{ color: REBALANCE_COLOR[m.kind] ?? "#495057" }}>{m.kind}</b>{" "}
+            <span className="mono">{m.workerId}</span>{" "}
             <span className="muted">
-              ({m.membersBefore.length} → {m.membersAfter.length} workers)
+              ({m.membersBefore.length} → {m.membersAfter.length} workers{m.kind === "join" ? "" : `, ${m.replays} replay${m.replays === 1 ? "" : "s"}`})
             </span>
+            {m.kind === "timeout" ? <div className="muted">last seen alive {fmtSeconds(m.at)}, noticed {fmtSeconds(m.noticedAt)}</div> : null}
           </li>
         ))}
       </ul>
-      {clickable ? <p className="muted small">Click to list the replays that followed.</p> : null}
+      {clickable ? <p className="muted small">Click to list the replays counted for {group.markers.length === 1 ? "it" : "them"}.</p> : null}
     </div>
   );
+}
+
+/** hh:mm:ss, for rebalances seconds apart. */
+function fmtSeconds(iso: string): string {
+  return `${fmtClock(Date.parse(iso), false)}:${String(new Date(iso).getSeconds()).padStart(2, "0")}`;
 }
 
 export function RebalanceSwatch() {

@@ -7,8 +7,8 @@ import type { RangeName } from "../http/schema";
 import { emptyCounters, getStatsSeries, sumSeries, type Bucket, type Counters } from "./getStatsSeries";
 import { listGroupWorkers, type GroupWorker } from "./listGroupWorkers";
 import { listRebalanceEvents, type RebalanceMarker } from "./listRebalanceEvents";
-import { listRecentEvents, type EventView, type ReplayWindow } from "./listRecentEvents";
-import { listStuckClaims, type StuckClaim } from "./listStuckClaims";
+import { listRecentEvents, type EventKind, type EventView, type ReplayWindow } from "./listRecentEvents";
+import { listStuckClaims, type StuckClaim, type StuckSort } from "./listStuckClaims";
 import { bucketStarts, windowFor } from "./time";
 
 export interface GroupDetail {
@@ -22,24 +22,39 @@ export interface GroupDetail {
   series: Bucket[];
   rebalances: RebalanceMarker[];
   workers: GroupWorker[];
+  /** One page of the stuck claims, and how many there are in all. */
   stuck: StuckClaim[];
-  stuckTruncated: boolean;
-  /** The newest events, or with `replays` only the rebalance replays inside that window. */
+  stuckTotal: number;
+  /** The newest events; with `rebalances`, exactly the replays counted for those markers. */
   recentEvents: EventView[];
+  /** The rebalance ids whose replays `recentEvents` lists (those of the request still in range). */
+  replaysOf: string[] | null;
 }
 
-export async function getGroupDetail(group: string, range: RangeName, now = new Date(), replays?: ReplayWindow): Promise<GroupDetail | null> {
+export interface GroupDetailOptions {
+  /** List only the replays attributed to these rebalances (a clicked marker, or a group of close ones). */
+  rebalances?: string[];
+  eventKind?: EventKind;
+  stuckOffset?: number;
+  stuckLimit?: number;
+  stuckSort?: StuckSort;
+}
+
+export async function getGroupDetail(group: string, range: RangeName, now = new Date(), o: GroupDetailOptions = {}): Promise<GroupDetail | null> {
   const w = windowFor(range, now);
-  const [topicRows, series, rebalances, workers, stuck, recentEvents] = await Promise.all([
+  const [topicRows, series, rebalances, workers, stuck] = await Promise.all([
     prisma().groupTotals.findMany({ where: { consumerGroup: group }, select: { topic: true } }),
     getStatsSeries(w, group),
-    listRebalanceEvents(group, w.from),
+    listRebalanceEvents(group, w.from, now),
     listGroupWorkers(group, w.from, now),
-    listStuckClaims({ group, limit: 50 }, now),
-    listRecentEvents(group, 50, replays),
+    listStuckClaims({ group, limit: o.stuckLimit ?? 25, offset: o.stuckOffset, sort: o.stuckSort }, now),
   ]);
+  // The click's list comes from the very windows the markers' counts were taken over.
+  const chosen = o.rebalances ? rebalances.filter((r) => o.rebalances!.includes(r.id)) : null;
+  const windows = chosen?.map((r) => r.replayWindow).filter((x): x is ReplayWindow => x !== null);
+  const recentEvents = await listRecentEvents(group, 50, { kind: o.eventKind, replays: windows });
   const buckets = series.get(group);
-  const known = topicRows.length > 0 || buckets || workers.length > 0 || stuck.claims.length > 0 || recentEvents.length > 0 || rebalances.length > 0;
+  const known = topicRows.length > 0 || buckets || workers.length > 0 || stuck.total > 0 || recentEvents.length > 0 || rebalances.length > 0;
   if (!known) return null;
   const filled = buckets ?? bucketStarts(w).map((t) => ({ t, ...emptyCounters() }));
   return {
@@ -54,7 +69,8 @@ export async function getGroupDetail(group: string, range: RangeName, now = new 
     rebalances,
     workers,
     stuck: stuck.claims,
-    stuckTruncated: stuck.truncated,
+    stuckTotal: stuck.total,
     recentEvents,
+    replaysOf: chosen?.map((r) => r.id) ?? null,
   };
 }

@@ -38,14 +38,28 @@ export function viewEvent(e: DedupEvent): EventView {
   };
 }
 
-/** Only the duplicates a rebalance replayed between `from` and `to` (a chart marker's replays). */
+/** A rebalance's replays: the rebalance-replay hits from `from` (inclusive) to `to` (exclusive). */
 export interface ReplayWindow {
   from: Date;
   to: Date;
 }
 
-export async function listRecentEvents(group: string, limit = 50, replays?: ReplayWindow): Promise<EventView[]> {
-  const where = replays ? { consumerGroup: group, cause: "rebalance_replay" as const, ts: { gte: replays.from, lte: replays.to } } : { consumerGroup: group };
+export interface EventFilter {
+  /** Only the replays of these windows (a chart marker's, or a group of close markers'). */
+  replays?: ReplayWindow[];
+  /** Only events of this kind (duplicate, takeover, released_on_error, …). */
+  kind?: EventKind;
+}
+
+export type EventKind = DedupEvent["kind"];
+
+export async function listRecentEvents(group: string, limit = 50, filter: EventFilter = {}): Promise<EventView[]> {
+  const replays = filter.replays && {
+    kind: "duplicate" as const,
+    cause: "rebalance_replay" as const,
+    OR: filter.replays.map((w) => ({ ts: { gte: w.from, lt: w.to } })),
+  };
+  const where = { consumerGroup: group, ...(filter.kind ? { kind: filter.kind } : {}), ...replays };
   const rows = await prisma().dedupEvent.findMany({ where, orderBy: { ts: "desc" }, take: limit });
   return rows.map(viewEvent);
 }

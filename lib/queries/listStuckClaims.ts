@@ -1,7 +1,9 @@
 /**
- * Stuck claims — CLAIMED with the lease run out — with their owner's liveness, oldest first.
- * Index range on idx_claim_stuck (state, lease_until, consumer_group, owner) in lease order, the
- * group checked inside the index; the owner is a primary-key lookup in worker_instance.
+ * Stuck claims — CLAIMED with the lease run out — with their owner's liveness, one page at a time
+ * in the chosen order, and how many match in all (the same conditions counted, so a tile, a page
+ * total and "select all matching" agree). Index range on idx_claim_stuck (state, lease_until,
+ * consumer_group, owner), the group checked inside the index; the owner is a primary-key lookup
+ * in worker_instance.
  */
 import { Prisma } from "../generated/prisma/client";
 import { prisma } from "../db/prisma";
@@ -36,6 +38,28 @@ export interface StuckFilter {
   minStuckS?: number;
   ownerAlive?: "yes" | "no";
   limit: number;
+  /** Rows of the order to skip (paging). */
+  offset?: number;
+  sort?: StuckSort;
+}
+
+/** Stuck longest first (the default), shortest first, most deliveries first, or by group. */
+export const STUCK_SORTS = ["stuck_desc", "stuck_asc", "deliveries_desc", "group"] as const;
+export type StuckSort = (typeof STUCK_SORTS)[number];
+
+const ORDER_BY: Record<StuckSort, Prisma.Sql> = {
+  stuck_desc: Prisma.sql`c.lease_until ASC, c.id ASC`,
+  stuck_asc: Prisma.sql`c.lease_until DESC, c.id DESC`,
+  deliveries_desc: Prisma.sql`c.attempts DESC, c.lease_until ASC, c.id ASC`,
+  group: Prisma.sql`c.consumer_group ASC, c.lease_until ASC, c.id ASC`,
+};
+
+export interface StuckPage {
+  claims: StuckClaim[];
+  /** Every stuck claim matching the filter, not only this page's. */
+  total: number;
+  /** More match than this page shows (after it). */
+  truncated: boolean;
 }
 
 interface Row {
@@ -58,7 +82,7 @@ interface Row {
   alive: unknown;
 }
 
-export async function listStuckClaims(f: StuckFilter, now = new Date()): Promise<{ claims: StuckClaim[]; truncated: boolean }> {
+export async function listStuckClaims(f: StuckFilter, now = new Date()): Promise<StuckPage> {
   const cutoff = new Date(now.getTime() - (f.minStuckS ?? 0) * 1000);
   const alive = Prisma.sql`(w.state = 'live' AND w.heartbeat_at >= ${liveSince(now)})`;
   const conditions = [
@@ -69,17 +93,24 @@ export async function listStuckClaims(f: StuckFilter, now = new Date()): Promise
     f.ownerAlive === "yes" ? alive : f.ownerAlive === "no" ? Prisma.sql`NOT (${alive} <=> 1)` : undefined,
   ].filter((c): c is Prisma.Sql => c !== undefined);
 
-  const rows = await prisma().$queryRaw<Row[]>`
+  const where = Prisma.join(conditions, " AND ");
+  const offset = f.offset ?? 0;
+  const [rows, [count]] = await Promise.all([
+    prisma().$queryRaw<Row[]>`
     SELECT c.id, c.fence, c.consumer_group, c.topic, c.tag, c.dedup_key, c.key_source, c.owner, c.attempts,
            c.first_msg_id, c.last_msg_id, c.queue, c.claimed_at, c.lease_until,
            w.state AS worker_state, w.heartbeat_at, ${alive} AS alive
       FROM dedup_claim c
       LEFT JOIN worker_instance w ON w.id = c.owner
-     WHERE ${Prisma.join(conditions, " AND ")}
-     ORDER BY c.lease_until ASC
-     LIMIT ${f.limit + 1}`;
+     WHERE ${where}
+     ORDER BY ${ORDER_BY[f.sort ?? "stuck_desc"]}
+     LIMIT ${f.limit} OFFSET ${offset}`,
+    prisma().$queryRaw<{ n: bigint }[]>`
+    SELECT COUNT(*) AS n FROM dedup_claim c LEFT JOIN worker_instance w ON w.id = c.owner WHERE ${where}`,
+  ]);
+  const total = Number(count?.n ?? 0);
 
-  const claims = rows.slice(0, f.limit).map(
+  const claims = rows.map(
     (r): StuckClaim => ({
       id: r.id.toString(),
       fence: r.fence.toString(),
@@ -101,5 +132,5 @@ export async function listStuckClaims(f: StuckFilter, now = new Date()): Promise
       stuckForS: Math.max(0, Math.round((now.getTime() - r.lease_until.getTime()) / 1000)),
     }),
   );
-  return { claims, truncated: rows.length > f.limit };
+  return { claims, total, truncated: offset + claims.length < total };
 }

@@ -100,10 +100,14 @@ export async function seedEvent(
   await pool.execute("UPDATE dedup_event SET ts = ? WHERE consumer_group = ? AND msg_id = ? AND kind = ? ORDER BY id DESC LIMIT 1", [ago(e.agoS ?? 30), e.group, e.msgId, e.kind]);
 }
 
-export async function seedRebalance(pool: Pool, r: { group: string; kind: "join" | "leave" | "timeout"; workerId: string; agoS: number; before: string[]; after: string[] }): Promise<void> {
+/** `lastSeenAgoS`: when the worker was last seen alive (a timeout's last heartbeat); the event's own time otherwise. */
+export async function seedRebalance(
+  pool: Pool,
+  r: { group: string; kind: "join" | "leave" | "timeout"; workerId: string; agoS: number; lastSeenAgoS?: number; before: string[]; after: string[] },
+): Promise<void> {
   await pool.execute(
-    `INSERT INTO rebalance_event (ts, consumer_group, kind, worker_id, members_before, members_after) VALUES (?, ?, ?, ?, ?, ?)`,
-    [ago(r.agoS), r.group, r.kind, r.workerId, JSON.stringify(r.before), JSON.stringify(r.after)],
+    `INSERT INTO rebalance_event (ts, last_seen_at, consumer_group, kind, worker_id, members_before, members_after) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [ago(r.agoS), ago(r.lastSeenAgoS ?? r.agoS), r.group, r.kind, r.workerId, JSON.stringify(r.before), JSON.stringify(r.after)],
   );
 }
 

@@ -290,6 +290,35 @@ describe.each(SQL_DIALECTS)("lease mode, %s claim SQL", (sqlDialect) => {
     expect(ran).toBe(1);
   });
 
+  it("a lease heartbeat racing with commits and releases never reports a lease lost, nor aborts a handler", async () => {
+    const group = uniqueName("g");
+    const records: { msg?: string }[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    const aborted: string[] = [];
+    const w = await worker(
+      group,
+      async (m: KeyedDelivery, c) => {
+        await sleep(Math.random() * 4);
+        if (c.signal.aborted) aborted.push(m.msgId);
+        if (m.msgId.endsWith("-fail")) throw new Error("fails on purpose");
+      },
+      { log, leaseS: 30 },
+    );
+    let running = true;
+    const heartbeats = (async () => {
+      // Every held claim is due at every beat: the beat overlaps the commits and releases below.
+      while (running) {
+        await w.extendLeasesNow();
+        await sleep(1);
+      }
+    })();
+    await Promise.all(Array.from({ length: 300 }, (_, i) => w.process(delivery({ key: `order-race-${i}`, msgId: `M-race-${i}${i % 5 === 0 ? "-fail" : ""}` }))));
+    running = false;
+    await heartbeats;
+    expect(records.filter((r) => r.msg?.startsWith("lease lost"))).toEqual([]);
+    expect(aborted).toEqual([]);
+  });
+
   it("keeps renewing the lease of a handler that is still running while the worker stops gracefully", async () => {
     const group = uniqueName("g");
     let release!: () => void;

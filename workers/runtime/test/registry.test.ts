@@ -54,4 +54,21 @@ describe("worker registry", () => {
     // A worker declared dead learns it at its next heartbeat (and re-registers, a new join).
     expect(await heartbeatWorker(db.pool, `${g}-c`, { inflight: 0, queues: [] })).toBe(false);
   });
+
+  it("a timeout records when the silent worker was last seen alive, not when its silence was noticed", async () => {
+    const g = uniqueName("g");
+    await registerWorker(db.pool, info(g, `${g}-live`));
+    await registerWorker(db.pool, info(g, `${g}-killed`));
+    const [seen] = await rows(db.pool, "SELECT heartbeat_at FROM worker_instance WHERE id = ?", [`${g}-killed`]);
+    await sleep(700);
+    await heartbeatWorker(db.pool, `${g}-live`, { inflight: 0, queues: [] });
+    expect(await detectWorkerTimeouts(db.pool, g, 500)).toEqual([`${g}-killed`]);
+    await registerWorker(db.pool, info(g, `${g}-late`));
+    const events = await rows(db.pool, "SELECT kind, ts, last_seen_at FROM rebalance_event WHERE consumer_group = ? ORDER BY id", [g]);
+    const timeout = events.find((e) => e.kind === "timeout")!;
+    expect((timeout.last_seen_at as Date).getTime()).toBe((seen.heartbeat_at as Date).getTime());
+    expect((timeout.ts as Date).getTime() - (timeout.last_seen_at as Date).getTime()).toBeGreaterThanOrEqual(500);
+    // A join (and a clean leave) is its own time: the worker was alive when it wrote the row.
+    for (const e of events.filter((x) => x.kind === "join")) expect((e.last_seen_at as Date).getTime()).toBe((e.ts as Date).getTime());
+  });
 });

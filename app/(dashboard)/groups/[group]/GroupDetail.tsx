@@ -1,37 +1,54 @@
 "use client";
-/** One consumer group during an incident: what duplicated and why, who is alive, what is stuck. */
+/**
+ * One consumer group during an incident: what duplicated and why, who is alive, what is stuck.
+ * The range, the stuck claims' sort and page, the events' type and a clicked rebalance live in
+ * the URL. Stuck claims are counted in full and read a page at a time, so the workers and the
+ * events stay within reach however many there are.
+ */
 import Link from "next/link";
-import { useRef, useState } from "react";
+import { useRef } from "react";
+import { apiGet } from "@/app/components/api";
 import { CauseLegend } from "@/app/components/CauseLegend";
-import { ClaimsTable } from "@/app/components/ClaimsTable";
+import { ClaimsTable, MAX_CLAIMS_PER_ACTION } from "@/app/components/ClaimsTable";
 import { EmptyState } from "@/app/components/EmptyState";
 import { EventsTable } from "@/app/components/EventsTable";
 import { fmtClock, fmtInt, fmtPercent } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
-import { RangePicker } from "@/app/components/RangePicker";
-import type { RebalanceCluster } from "@/app/components/rebalanceClusters";
+import { OptionSelect } from "@/app/components/OptionSelect";
+import { Pager } from "@/app/components/Pager";
+import { asRange, RangePicker } from "@/app/components/RangePicker";
+import type { RebalanceGroup } from "@/app/components/rebalanceClusters";
+import { EVENT_TYPES, STUCK_SORT_OPTIONS } from "@/app/components/listOptions";
 import { RebalanceSwatch, TimeSeriesChart } from "@/app/components/TimeSeriesChart";
 import { usePolling } from "@/app/components/usePolling";
+import { useUrlState } from "@/app/components/useUrlState";
 import { WorkersTable } from "@/app/components/WorkersTable";
-import type { RangeName } from "@/lib/http/schema";
 import { sumHits } from "@/lib/queries/causes";
 import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
+import type { StuckClaim } from "@/lib/queries/listStuckClaims";
+
+const STUCK_PAGE = 25;
 
 export function GroupDetail({ group }: { group: string }) {
-  const [range, setRange] = useState<RangeName>("1h");
-  // A clicked rebalance marker: the events list shows the replays that followed it.
-  const [replays, setReplays] = useState<RebalanceCluster | null>(null);
+  const [view, setView, ready] = useUrlState({ range: "1h", sort: "stuck_desc", page: "0", events: "", rebalances: "" }, ["range"]);
+  const range = asRange(view.range);
+  const offset = Number(view.page) * STUCK_PAGE || 0;
   const eventsRef = useRef<HTMLElement>(null);
-  const query = new URLSearchParams({ range });
-  if (replays) {
-    query.set("replaysFrom", new Date(replays.replaysFrom).toISOString());
-    query.set("replaysTo", new Date(replays.replaysTo).toISOString());
-  }
-  const { data, error, loading, updatedAt, reload } = usePolling<Json<Detail>>(`/api/groups/${encodeURIComponent(group)}?${query}`);
-  const showReplays = (c: RebalanceCluster) => {
-    setReplays(c);
+  const query = new URLSearchParams({ range, stuckSort: view.sort, stuckOffset: String(offset), stuckLimit: String(STUCK_PAGE) });
+  if (view.events) query.set("eventKind", view.events);
+  if (view.rebalances) query.set("rebalances", view.rebalances);
+  const { data, error, loading, updatedAt, reload } = usePolling<Json<Detail>>(ready ? `/api/groups/${encodeURIComponent(group)}?${query}` : null);
+  // A clicked marker: the events list shows exactly the replays counted for its rebalances.
+  const showReplays = (g: RebalanceGroup) => {
+    setView({ rebalances: g.markers.map((m) => m.id).join(",") });
     eventsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+  };
+  const chosen = data?.replaysOf ? data.rebalances.filter((r) => data.replaysOf!.includes(r.id)) : [];
+  const allMatching = {
+    total: data?.stuckTotal ?? 0,
+    load: async () =>
+      (await apiGet<{ claims: Json<StuckClaim>[] }>(`/api/claims?${new URLSearchParams({ group, limit: String(MAX_CLAIMS_PER_ACTION) })}`)).claims,
   };
 
   if (error?.status === 404 && !data) {
@@ -44,6 +61,8 @@ export function GroupDetail({ group }: { group: string }) {
   const hits = data ? sumHits(data.totals.hits) : 0;
   const unknown = data?.totals.hits.unknown ?? 0;
   const live = data?.workers.filter((w) => w.alive).length ?? 0;
+  // Stopped instances (left or dead); a registered worker that is only late with its heartbeat is not one.
+  const gone = data?.workers.filter((w) => w.state !== "live").length ?? 0;
 
   return (
     <>
@@ -54,7 +73,7 @@ export function GroupDetail({ group }: { group: string }) {
           </Link>{" "}
           / {group}
         </h1>
-        <RangePicker value={range} onChange={setRange} />
+        <RangePicker value={range} onChange={(r) => setView({ range: r, rebalances: "" })} />
         <LiveStatus updatedAt={updatedAt} error={error} loading={loading} />
       </div>
       {data ? (
@@ -65,8 +84,8 @@ export function GroupDetail({ group }: { group: string }) {
             <Stat label="Duplicate hits" value={fmtInt(hits)} />
             <Stat label="Dup rate" value={fmtPercent(data.totals.consumed ? hits / data.totals.consumed : 0)} />
             <Stat label="Rebalance replays" value={fmtInt(data.totals.hits.rebalance_replay)} />
-            <Stat label="Stuck claims" value={fmtInt(data.stuck.length) + (data.stuckTruncated ? "+" : "")} bad={data.stuck.length > 0} />
-            <Stat label="Workers alive" value={`${live} / ${data.workers.length}`} bad={live === 0} />
+            <Stat label="Stuck claims" value={fmtInt(data.stuckTotal)} bad={data.stuckTotal > 0} />
+            <Stat label={gone > 0 ? `Workers alive (${fmtInt(gone)} gone in range)` : "Workers alive"} value={fmtInt(live)} bad={live === 0} />
             <Stat label="Takeovers" value={fmtInt(data.totals.takeovers)} />
             <Stat label="Re-runs" value={fmtInt(data.totals.reruns)} />
             <Stat label="Handler re-runs" value={fmtInt(data.totals.handlerReruns)} />
@@ -105,12 +124,24 @@ export function GroupDetail({ group }: { group: string }) {
             )}
           </section>
 
-          <section>
-            <h2>Stuck claims</h2>
-            {data.stuck.length === 0 ? (
+          <section aria-label="Stuck claims">
+            <div className="section-head">
+              <h2>
+                Stuck claims <span className="muted">({fmtInt(data.stuckTotal)})</span>
+              </h2>
+              <label className="inline">
+                Sort{" "}
+                <OptionSelect value={view.sort} options={STUCK_SORT_OPTIONS} onChange={(sort) => setView({ sort, page: "0" })} />
+              </label>
+              <Link href={`/claims?group=${encodeURIComponent(group)}`}>Open in Stuck claims</Link>
+            </div>
+            {data.stuckTotal === 0 ? (
               <EmptyState title="No stuck claims in this group.">Every claim in progress is within its lease.</EmptyState>
             ) : (
-              <ClaimsTable claims={data.stuck} showGroup={false} onChanged={reload} now={updatedAt} />
+              <>
+                <ClaimsTable claims={data.stuck} showGroup={false} onChanged={reload} now={updatedAt} allMatching={allMatching} />
+                <Pager offset={offset} shown={data.stuck.length} total={data.stuckTotal} pageSize={STUCK_PAGE} label="Stuck claims" onOffset={(o) => setView({ page: String(o / STUCK_PAGE) })} />
+              </>
             )}
           </section>
 
@@ -124,21 +155,34 @@ export function GroupDetail({ group }: { group: string }) {
           </section>
 
           <section ref={eventsRef} aria-label="Events">
-            {replays ? (
+            {data.replaysOf ? (
               <div className="section-head">
                 <h2>
-                  Replays after {replays.markers.length === 1 ? "the rebalance" : `${replays.markers.length} rebalances`} at {fmtClock(replays.replaysFrom, false)}
+                  Replays counted for {chosen.length === 1 ? `the ${chosen[0].kind} of ${chosen[0].workerId}` : `${chosen.length} rebalances`}
+                  {chosen.length > 0 ? ` at ${fmtClock(Date.parse(chosen[0].at), false)}` : ""} ({fmtInt(chosen.reduce((n, r) => n + r.replays, 0))})
                 </h2>
-                <button type="button" onClick={() => setReplays(null)}>
+                <button type="button" onClick={() => setView({ rebalances: "" })}>
                   Show all recent events
                 </button>
               </div>
             ) : (
-              <h2>Recent events</h2>
+              <div className="section-head">
+                <h2>Recent events</h2>
+                <label className="inline">
+                  Type{" "}
+                  <OptionSelect value={view.events} options={EVENT_TYPES} onChange={(events) => setView({ events })} />
+                </label>
+              </div>
             )}
             {data.recentEvents.length === 0 ? (
-              replays ? (
-                <EmptyState title="No rebalance replay recorded after it.">The worker that left had no message in flight, or its messages were settled before the rebalance.</EmptyState>
+              data.replaysOf ? (
+                <EmptyState title="No rebalance replay is counted for it.">
+                  {chosen.every((r) => r.kind === "join")
+                    ? "A worker joining hands no copy out again; replays follow a worker that left or died."
+                    : "The worker that left had no message in flight, or its messages were settled before it went."}
+                </EmptyState>
+              ) : view.events ? (
+                <EmptyState title="No event of this type in the group.">Pick another type, or all events.</EmptyState>
               ) : (
                 <EmptyState title="No events yet.">Events are written only off the happy path: duplicates, takeovers, releases, expiries.</EmptyState>
               )

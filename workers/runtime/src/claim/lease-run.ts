@@ -56,6 +56,9 @@ export function createLeaseRunner(o: {
       } catch (error) {
         ran = { ok: false, error };
       }
+      // The handler is done: from here the claim is committed, released or ended, which the lease
+      // heartbeat would read as the lease lost. It needs no more renewing, so it stops being held.
+      held.delete(claim.id);
       const step = afterRun(ran);
       if (step.do === "commit") return await commit(d, t, claim);
       if (step.do === "reject") return await reject(d, t, claim, step.reason);

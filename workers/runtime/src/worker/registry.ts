@@ -1,7 +1,8 @@
 /**
  * The worker registry: every worker process registers, heart-beats and deregisters in
  * worker_instance, and every join, clean leave and heartbeat timeout is written as a
- * rebalance_event of its group with the members before and after. Rebalances are taken from
+ * rebalance_event of its group with the members before and after, and when the worker was last
+ * seen alive (a timeout's last heartbeat, not the moment it was noticed). Rebalances are taken from
  * here, not from the broker: a RocketMQ 5 proxy gives every push consumer of a group the same
  * pop assignment, so the client never sees a queue move. Each statement is in src/sql/.
  */
