@@ -46,21 +46,24 @@ const vectorAnswer = z.object({
   data: z.object({ resultType: z.string(), result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })) }),
 });
 
-/** deploy/prometheus/scrape.yml's job, re-aimed at `target` and scraped every second, plus the shipped rules. */
+/**
+ * deploy/prometheus/scrape.yml's job, re-aimed at `target` and scraped every 3 s (each scrape
+ * queries the database; on a loaded machine 1 s is not always enough), plus the shipped rules.
+ */
 export function configFor(target: ScrapeTarget, dir: string): string {
   const shipped = parse(readFileSync(path.join(deployDir, "scrape.yml"), "utf8")) as { scrape_configs: Record<string, unknown>[] };
   const tokenFile = path.join(dir, "dedup-audit.token");
   writeFileSync(tokenFile, target.token, { mode: 0o600 });
   const job = shipped.scrape_configs[0] as { authorization: Record<string, unknown> } & Record<string, unknown>;
   const config = {
-    global: { scrape_interval: "1s", evaluation_interval: "1s" },
+    global: { scrape_interval: "3s", evaluation_interval: "3s" },
     rule_files: [path.join(deployDir, "alerts.yml")],
     scrape_configs: [
       {
         ...job,
         scheme: "http",
-        scrape_interval: "1s",
-        scrape_timeout: "1s",
+        scrape_interval: "3s",
+        scrape_timeout: "3s",
         authorization: { ...job.authorization, credentials_file: tokenFile },
         static_configs: [{ targets: [target.address] }],
       },
