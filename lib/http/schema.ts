@@ -42,6 +42,21 @@ export const idSchema = decimalIntSchema(1, Number.MAX_SAFE_INTEGER);
 
 export const limitSchema = (def: number, max: number) => decimalIntSchema(1, max).default(def);
 
+/**
+ * An email as it is stored and looked up: trimmed, NFKC (fullwidth `ｔ` is `t`), lower case — and
+ * then it must be a plain address (ASCII letters, digits and ._'+- before the @), so NUL, BEL,
+ * zero-width and bidi characters, and accents never reach the lookup. The column compares bytes
+ * (utf8mb4_bin): one account, one spelling.
+ */
+export function canonicalEmail(email: string): string {
+  return email.normalize("NFKC").trim().toLowerCase();
+}
+
+/** The HTML living standard's "valid e-mail address" (what <input type=email> accepts; `admin@localhost` included), lower case. */
+const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export const emailSchema = z.string().max(1000).transform(canonicalEmail).pipe(z.string().max(255).regex(EMAIL, "must be an email address"));
+
 /** A reason an operator must give: said in words, not a single keystroke. */
 export const reasonSchema = z.string().trim().min(3, "give a reason of at least 3 characters").max(1000);
 
