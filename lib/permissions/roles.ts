@@ -27,3 +27,5 @@ export const canReleaseClaim = (caller: Caller | null | undefined) => hasRole(ca
 export const canManageUsers = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageTokens = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 export const canManageAlerts = (caller: Caller | null | undefined) => hasRole(caller, "admin");
+/** What a webhook receiver answered to a failed delivery: can be an internal service's error page. */
+export const canReadReceiverBodies = (caller: Caller | null | undefined) => hasRole(caller, "operator");
