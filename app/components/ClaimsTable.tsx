@@ -12,6 +12,7 @@ import { ClaimActionDialog } from "./ClaimActionDialog";
 import { fmtAgo, fmtDuration, fmtTime, keyHref } from "./format";
 import type { Json } from "./json";
 import { useSession } from "./SessionContext";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function ClaimsTable({ claims, showGroup = true, onChanged, now }: { claims: Json<StuckClaim>[]; showGroup?: boolean; onChanged: () => void; now?: number }) {
   const { user } = useSession();
@@ -74,20 +75,20 @@ export function ClaimsTable({ claims, showGroup = true, onChanged, now }: { clai
               ) : null}
               {showGroup ? (
                 <td>
-                  <Link href={`/groups/${encodeURIComponent(c.consumerGroup)}`}>{c.consumerGroup}</Link>
+                  <Link href={`/groups/${encodeURIComponent(c.consumerGroup)}`}><Untrusted text={c.consumerGroup} /></Link>
                 </td>
               ) : null}
               <td>
-                {c.topic}
-                {c.tag ? <div className="muted small">tag {c.tag}</div> : null}
+                <Untrusted text={c.topic} />
+                {c.tag ? <div className="muted small">tag <Untrusted text={c.tag} /></div> : null}
               </td>
               <td className="mono">
                 <Link href={keyHref(c, c.consumerGroup)} title={c.keyIsText ? `source: ${c.keySource}` : `not UTF-8; hex ${c.keyHex}`}>
-                  {c.key}
+                  <Untrusted text={c.key} />
                 </Link>
               </td>
               <td className="mono small">
-                {c.owner}
+                <Untrusted text={c.owner} />
                 <div>
                   <span className={`badge ${c.ownerAlive ? "ok" : "dead"}`}>{c.ownerAlive ? "alive" : c.ownerState ? `${c.ownerState}` : "unknown worker"}</span>
                 </div>

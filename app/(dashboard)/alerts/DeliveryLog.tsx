@@ -8,6 +8,7 @@ import type { Json } from "@/app/components/json";
 import { usePolling } from "@/app/components/usePolling";
 import styles from "./alerts.module.css";
 import type { Delivery, Endpoint } from "./types";
+import { Untrusted } from "@/app/components/Untrusted";
 
 type Page = Json<{ deliveries: Delivery[]; nextBefore: string | null }>;
 const PAGE = 50;
@@ -72,12 +73,12 @@ export function DeliveryLog({ endpointId, onEndpoint }: { endpointId: number | n
                 <td className="small" title={fmtTime(d.ts)}>
                   {fmtAgo(d.ts)}
                 </td>
-                <td>{d.endpointName}</td>
+                <td><Untrusted text={d.endpointName} /></td>
                 <td className="mono small">{d.messageId}</td>
                 <td className="num">{d.attempt}</td>
                 <td className={`num ${d.statusCode !== null && d.statusCode < 300 ? "good" : "bad"}`}>{d.statusCode ?? "—"}</td>
                 <td className="num">{d.latencyMs} ms</td>
-                <td className={styles.errorCell}>{d.error ?? ""}</td>
+                <td className={styles.errorCell}><Untrusted text={d.error} /></td>
                 <td>
                   <span className={statusBadge[d.messageStatus] ?? "badge"}>{d.messageStatus}</span>
                 </td>

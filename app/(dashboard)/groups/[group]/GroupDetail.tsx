@@ -17,6 +17,7 @@ import { WorkersTable } from "@/app/components/WorkersTable";
 import type { RangeName } from "@/lib/http/schema";
 import { sumHits } from "@/lib/queries/causes";
 import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function GroupDetail({ group }: { group: string }) {
   const [range, setRange] = useState<RangeName>("1h");
@@ -52,7 +53,7 @@ export function GroupDetail({ group }: { group: string }) {
           <Link href="/" className="muted">
             Groups
           </Link>{" "}
-          / {group}
+          / <Untrusted text={group} />
         </h1>
         <RangePicker value={range} onChange={setRange} />
         <LiveStatus updatedAt={updatedAt} error={error} loading={loading} />
