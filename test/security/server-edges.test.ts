@@ -10,6 +10,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "@/lib/http/body-limit";
 import { guardRequests, guardServer } from "@/lib/http/server-guard";
+import { chunked, rawRequest, type RawAnswer } from "@/test/support/raw-http";
 
 let server: http.Server;
 let port: number;
@@ -30,61 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** Bytes the client managed to send before the server closed the connection. */
-  sent: number;
-}
-
-/** Sends `head` then `body` (in pieces, as a slow client would) and reads the answer. */
-function raw(head: string, body: Iterable<Buffer> = []): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let received = "";
-    let sent = 0;
-    socket.on("data", (d) => (received += d.toString("latin1")));
-    socket.on("error", () => undefined); // a reset after the answer is the point of some tests
-    socket.on("close", () => {
-      const [top, ...rest] = received.split("\r\n\r\n");
-      const lines = top.split("\r\n");
-      const status = Number(lines[0]?.split(" ")[1]);
-      if (!status) return reject(new Error(`no answer: ${JSON.stringify(received.slice(0, 200))}`));
-      const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
-      const body = rest.join("\r\n\r\n");
-      resolve({ status, headers, body: headers["transfer-encoding"] === "chunked" ? dechunk(body) : body, sent });
-    });
-    socket.on("connect", async () => {
-      socket.write(head);
-      for (const piece of body) {
-        if (socket.destroyed || !socket.writable) break;
-        socket.write(piece);
-        sent += piece.length;
-        await new Promise((r) => setImmediate(r));
-      }
-      if (socket.writable) socket.end();
-    });
-  });
-}
-
-function dechunk(s: string): string {
-  let out = "";
-  for (let at = 0; ; ) {
-    const eol = s.indexOf("\r\n", at);
-    const size = parseInt(s.slice(at, eol), 16);
-    if (!size) return out;
-    out += s.slice(eol + 2, eol + 2 + size);
-    at = eol + 2 + size + 2;
-  }
-}
-
-function chunked(pieces: Iterable<Buffer>): Iterable<Buffer> {
-  return (function* () {
-    for (const p of pieces) yield Buffer.concat([Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from("\r\n")]);
-    yield Buffer.from("0\r\n\r\n");
-  })();
-}
+const raw = (head: string, body?: Iterable<Buffer>) => rawRequest(port, head, body);
 
 const SECURITY_HEADERS = ["x-frame-options", "x-content-type-options", "referrer-policy", "content-security-policy"];
 const expectSecurityHeaders = (a: RawAnswer) => {
