@@ -13,6 +13,7 @@ import { Sparkline } from "@/app/components/Sparkline";
 import { usePolling } from "@/app/components/usePolling";
 import type { RangeName } from "@/lib/http/schema";
 import type { GroupOverview } from "@/lib/queries/getGroupOverview";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function Overview() {
   const [range, setRange] = useState<RangeName>("1h");
@@ -56,7 +57,7 @@ export function Overview() {
               <tr key={g.consumerGroup} data-group={g.consumerGroup}>
                 <td>
                   <Link href={`/groups/${encodeURIComponent(g.consumerGroup)}`} className="group-link">
-                    {g.consumerGroup}
+                    <Untrusted text={g.consumerGroup} />
                   </Link>
                   <div className="muted small">{g.topics.join(", ") || "—"}</div>
                 </td>

@@ -1,6 +1,7 @@
 import type { GroupWorker } from "@/lib/queries/listGroupWorkers";
 import { fmtAgo, fmtDuration } from "./format";
 import type { Json } from "./json";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function WorkersTable({ workers, now }: { workers: Json<GroupWorker>[]; now?: number }) {
   return (
@@ -20,7 +21,7 @@ export function WorkersTable({ workers, now }: { workers: Json<GroupWorker>[]; n
       <tbody>
         {workers.map((w) => (
           <tr key={w.id} data-worker={w.id}>
-            <td className="mono small">{w.id}</td>
+            <td className="mono small"><Untrusted text={w.id} /></td>
             <td>
               <span className={`badge ${w.alive ? "ok" : "dead"}`}>{w.alive ? "alive" : w.state === "live" ? "silent" : w.state}</span>
             </td>
@@ -28,7 +29,7 @@ export function WorkersTable({ workers, now }: { workers: Json<GroupWorker>[]; n
             <td className="small">{w.queues.length > 0 ? w.queues.join(", ") : <span className="muted">pop mode (no fixed queues)</span>}</td>
             <td className="num">{w.inflight}</td>
             <td className="small">
-              {w.host} · {w.pid}
+              <Untrusted text={w.host} /> · {w.pid}
             </td>
             <td className="small">{w.mode}</td>
             <td className="small">{fmtAgo(w.startedAt, now)}</td>

@@ -3,7 +3,7 @@
  * the operator_action row that records it. Here the row cannot be written (a trigger refuses every
  * insert into operator_action, as a full disk or a lost connection between the two writes would),
  * and each mutation — users, tokens, own password, claim release / mark-done, alert rules and
- * endpoints — must leave nothing behind: the request fails and the change is rolled back.
+ * webhook endpoints — must leave nothing behind: the request fails and the change is rolled back.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as password from "@/app/api/auth/password/route";
@@ -11,6 +11,7 @@ import * as token from "@/app/api/tokens/[id]/route";
 import * as tokens from "@/app/api/tokens/route";
 import * as user from "@/app/api/users/[id]/route";
 import * as users from "@/app/api/users/route";
+import { deleteEndpoint, rotateEndpointSecret } from "@/lib/alerts/endpoint-store";
 import { createRule, deleteRule } from "@/lib/alerts/rule-store";
 import { createApiToken } from "@/lib/auth/tokens";
 import { createUser } from "@/lib/auth/users";
@@ -114,6 +115,15 @@ describe("a change whose audit row cannot be written is rolled back", () => {
     await expect(createRule({ name: "never", kind: "dup_rate", threshold: 2.5, windowS: 600 }, "user:admin@example.com")).rejects.toThrow(/audit log cannot be written/);
     await expect(deleteRule(kept.id, "user:admin@example.com")).rejects.toThrow(/audit log cannot be written/);
     expect((await prisma().alertRule.findMany()).map((r) => r.name)).toEqual(["kept"]);
+  });
+
+  it("deleting a webhook endpoint and rotating its secret", async () => {
+    // Inserted directly: creating one through the store resolves its host (the SSRF guard).
+    const e = await prisma().webhookEndpoint.create({ data: { name: "kept-hook", url: "https://93.184.216.34/hook", secret: "whsec_a2VwdC1zZWNyZXQta2VwdC1zZWNyZXQ=", createdAt: new Date() } });
+    await breakTheAuditLog();
+    await expect(rotateEndpointSecret(e.id, "user:admin@example.com")).rejects.toThrow(/audit log cannot be written/);
+    await expect(deleteEndpoint(e.id, "user:admin@example.com")).rejects.toThrow(/audit log cannot be written/);
+    expect(await prisma().webhookEndpoint.findUniqueOrThrow({ where: { id: e.id } })).toMatchObject({ name: "kept-hook", secret: e.secret });
   });
 
   it("with the log writable again, the same changes succeed and each leaves its row", async () => {
