@@ -16,6 +16,7 @@ import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test
 import { expect, test } from "./fixtures/test";
 import { seedStats, uniqueName } from "../test/support/seed";
 import { E2E_USERS } from "./fixtures/users";
+import { visibleText } from "../app/components/invisible";
 
 /** Every dialog the page opens (alert/confirm/prompt from an executed payload would land here). */
 function watchDialogs(page: Page): string[] {
@@ -65,10 +66,11 @@ test("hostile keys, group names and reasons are shown as text everywhere and nev
   for (const g of GROUP_PAYLOADS) await expect(page.getByRole("link", { name: g, exact: true })).toBeVisible();
   await expectNothingRan(page, dialogs);
 
-  // Group detail: stuck claims and recent events list every key byte for byte.
+  // Group detail: stuck claims and recent events list every key byte for byte, with its
+  // invisible characters (NUL, RLO) shown as markers.
   await page.goto(`/groups/${group}`);
   await expect(page.locator("tr[data-claim]")).toHaveCount(KEY_PAYLOADS.length);
-  expect((await page.locator('tr[data-claim] a[href^="/keys?"]').allTextContents()).sort()).toEqual([...KEY_PAYLOADS].sort());
+  expect((await page.locator('tr[data-claim] a[href^="/keys?"]').allTextContents()).sort()).toEqual(KEY_PAYLOADS.map(visibleText).sort());
   await expectNothingRan(page, dialogs);
 
   // Stuck claims: release a script-keyed claim through the dialog with a script reason.

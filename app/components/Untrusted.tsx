@@ -10,20 +10,7 @@
  *    cannot push a table's buttons off the screen.
  */
 import type { ReactNode } from "react";
-
-const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
-function codePoint(c: string): string {
-  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-}
-
-/** ␀ for NUL … ␟ for U+001F, ␡ for DEL; a `U+XXXX` marker for anything else invisible. */
-function picture(c: string): string {
-  const n = c.codePointAt(0)!;
-  if (n < 0x20) return String.fromCodePoint(0x2400 + n);
-  if (n === 0x7f) return "\u2421";
-  return codePoint(c);
-}
+import { codePoint, INVISIBLE, picture } from "./invisible";
 
 /** `text` split into runs of ordinary text and one node per invisible character. */
 export function showInvisible(text: string): ReactNode[] {
