@@ -139,8 +139,9 @@ async function revokeDescendants(tx: Tx, ids: number[], at: Date): Promise<numbe
 }
 
 /**
- * Revokes a live token and its descendants. `{ revoked: false }` when the token is unknown or
- * already revoked (nothing changes, nothing is audited).
+ * Revokes a live token and its descendants, with the audit row `audit` describes, in one
+ * transaction. False when the token is unknown or already revoked (nothing changes, nothing is
+ * audited).
  */
 export async function revokeApiToken(id: number, audit?: (descendants: number[]) => ActionRecord): Promise<boolean> {
   const revoke = async (tx: Tx) => {
