@@ -16,6 +16,7 @@ import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test
 import { expect, test } from "./fixtures/test";
 import { seedStats, uniqueName } from "../test/support/seed";
 import { E2E_USERS } from "./fixtures/users";
+import { visibleText } from "../app/components/invisible";
 
 /** Every dialog the page opens (alert/confirm/prompt from an executed payload would land here). */
 function watchDialogs(page: Page): string[] {
@@ -65,10 +66,11 @@ test("hostile keys, group names and reasons are shown as text everywhere and nev
   for (const g of GROUP_PAYLOADS) await expect(page.getByRole("link", { name: g, exact: true })).toBeVisible();
   await expectNothingRan(page, dialogs);
 
-  // Group detail: stuck claims and recent events list every key byte for byte.
+  // Group detail: stuck claims and recent events list every key byte for byte, with its
+  // invisible characters (NUL, RLO) shown as markers.
   await page.goto(`/groups/${group}`);
   await expect(page.locator("tr[data-claim]")).toHaveCount(KEY_PAYLOADS.length);
-  expect((await page.locator('tr[data-claim] a[href^="/keys?"]').allTextContents()).sort()).toEqual([...KEY_PAYLOADS].sort());
+  expect((await page.locator('tr[data-claim] a[href^="/keys?"]').allTextContents()).sort()).toEqual(KEY_PAYLOADS.map(visibleText).sort());
   await expectNothingRan(page, dialogs);
 
   // Stuck claims: release a script-keyed claim through the dialog with a script reason.
@@ -267,4 +269,45 @@ test("an audit row filed under a group and key the caller made up is marked unve
   await page.goto("/audit");
   const row = page.locator("tr[data-action=release]").filter({ hasText: group });
   await expect(row.locator("[data-unverified]")).toHaveText("unverified target");
+});
+
+test("keys with RLO, ZWJ and NUL render isolated and visibly; a 255-character tag keeps Release on screen at 1280 and 390 px", async ({ page, signIn, db }) => {
+  const group = uniqueName("bidi");
+  const scope = { group, topic: "orders" };
+  const spoof = "\u202egnp.exe-redro"; // reads "order-exe.png" without isolation
+  const keys = [spoof, "pay\u200dment-7", "nul\u0000key"].map((k) => Buffer.from(k, "utf8"));
+  const longTag = "t".repeat(255);
+  const dialect = await detectDialect(db);
+  const stuck = { state: "CLAIMED" as const, owner: "worker-gone", leaseMs: -120_000, retentionMs: 86_400_000, dialect };
+  await insertClaims(db, scope, keys.map((key, i) => ({ tag: "", key, keySource: "key" as const, msgId: `MSG-B-${i}`, queue: "", payloadHash: hashPayload(key) })), stuck);
+  const wide = Buffer.from("wide-row");
+  await insertClaims(db, scope, [{ tag: longTag, key: wide, keySource: "key" as const, msgId: "MSG-B-wide", queue: "", payloadHash: hashPayload(wide) }], stuck);
+  await seedStats(db, { group, minutesAgo: 3, consumed: 10, redelivery: 1 });
+  await signIn("operator");
+
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`/groups/${encodeURIComponent(group)}`);
+    const spoofLink = page.locator("table.claims a").filter({ hasText: "gnp.exe-redro" });
+    await expect(spoofLink).toHaveCount(1);
+    // Isolated: the override stays inside the key; the marker shows it is there.
+    const bdi = spoofLink.locator("bdi.untrusted");
+    expect(await bdi.evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe("isolate");
+    await expect(spoofLink.locator(".invisible-char")).toHaveText("U+202E");
+    await expect(page.locator("table.claims a").filter({ hasText: "ment-7" }).locator(".invisible-char")).toHaveText("U+200D");
+    await expect(page.locator("table.claims a").filter({ hasText: "key" }).filter({ hasText: "nul" }).locator(".invisible-char")).toHaveText("\u2400");
+    // The heading around a hostile group name still reads left to right.
+    await expect(page.locator("h1 bdi.untrusted")).toHaveText(group);
+
+    const row = page.locator("tr", { has: page.locator("a", { hasText: "wide-row" }) });
+    const release = row.getByRole("button", { name: "Release…" });
+    await release.scrollIntoViewIfNeeded();
+    const box = await release.boundingBox();
+    expect(box, `Release button at ${width} px`).not.toBeNull();
+    expect(box!.x, `Release button at ${width} px`).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width, `Release button at ${width} px`).toBeLessThanOrEqual(width);
+    // At 1280 px the page does not scroll sideways at all: the tag wraps.
+    if (width === 1280) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: test.info().outputPath(`bidi-${width}.png`), fullPage: true });
+  }
 });

@@ -48,6 +48,8 @@ test("npm start serves the dashboard with a login, /api/health is ok, Ctrl-C exi
   const password = output.match(/password: (\S+)/)?.[1];
   expect(output).toMatch(/login: admin@localhost/);
   expect(password, output).toBeTruthy();
+  // Without HOST it listens on loopback only, and says so next to the one-time password.
+  expect(output).toMatch(new RegExp(`listening on 127\\.0\\.0\\.1:${port} \\(this machine only`));
 
   const health = await page.request.get(`http://127.0.0.1:${port}/api/health`);
   expect(health.status()).toBe(200);

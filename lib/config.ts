@@ -38,6 +38,8 @@ export const configSchema = z.object({
   ROCKETMQ_SECRET_KEY: z.string().default(""),
   DEV_BROKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Address the dashboard listens on: loopback only unless set (0.0.0.0 / :: for every interface). */
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
   /** Public URL of the dashboard, used in alert links. */
   PUBLIC_URL: z.string().url().optional(),
   SESSION_TTL_S: seconds(8 * 3600),

@@ -81,13 +81,14 @@ function buildDashboard(): void {
 
 async function announce(): Promise<void> {
   const cfg = config();
-  await waitForHealth(`http://127.0.0.1:${cfg.PORT}/api/health`, dashboard!);
+  await waitForHealth(`http://${reachableHost(cfg.HOST)}:${cfg.PORT}/api/health`, dashboard!);
   if (stopping()) return;
   const { ensureFirstAdmin } = await import("../lib/auth/first-admin").catch(() => ({ ensureFirstAdmin: undefined }));
   const admin = ensureFirstAdmin ? await ensureFirstAdmin() : undefined;
   const url = cfg.PUBLIC_URL ?? `http://localhost:${cfg.PORT}`;
   say("\n──────────────────────────────────────────────────────────────");
   say(` dedup-audit is running: ${url}`);
+  say(` listening on ${cfg.HOST}:${cfg.PORT}${isLoopback(cfg.HOST) ? " (this machine only; set HOST to open it to the network)" : ""}`);
   if (admin) {
     say(` login: ${admin.email}`);
     say(admin.password ? ` password: ${admin.password}   (one-time: change it under Account)` : " password: the ADMIN_PASSWORD you set (or the one printed at first start)");
@@ -95,6 +96,10 @@ async function announce(): Promise<void> {
   say(" Ctrl-C stops everything.");
   say("──────────────────────────────────────────────────────────────\n");
 }
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
+/** Where this machine reaches the dashboard bound to `host` (a wildcard bind answers on loopback). */
+const reachableHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
 
 async function waitForHealth(url: string, child: Child): Promise<void> {
   for (let i = 0; i < 120 && !stopping(); i++) {

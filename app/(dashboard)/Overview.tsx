@@ -15,6 +15,7 @@ import { Sparkline } from "@/app/components/Sparkline";
 import { usePolling } from "@/app/components/usePolling";
 import { useUrlState } from "@/app/components/useUrlState";
 import type { GroupOverview } from "@/lib/queries/getGroupOverview";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function Overview() {
   const [view, setView, ready] = useUrlState({ range: "1h" }, ["range"]);
@@ -59,7 +60,7 @@ export function Overview() {
               <tr key={g.consumerGroup} data-group={g.consumerGroup}>
                 <td>
                   <Link href={`/groups/${encodeURIComponent(g.consumerGroup)}`} className="group-link">
-                    {g.consumerGroup}
+                    <Untrusted text={g.consumerGroup} />
                   </Link>
                   <div className="muted small">{g.topics.join(", ") || "—"}</div>
                 </td>

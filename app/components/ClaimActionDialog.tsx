@@ -11,6 +11,7 @@ import { ApiError, useApiSend } from "./api";
 import { ErrorAlert } from "./ErrorAlert";
 import { fmtDuration } from "./format";
 import type { Json } from "./json";
+import { Untrusted } from "@/app/components/Untrusted";
 
 const TEXT: Record<ClaimAction, { title: (n: number) => string; effect: string; after: (c: Json<StuckClaim>) => string }> = {
   release: {
@@ -86,15 +87,15 @@ export function ClaimActionDialog({ action, claims, onClose }: { action: ClaimAc
               return (
                 <tr key={c.id} data-claim={c.id}>
                   <td>
-                    {c.consumerGroup}
+                    <Untrusted text={c.consumerGroup} />
                     <div className="muted small">
-                      {c.topic}
-                      {c.tag ? ` · ${c.tag}` : ""}
+                      <Untrusted text={c.topic} />
+                      {c.tag ? <> · <Untrusted text={c.tag} /></> : ""}
                     </div>
                   </td>
-                  <td className="mono">{c.key}</td>
+                  <td className="mono"><Untrusted text={c.key} /></td>
                   <td className="mono small">
-                    {c.owner} {c.ownerAlive ? "(alive)" : "(not alive)"}
+                    <Untrusted text={c.owner} /> {c.ownerAlive ? "(alive)" : "(not alive)"}
                   </td>
                   <td className="num">{c.fence}</td>
                   <td>{fmtDuration(c.stuckForS)}</td>

@@ -16,6 +16,7 @@ import { ClaimActionDialog } from "./ClaimActionDialog";
 import { fmtAgo, fmtDuration, fmtInt, fmtTime, keyHref } from "./format";
 import type { Json } from "./json";
 import { useSession } from "./SessionContext";
+import { Untrusted } from "@/app/components/Untrusted";
 
 /** The most claims one release or mark-done request may change (the API's own cap). */
 export const MAX_CLAIMS_PER_ACTION = 500;
@@ -121,20 +122,20 @@ export function ClaimsTable({
               ) : null}
               {showGroup ? (
                 <td data-label="Group">
-                  <Link href={`/groups/${encodeURIComponent(c.consumerGroup)}`}>{c.consumerGroup}</Link>
+                  <Link href={`/groups/${encodeURIComponent(c.consumerGroup)}`}><Untrusted text={c.consumerGroup} /></Link>
                 </td>
               ) : null}
               <td data-label="Topic">
-                {c.topic}
-                {c.tag ? <div className="muted small">tag {c.tag}</div> : null}
+                <Untrusted text={c.topic} />
+                {c.tag ? <div className="muted small">tag <Untrusted text={c.tag} /></div> : null}
               </td>
               <td className="mono card-title" data-label="Key">
                 <Link href={keyHref(c, c.consumerGroup)} title={c.keyIsText ? `source: ${c.keySource}` : `not UTF-8; hex ${c.keyHex}`}>
-                  {c.key}
+                  <Untrusted text={c.key} />
                 </Link>
               </td>
               <td className="mono small" data-label="Owner">
-                {c.owner}
+                <Untrusted text={c.owner} />
                 <div>
                   <span className={`badge ${c.ownerAlive ? "ok" : "dead"}`}>{c.ownerAlive ? "alive" : c.ownerState ? `${c.ownerState}` : "unknown worker"}</span>
                 </div>

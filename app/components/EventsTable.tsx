@@ -4,6 +4,7 @@ import type { EventView } from "@/lib/queries/listRecentEvents";
 import { CAUSE_COLORS } from "./causeColors";
 import { fmtTime, keyHref } from "./format";
 import type { Json } from "./json";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function CauseTag({ cause }: { cause: string | null }) {
   if (!cause) return <span className="muted">—</span>;
@@ -44,7 +45,7 @@ export function EventsTable({ events }: { events: Json<EventView>[] }) {
             </td>
             <td className="small">{e.outcome ?? "—"}</td>
             <td className="mono">
-              <Link href={keyHref(e, e.consumerGroup)}>{e.key}</Link>
+              <Link href={keyHref(e, e.consumerGroup)}><Untrusted text={e.key} /></Link>
             </td>
             <td className="mono small">{e.msgId}</td>
             <td className="mono small">{e.worker ?? "—"}</td>

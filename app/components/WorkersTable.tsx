@@ -8,6 +8,7 @@
 import { useState } from "react";
 import type { GroupWorker } from "@/lib/queries/listGroupWorkers";
 import { fmtAgo, fmtDuration, fmtInt } from "./format";
+import { Untrusted } from "./Untrusted";
 import type { Json } from "./json";
 
 export function WorkersTable({ workers, now }: { workers: Json<GroupWorker>[]; now?: number }) {
@@ -43,7 +44,7 @@ export function WorkersTable({ workers, now }: { workers: Json<GroupWorker>[]; n
                 {newest ? (
                   <span className="muted small">
                     {" "}
-                    — newest: {newest.id} {newest.state === "dead" ? "died (heartbeat timeout)" : "left"} {fmtAgo(newest.stoppedAt ?? newest.heartbeatAt, now)}
+                    — newest: <Untrusted text={newest.id} /> {newest.state === "dead" ? "died (heartbeat timeout)" : "left"} {fmtAgo(newest.stoppedAt ?? newest.heartbeatAt, now)}
                   </span>
                 ) : null}
               </td>
@@ -60,7 +61,7 @@ function WorkerRow({ w, now }: { w: Json<GroupWorker>; now?: number }) {
   return (
     <tr data-worker={w.id}>
       <td className="mono small card-title" data-label="Worker">
-        {w.id}
+        <Untrusted text={w.id} />
       </td>
       <td data-label="State">
         <span className={`badge ${w.alive ? "ok" : "dead"}`}>{w.alive ? "alive" : w.state === "live" ? "silent" : w.state}</span>
@@ -75,7 +76,7 @@ function WorkerRow({ w, now }: { w: Json<GroupWorker>; now?: number }) {
         {w.inflight}
       </td>
       <td className="small" data-label="Host · pid">
-        {w.host} · {w.pid}
+        <Untrusted text={w.host} /> · {w.pid}
       </td>
       <td className="small" data-label="Mode">
         {w.mode}

@@ -41,7 +41,21 @@ export interface DeliveryView {
   nextAttemptAt: Date | null;
 }
 
-export async function listDeliveries(query: DeliveryQuery = {}, db: PrismaClient = prisma()): Promise<{ deliveries: DeliveryView[]; nextBefore: string | null }> {
+/**
+ * A failed attempt's error without what the receiver answered ("HTTP 502: <its body>" → "HTTP
+ * 502"): the body can be an internal service's error page (receivers may be on private
+ * addresses), for operators only.
+ */
+export function withoutReceiverBody(error: string | null): string | null {
+  return error?.replace(/^(HTTP \d{3}): [\s\S]*$/, "$1") ?? null;
+}
+
+/** `receiverBodies`: include what receivers answered to failed attempts (operators and admins). */
+export async function listDeliveries(
+  query: DeliveryQuery = {},
+  db: PrismaClient = prisma(),
+  opts: { receiverBodies: boolean } = { receiverBodies: false },
+): Promise<{ deliveries: DeliveryView[]; nextBefore: string | null }> {
   const q = { ...query, limit: query.limit ?? 100 };
   const rows = await db.webhookDelivery.findMany({
     where: {
@@ -62,7 +76,7 @@ export async function listDeliveries(query: DeliveryQuery = {}, db: PrismaClient
     ts: r.ts,
     statusCode: r.statusCode,
     latencyMs: r.latencyMs,
-    error: r.error,
+    error: opts.receiverBodies ? r.error : withoutReceiverBody(r.error),
     messageStatus: r.message.status,
     consumerGroup: r.message.consumerGroup,
     notificationStatus: r.message.notificationStatus,

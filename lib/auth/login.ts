@@ -10,6 +10,10 @@
  *    guessing address is down to one try once the account is under attack.
  * The client address is the socket peer stamped by scripts/dashboard-server.ts, or what a
  * trusted proxy says (TRUST_PROXY). Without either, every client is DIRECT: one address.
+ *
+ * "An account" is the user the email matched (`user:<id>`), not the string typed: whatever
+ * spelling reached the account, its guesses count in one place. An email that matches nobody is
+ * counted under its canonical spelling (`email:<address>`).
  */
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
@@ -30,13 +34,13 @@ const WINDOW_S = 15 * 60;
 const SUSPECT_AFTER = 2;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-const clientKey = (email: string, address: string) => `client:${email}|${address}`;
+const clientKey = (account: string, address: string) => `client:${account}|${address}`;
 
 /** Guessing one account from one place / many accounts from one place / one account from everywhere. */
-function limitsOf(email: string, address: string, suspect: boolean): { client: Limit; others: Limit[] } {
-  const client = { key: clientKey(email, address), max: 5, windowS: WINDOW_S };
-  // Counted for everyone, enforced only on clients that have failed for this email themselves.
-  const perEmail = { key: `email:${email}`, max: suspect ? 30 : UNLIMITED, windowS: WINDOW_S };
+function limitsOf(account: string, address: string, suspect: boolean): { client: Limit; others: Limit[] } {
+  const client = { key: clientKey(account, address), max: 5, windowS: WINDOW_S };
+  // Counted for everyone, enforced only on clients that have failed for this account themselves.
+  const perEmail = { key: `account:${account}`, max: suspect ? 30 : UNLIMITED, windowS: WINDOW_S };
   // With every client DIRECT, a per-address limit would be one global budget anyone could spend.
   if (address === DIRECT) return { client, others: [perEmail] };
   return { client, others: [perEmail, { key: `address:${address}`, max: 100, windowS: WINDOW_S }] };
@@ -70,17 +74,19 @@ export interface LoginResult {
  */
 export async function verifyCredentials(emailInput: string, password: string, clientAddress: string): Promise<SessionUser> {
   const email = normalizeEmail(emailInput);
+  // Looked up first (the same one query whether or not the account exists), so the limits
+  // below count the account, not the spelling.
+  const user = await findUserForLogin(email);
+  const account = user ? `user:${user.id}` : `email:${email}`;
   const limiter = loginLimiter();
-  const suspect = (await limiter.count(clientKey(email, clientAddress), WINDOW_S)) >= SUSPECT_AFTER;
-  const { client, others } = limitsOf(email, clientAddress, suspect);
+  const suspect = (await limiter.count(clientKey(account, clientAddress), WINDOW_S)) >= SUSPECT_AFTER;
+  const { client, others } = limitsOf(account, clientAddress, suspect);
   const attemptId = randomBytes(12).toString("base64url");
   const wait = await limiter.tryAttempt([client, ...others], attemptId);
   if (wait > 0) throw rateLimited(`too many failed sign-ins; try again in ${wait} s`, wait);
 
-  let user: Awaited<ReturnType<typeof findUserForLogin>>;
   let ok: boolean;
   try {
-    user = await findUserForLogin(email);
     ok = await verifyPassword(password, user?.passwordHash ?? (await getDummyHash()));
   } catch (err) {
     // Not a wrong guess (e.g. the database is down): the attempt must not cost the user.

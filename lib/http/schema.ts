@@ -42,8 +42,35 @@ export const idSchema = decimalIntSchema(1, Number.MAX_SAFE_INTEGER);
 
 export const limitSchema = (def: number, max: number) => decimalIntSchema(1, max).default(def);
 
-/** A reason an operator must give: said in words, not a single keystroke. */
-export const reasonSchema = z.string().trim().min(3, "give a reason of at least 3 characters").max(1000);
+/**
+ * An email as it is stored and looked up: trimmed, NFKC (fullwidth `ｔ` is `t`), lower case — and
+ * then it must be a plain address (ASCII letters, digits and ._'+- before the @), so NUL, BEL,
+ * zero-width and bidi characters, and accents never reach the lookup. The column compares bytes
+ * (utf8mb4_bin): one account, one spelling.
+ */
+export function canonicalEmail(email: string): string {
+  return email.normalize("NFKC").trim().toLowerCase();
+}
+
+/** The HTML living standard's "valid e-mail address" (what <input type=email> accepts; `admin@localhost` included), lower case. */
+const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export const emailSchema = z.string().max(1000).transform(canonicalEmail).pipe(z.string().max(255).regex(EMAIL, "must be an email address"));
+
+/** Characters that show: not spaces, controls, format characters (zero-width, bidi) or unassigned. */
+const visibleCount = (s: string) => [...s].filter((c) => /[^\p{C}\p{Z}]/u.test(c)).length;
+
+/**
+ * A reason an operator must give: said in words, not a single keystroke — at least 3 characters
+ * that show (three NULs, or spaces and zero-width joiners, are no reason), and no control
+ * characters besides line breaks and tabs (they hide or garble text in the audit log).
+ */
+export const reasonSchema = z
+  .string()
+  .trim()
+  .max(1000)
+  .refine((s) => visibleCount(s) >= 3, "give a reason of at least 3 visible characters")
+  .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(s), "a reason cannot contain control characters");
 
 /** Spaces count, but a password must have 10 characters besides them ("          " is none). */
 export const passwordSchema = z

@@ -31,7 +31,7 @@ export function newNonce(): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-const STATIC_HEADERS: Record<string, string> = {
+export const STATIC_HEADERS: Record<string, string> = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",

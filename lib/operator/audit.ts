@@ -1,5 +1,9 @@
-/** The append-only audit log (operator_action): one row per operator attempt, refusals included. */
-import type { PrismaClient } from "../db/prisma";
+/**
+ * The append-only audit log (operator_action): one row per operator attempt, refusals included.
+ * A change and its row commit together (auditedChange): a crash or a failed insert between the
+ * two would otherwise leave a change the audit never saw.
+ */
+import { prisma, type PrismaClient } from "../db/prisma";
 import type { Prisma } from "../generated/prisma/client";
 import { redactUrlsIn, redactUrlsInText } from "../redact-url";
 
@@ -41,6 +45,20 @@ export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
       result: a.result,
       detail: a.detail === undefined ? null : detailText(a.detail),
     },
+  });
+}
+
+/**
+ * Runs `change` and writes the row `record` describes of its result in one transaction: if the
+ * row cannot be written, the change is rolled back with it. `record` returns undefined when
+ * there is nothing to record (the change found nothing to do, or the caller audits nothing).
+ */
+export async function auditedChange<T>(change: (tx: Prisma.TransactionClient) => Promise<T>, record: (result: T) => ActionRecord | undefined): Promise<T> {
+  return prisma().$transaction(async (tx) => {
+    const result = await change(tx);
+    const row = record(result);
+    if (row) await recordAction(tx, row);
+    return result;
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { prisma } from "../db/prisma";
+import { reasonSchema } from "../http/schema";
 import { findClaimsByKey } from "../queries/findClaimsByKey";
 import { keyFromHex, keyFromText, viewKey } from "../queries/keys";
 import { recordAction } from "./audit";
@@ -48,14 +49,15 @@ export function parseReleaseArgs(argv: string[]): ReleaseArgs {
   }
   const missing = (["group", "key", "reason"] as const).filter((k) => !values[k]);
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(", ")}`);
-  if (values.reason!.trim().length < 3) throw new UsageError("--reason must say why, in at least 3 characters");
+  const reason = reasonSchema.safeParse(values.reason);
+  if (!reason.success) throw new UsageError(`--reason must say why: ${reason.error.issues.map((i) => i.message).join("; ")}`);
   if (values.hex && !/^(?:[0-9a-fA-F]{2})+$/.test(values.key!)) throw new UsageError("--hex needs the key as hex bytes");
   return {
     group: values.group!,
     key: values.hex ? keyFromHex(values.key!) : keyFromText(values.key!),
     topic: values.topic,
     tag: values.tag,
-    reason: values.reason!.trim(),
+    reason: reason.data,
     action: values.done ? "mark_done" : "release",
   };
 }

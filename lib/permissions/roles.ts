@@ -31,3 +31,5 @@ export const canManageTokens = (caller: Caller | null | undefined) => hasRole(ca
 export const canManageAlerts = (caller: Caller | null | undefined) => hasRole(caller, "admin");
 /** Silencing and acknowledging alerts is the on-call engineer's job: operators may, not only admins. */
 export const canSilenceAlerts = (caller: Caller | null | undefined) => hasRole(caller, "operator");
+/** What a webhook receiver answered to a failed delivery: can be an internal service's error page. */
+export const canReadReceiverBodies = (caller: Caller | null | undefined) => hasRole(caller, "operator");

@@ -1,16 +1,18 @@
 /**
- * `npm run fuzz [-- --runs 1000] [-- --only /api/claims]`: the route fuzzer of
+ * `npm run fuzz [-- --runs 1000] [-- --only /api/claims] [-- --no-edges]`: the route fuzzer of
  * test/fuzz/routes.fuzz.test.ts with more cases (default 1,000 per route and method), a table of
- * answers per route, and every failing route listed before the exit code says so.
+ * answers per route, then the real server's edges (edges.ts: methods, request targets, chunked
+ * bodies; needs `npx next build`), and every failure listed before the exit code says so.
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { discoverRoutes } from "./discover";
+import { fuzzEdges, startDashboard } from "./edges";
 import { installDnsGuard, refusedLookups } from "./dns-guard";
-import { fuzzRoute, type RouteStats } from "./harness";
+import { BASE_SEED, fuzzRoute, type RouteStats } from "./harness";
 import { createWorld } from "./world";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "1000" }, only: { type: "string" } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "1000" }, only: { type: "string" }, "no-edges": { type: "boolean", default: false } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number (got ${values.runs})`);
 
@@ -34,6 +36,18 @@ try {
         failures.push((err as Error).message);
         console.log(`FAIL  ${method.padEnd(6)} ${route.template}`);
       }
+    }
+  }
+  if (!values["no-edges"]) {
+    const server = await startDashboard(root, world.db.url);
+    try {
+      const edges = await fuzzEdges(server.port, routes, BASE_SEED);
+      const statuses = Object.entries(edges.statuses).map(([code, n]) => `${code}×${n}`).join(" ");
+      const fives = Object.entries(edges.statuses).filter(([code]) => Number(code) >= 500).reduce((n, [, c]) => n + c, 0);
+      console.log(`${edges.failures.length === 0 ? "ok  " : "FAIL"}  server edges (methods, request targets, chunked bodies): ${edges.cases} cases, ${fives} × 5xx  ${statuses}`);
+      if (edges.failures.length > 0) failures.push(`server edges:\n  ${edges.failures.slice(0, 50).join("\n  ")}`);
+    } finally {
+      await server.stop();
     }
   }
 } finally {

@@ -11,6 +11,7 @@ import { usePolling } from "@/app/components/usePolling";
 import type { PublicToken } from "@/lib/auth/tokens";
 import type { PublicUser } from "@/lib/auth/users";
 import { canManageUsers, ROLES, type Role } from "@/lib/permissions/roles";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function Admin() {
   const { user } = useSession();
@@ -73,7 +74,7 @@ function Users() {
         <tbody>
           {data?.users.map((u) => (
             <tr key={u.id} data-user={u.email}>
-              <td>{u.email}</td>
+              <td><Untrusted text={u.email} /></td>
               <td>
                 <RoleSelect aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => patch(u.id, { role: e.target.value as Role })} />
               </td>
@@ -175,7 +176,7 @@ function Tokens() {
           <tbody>
             {data.tokens.map((t) => (
               <tr key={t.id}>
-                <td>{t.name}</td>
+                <td><Untrusted text={t.name} /></td>
                 <td>{t.role}</td>
                 <td className="small">{t.ownerEmail}</td>
                 <td className="small">{fmtTime(t.createdAt)}</td>

@@ -8,6 +8,7 @@ import type { Json } from "@/app/components/json";
 import { usePolling } from "@/app/components/usePolling";
 import styles from "./alerts.module.css";
 import type { Delivery, Endpoint } from "./types";
+import { Untrusted } from "@/app/components/Untrusted";
 
 type Page = Json<{ deliveries: Delivery[]; nextBefore: string | null }>;
 const PAGE = 50;
@@ -73,17 +74,17 @@ export function DeliveryLog({ endpointId, onEndpoint }: { endpointId: number | n
                 <td className="small" title={fmtTime(d.ts)}>
                   {fmtAgo(d.ts)}
                 </td>
-                <td>{d.endpointName}</td>
+                <td><Untrusted text={d.endpointName} /></td>
                 <td className="small" data-notification={d.notificationStatus ?? ""}>
                   {d.notificationStatus ? <span className={d.notificationStatus === "firing" ? "badge dead" : "badge ok"}>{d.notificationStatus}</span> : null}{" "}
-                  {d.consumerGroup ? <b>{d.consumerGroup}</b> : null}
+                  {d.consumerGroup ? <b><Untrusted text={d.consumerGroup} /></b> : null}
                   {d.alertsSummary ? <div className={styles.errorCell}>{d.alertsSummary}</div> : null}
                 </td>
                 <td className="mono small">{d.messageId}</td>
                 <td className="num">{d.attempt}</td>
                 <td className={`num ${d.statusCode !== null && d.statusCode < 300 ? "good" : "bad"}`}>{d.statusCode ?? "—"}</td>
                 <td className="num">{d.latencyMs} ms</td>
-                <td className={styles.errorCell}>{d.error ?? ""}</td>
+                <td className={styles.errorCell}><Untrusted text={d.error} /></td>
                 <td>
                   <span className={statusBadge[d.messageStatus] ?? "badge"}>{d.messageStatus}</span>
                 </td>

@@ -14,6 +14,7 @@ import styles from "./alerts.module.css";
 import { RuleForm, type RuleInput } from "./RuleForm";
 import { Severity } from "./Severity";
 import type { Rule } from "./types";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function RulesTab({ highlight, onHistory }: { highlight: number | null; onHistory: (ruleId: number) => void }) {
   const { user } = useSession();
@@ -76,7 +77,7 @@ export function RulesTab({ highlight, onHistory }: { highlight: number | null; o
           <tbody>
             {data.rules.map((r) => (
               <tr key={r.id} data-rule={r.id} ref={r.id === highlight ? highlighted : undefined} className={r.id === highlight ? styles.highlight : undefined} aria-current={r.id === highlight ? "true" : undefined}>
-                <td>{r.name}</td>
+                <td><Untrusted text={r.name} /></td>
                 <td title={KINDS[r.kind].thresholdHelp}>{KINDS[r.kind].title}</td>
                 <td>{r.consumerGroup ?? <span className="muted">every group</span>}</td>
                 <td>{r.condition}</td>

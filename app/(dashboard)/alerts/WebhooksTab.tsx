@@ -18,6 +18,7 @@ import styles from "./alerts.module.css";
 import { EndpointForm, type EndpointInput } from "./EndpointForm";
 import { TestOutcome, type TestState } from "./TestOutcome";
 import type { Endpoint, TestResult } from "./types";
+import { Untrusted } from "@/app/components/Untrusted";
 
 export function WebhooksTab({ onShowLog }: { onShowLog: (endpointId: number) => void }) {
   const { user } = useSession();
@@ -98,7 +99,7 @@ export function WebhooksTab({ onShowLog }: { onShowLog: (endpointId: number) => 
           <tbody>
             {data.endpoints.map((e) => (
               <tr key={e.id} data-endpoint={e.name}>
-                <td title={`created ${fmtTime(e.createdAt)}`}>{e.name}</td>
+                <td title={`created ${fmtTime(e.createdAt)}`}><Untrusted text={e.name} /></td>
                 <td className={`mono ${styles.url}`}>{e.url}</td>
                 <td>{e.format === "slack" ? "Slack text" : "Alertmanager"}</td>
                 <td>

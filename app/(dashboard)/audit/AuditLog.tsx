@@ -10,6 +10,7 @@ import type { Json } from "@/app/components/json";
 import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { AuditEntry } from "@/lib/queries/listAuditLog";
 import { ACTION_GROUPS } from "./actions";
+import { Untrusted } from "@/app/components/Untrusted";
 
 type Page = Json<{ entries: AuditEntry[]; nextBefore: string | null }>;
 const RESULTS = ["", "ok", "refused", "refused_changed", "refused_done", "refused_not_found", "refused_lease_active"];
@@ -110,28 +111,28 @@ export function AuditLog() {
             {entries.map((a) => (
               <tr key={a.id} data-action={a.action}>
                 <td className="small">{fmtTime(a.ts)}</td>
-                <td className="small">{a.actor}</td>
+                <td className="small"><Untrusted text={a.actor} /></td>
                 <td>{a.action.replace(/_/g, " ")}</td>
                 <td className="small">
                   {a.consumerGroup ? (
                     <>
-                      {a.consumerGroup} · {a.topic}
+                      <Untrusted text={a.consumerGroup} /> · <Untrusted text={a.topic} />
                       {a.key ? (
                         <>
                           {" · "}
                           <Link className="mono" href={keyHref(a.key, a.consumerGroup)}>
-                            {a.key.key}
+                            <Untrusted text={a.key.key} />
                           </Link>
                         </>
                       ) : null}
                       {a.identityUnverified ? <UnverifiedBadge /> : null}
                     </>
                   ) : (
-                    <span className="muted">{a.detail ?? "—"}</span>
+                    <span className="muted">{a.detail ? <Untrusted text={a.detail} /> : "—"}</span>
                   )}
                 </td>
                 <td className="num">{a.fenceSeen ?? "—"}</td>
-                <td>{a.reason || <span className="muted">—</span>}</td>
+                <td>{a.reason ? <Untrusted text={a.reason} /> : <span className="muted">—</span>}</td>
                 <td className={a.result === "ok" ? "good" : "bad"} title={a.detail ?? undefined}>
                   {a.result}
                 </td>

@@ -10,6 +10,7 @@ import { fmtTime } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { UnverifiedBadge } from "@/app/components/UnverifiedBadge";
 import type { KeyHistory, TimelineEntry } from "@/lib/queries/findKeyHistory";
+import { Untrusted } from "@/app/components/Untrusted";
 
 type Search = { key: string; keyHex: string; msgId: string; group: string };
 type Mode = "key" | "msgId";
@@ -87,10 +88,10 @@ function History({ h }: { h: Json<KeyHistory> }) {
   return (
     <section className="card history">
       <h2>
-        <span className="mono">{h.key}</span>{" "}
+        <Untrusted className="mono" text={h.key} />{" "}
         <span className="muted small">
-          in <Link href={`/groups/${encodeURIComponent(h.consumerGroup)}`}>{h.consumerGroup}</Link> · {h.topic}
-          {h.tag ? ` · tag ${h.tag}` : ""}
+          in <Link href={`/groups/${encodeURIComponent(h.consumerGroup)}`}><Untrusted text={h.consumerGroup} /></Link> · <Untrusted text={h.topic} />
+          {h.tag ? <> · tag <Untrusted text={h.tag} /></> : ""}
           {h.keyIsText ? "" : ` · not UTF-8, hex ${h.keyHex}`}
         </span>
       </h2>
@@ -147,13 +148,13 @@ function Entry({ e }: { e: Json<TimelineEntry> }) {
     case "claimed":
       return (
         <span>
-          <b>claimed</b> by <span className="mono">{e.owner}</span> (msgId <span className="mono">{e.msgId}</span>)
+          <b>claimed</b> by <Untrusted className="mono" text={e.owner} /> (msgId <span className="mono">{e.msgId}</span>)
         </span>
       );
     case "done":
       return (
         <span>
-          <b>done</b> (committed by <span className="mono">{e.owner}</span>)
+          <b>done</b> (committed by <Untrusted className="mono" text={e.owner} />)
         </span>
       );
     case "event":
@@ -162,7 +163,7 @@ function Entry({ e }: { e: Json<TimelineEntry> }) {
           <b>{e.kind.replace(/_/g, " ")}</b> {e.cause ? <CauseTag cause={e.cause} /> : null} {e.outcome ? <span className="muted">→ {e.outcome}</span> : null}{" "}
           <span className="muted small">
             msgId <span className="mono">{e.msgId}</span>
-            {e.worker ? ` · worker ${e.worker}` : ""}
+            {e.worker ? <> · worker <Untrusted text={e.worker} /></> : ""}
             {e.deliveryAttempt ? ` · its msgId's delivery attempt ${e.deliveryAttempt}` : ""}
             {e.fence ? ` · fence ${e.fence}` : ""}
           </span>
@@ -171,8 +172,8 @@ function Entry({ e }: { e: Json<TimelineEntry> }) {
     case "action":
       return (
         <span>
-          <b>operator {e.action.replace(/_/g, " ")}</b> by {e.actor} — <span className={e.result === "ok" ? "good" : "bad"}>{e.result}</span>{" "}
-          <span className="muted">“{e.reason}”</span>
+          <b>operator {e.action.replace(/_/g, " ")}</b> by <Untrusted text={e.actor} /> — <span className={e.result === "ok" ? "good" : "bad"}>{e.result}</span>{" "}
+          <span className="muted">“<Untrusted text={e.reason} />”</span>
           {e.identityUnverified ? <UnverifiedBadge /> : null}
         </span>
       );

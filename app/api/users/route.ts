@@ -5,17 +5,15 @@ import { conflict } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
 import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
-import { passwordSchema } from "@/lib/http/schema";
+import { emailSchema, passwordSchema } from "@/lib/http/schema";
 import { mapDbError } from "@/lib/http/db-errors";
-import { prisma } from "@/lib/db/prisma";
-import { recordAction } from "@/lib/operator/audit";
 import { assertAllowed } from "@/lib/permissions/assert";
 import { canManageUsers, ROLES } from "@/lib/permissions/roles";
 
 export const dynamic = "force-dynamic";
 
 const createSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("must be an email address")),
+  email: emailSchema,
   password: passwordSchema,
   role: z.enum(ROLES),
 });
@@ -35,8 +33,7 @@ export const POST = handle(async (req) => {
   parseNoQuery(req);
   const body = await parseBody(req, createSchema);
   try {
-    const user = await createUser(body);
-    await recordAction(prisma(), { actor: auth.actor, action: "user_create", reason: "", result: "ok", detail: { email: user.email, role: user.role } });
+    const user = await createUser(body, (u) => ({ actor: auth.actor, action: "user_create", reason: "", result: "ok", detail: { email: u.email, role: u.role } }));
     return json({ user }, { status: 201 });
   } catch (err) {
     if (mapDbError(err)?.status === 409) throw conflict(`a user with email ${body.email} already exists`);

@@ -26,6 +26,7 @@ import { useUrlState } from "@/app/components/useUrlState";
 import { WorkersTable } from "@/app/components/WorkersTable";
 import { sumHits } from "@/lib/queries/causes";
 import type { GroupDetail as Detail } from "@/lib/queries/getGroupDetail";
+import { Untrusted } from "@/app/components/Untrusted";
 import type { StuckClaim } from "@/lib/queries/listStuckClaims";
 
 const STUCK_PAGE = 25;
@@ -71,7 +72,7 @@ export function GroupDetail({ group }: { group: string }) {
           <Link href="/" className="muted">
             Groups
           </Link>{" "}
-          / {group}
+          / <Untrusted text={group} />
         </h1>
         <RangePicker value={range} onChange={(r) => setView({ range: r, rebalances: "" })} />
         <LiveStatus updatedAt={updatedAt} error={error} loading={loading} />

@@ -4,17 +4,18 @@ import { json } from "@/lib/http/json";
 import { parseQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { assertAllowed } from "@/lib/permissions/assert";
-import { canViewDashboard } from "@/lib/permissions/roles";
+import { canReadReceiverBodies, canViewDashboard } from "@/lib/permissions/roles";
 
 export const dynamic = "force-dynamic";
 
 /**
  * GET /api/alerts/deliveries?endpointId=&messageId=&before=&limit= — one row per attempt,
- * newest first; `before` = the previous page's nextBefore.
+ * newest first; `before` = the previous page's nextBefore. What a receiver answered to a failed
+ * attempt is shown to operators and admins only.
  */
 export const GET = handle(async (req) => {
   const auth = await requireAuth(req);
   assertAllowed(canViewDashboard(auth), "reading the delivery log", "viewer");
   const q = parseQuery(req, deliveryQuerySchema);
-  return json(await listDeliveries(q));
+  return json(await listDeliveries(q, undefined, { receiverBodies: canReadReceiverBodies(auth) }));
 });

@@ -4,10 +4,11 @@ import { clientAddressOf, login } from "@/lib/auth/login";
 import { json } from "@/lib/http/json";
 import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
+import { emailSchema } from "@/lib/http/schema";
 
 export const dynamic = "force-dynamic";
 
-const bodySchema = z.object({ email: z.string().trim().min(1).max(255), password: z.string().min(1).max(200) });
+const bodySchema = z.object({ email: emailSchema, password: z.string().min(1).max(200) });
 
 /** POST /api/auth/login { email, password } → session cookie + the CSRF token for mutations. */
 export const POST = handle(async (req) => {

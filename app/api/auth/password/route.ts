@@ -2,13 +2,11 @@ import { z } from "zod";
 import { requireAuth } from "@/lib/auth/authenticate";
 import { clientAddressOf, verifyCredentials } from "@/lib/auth/login";
 import { changeOwnPassword } from "@/lib/auth/users";
-import { prisma } from "@/lib/db/prisma";
 import { badRequest, HttpError } from "@/lib/http/errors";
 import { json } from "@/lib/http/json";
 import { parseBody, parseNoQuery } from "@/lib/http/parse";
 import { handle } from "@/lib/http/route";
 import { passwordSchema } from "@/lib/http/schema";
-import { recordAction } from "@/lib/operator/audit";
 
 export const dynamic = "force-dynamic";
 
@@ -31,7 +29,12 @@ export const POST = handle(async (req) => {
     if (err instanceof HttpError && err.status === 401) throw new HttpError(403, "forbidden", "the current password is wrong");
     throw err;
   }
-  await changeOwnPassword(auth.user.id, body.newPassword, auth.sessionId);
-  await recordAction(prisma(), { actor: auth.actor, action: "password_change", reason: "", result: "ok", detail: { email: auth.user.email } });
+  await changeOwnPassword(auth.user.id, body.newPassword, auth.sessionId, () => ({
+    actor: auth.actor,
+    action: "password_change",
+    reason: "",
+    result: "ok",
+    detail: { email: auth.user.email },
+  }));
   return json({ ok: true });
 });
