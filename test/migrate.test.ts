@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe("migration runner", () => {
   it("creates the database and applies every migration once", async () => {
-    const first = await migrate(db.url, dir);
+    const first = await migrate(db.url, { dir });
     expect(first.applied).toEqual((await loadMigrations(dir)).map((m) => m.name));
     pool = createPool(db.url);
     const [rows] = await pool.query("SELECT COUNT(*) AS n FROM dedup_claim");
@@ -35,20 +35,20 @@ describe("migration runner", () => {
   });
 
   it("applies nothing the second time", async () => {
-    const second = await migrate(db.url, dir);
+    const second = await migrate(db.url, { dir });
     expect(second.applied).toEqual([]);
     expect(second.skipped.length).toBeGreaterThan(0);
   });
 
   it("is safe when several processes migrate at once", async () => {
-    const results = await Promise.all([migrate(db.url, dir), migrate(db.url, dir), migrate(db.url, dir)]);
+    const results = await Promise.all([migrate(db.url, { dir }), migrate(db.url, { dir }), migrate(db.url, { dir })]);
     expect(results.flatMap((r) => r.applied)).toEqual([]);
   });
 
   it("several runners on a fresh database apply each migration exactly once (the migrate lease)", async () => {
     const fresh = await createTestDatabase({ migrate: false });
     try {
-      const results = await Promise.all([migrate(fresh.url, dir), migrate(fresh.url, dir), migrate(fresh.url, dir)]);
+      const results = await Promise.all([migrate(fresh.url, { dir }), migrate(fresh.url, { dir }), migrate(fresh.url, { dir })]);
       const applied = results.flatMap((r) => r.applied).sort();
       expect(applied).toEqual((await loadMigrations(dir)).map((m) => m.name).sort());
       const [rows] = await fresh.pool.query("SELECT fence, holder LIKE 'migrate:%' AS ours FROM singleton_lease WHERE name = 'migrate'");
@@ -62,7 +62,7 @@ describe("migration runner", () => {
     const name = "29990101000000_add_probe";
     await cp(path.join(dir, (await loadMigrations(dir))[0].name), path.join(dir, name), { recursive: true });
     await writeFile(path.join(dir, name, "migration.sql"), "CREATE TABLE probe (id INT PRIMARY KEY);\n");
-    expect((await migrate(db.url, dir)).applied).toEqual([name]);
+    expect((await migrate(db.url, { dir })).applied).toEqual([name]);
     const [rows] = await pool.query("SELECT name, LENGTH(checksum) AS len FROM schema_migrations WHERE name = ?", [name]);
     expect(rows).toEqual([{ name, len: 64 }]);
   });
@@ -70,7 +70,7 @@ describe("migration runner", () => {
   it("refuses an applied migration whose file was edited, naming it", async () => {
     const [first] = await loadMigrations(dir);
     await appendFile(path.join(dir, first.name, "migration.sql"), "\n-- edited after the fact\n");
-    const err = await migrate(db.url, dir).catch((e: unknown) => e);
+    const err = await migrate(db.url, { dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationChangedError);
     expect((err as Error).message).toContain(first.name);
     expect((err as Error).message).toMatch(/changed after it was applied/);
@@ -109,7 +109,7 @@ describe("migrate(pool)", () => {
       await cp(MIGRATIONS_DIR, pending, { recursive: true });
       await cp(path.join(MIGRATIONS_DIR, (await loadMigrations())[0].name), path.join(pending, "29990101000000_pending"), { recursive: true });
       await writeFile(path.join(pending, "29990101000000_pending", "migration.sql"), "CREATE TABLE never_applied (id INT PRIMARY KEY);\n");
-      const err = await migrate(fresh.pool, pending).catch((e: unknown) => e);
+      const err = await migrate(fresh.pool, { dir: pending }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SchemaNewerError);
       const version = JSON.parse(await readFile(path.join(MIGRATIONS_DIR, "../package.json"), "utf8")).version as string;
       expect((err as Error).message).toContain(future);
