@@ -185,10 +185,24 @@ describe("dedup-audit migrate (the package's bin, as a child process)", () => {
     expect(newer.stderr).toMatch(/^dedup-audit: the database's schema is newer than @dedup-audit\/runtime \S+: it records migration 29991231000000_newer/);
     const away = await run(["migrate", "--database-url", "mysql://root@127.0.0.1:1/nowhere"]);
     expect(away.code).toBe(1);
-    expect(away.stderr).toMatch(/^dedup-audit: cannot reach the database/);
+    expect(away.stderr).toMatch(/^dedup-audit: cannot connect to the database at mysql:\/\/root@127\.0\.0\.1:1\/nowhere: connection refused \(.*\); check DATABASE_URL \/ --database-url\n$/);
     const bad = await run(["migrate", "--database-url", "postgres://x/y"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("DATABASE_URL: must start with mysql:// or mariadb://");
     expect((await run(["frobnicate"])).code).toBe(2);
+  });
+
+  it("never guesses a database: no --database-url and no DATABASE_URL is one line naming both, exit 1, nothing created", async () => {
+    const none = await run(["migrate"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^dedup-audit: no database given: set DATABASE_URL \(or pass --database-url[^\n]*\n$/);
+    await expect(migrate(undefined as unknown as string)).rejects.toThrow(/no database given: set DATABASE_URL/);
+  });
+
+  it("a server that refuses the login is one line with the same hint, the password hidden", async () => {
+    const denied = await run(["migrate", "--database-url", testDatabaseUrl("dedup_nowhere").replace("//root@", "//nobody:s3cret@")]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^dedup-audit: cannot connect to the database at mysql:\/\/nobody:\*\*\*@[^ ]+: access denied \(.*\); check DATABASE_URL \/ --database-url\n$/);
+    expect(denied.stderr).not.toContain("s3cret");
   });
 });

@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { migrate } from "./db/migrate.js";
 import { isUnreachable } from "./db/pool.js";
+import { DatabaseConnectionError } from "./db/connection-errors.js";
 import { runtimeSettings } from "./settings.js";
 import { PACKAGE_VERSION } from "./version.js";
 
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
 
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return isUnreachable(err) ? `cannot reach the database (${message}); is it running, and is --database-url / DATABASE_URL right?` : message;
+  return isUnreachable(err) && !(err instanceof DatabaseConnectionError) ? `cannot reach the database (${message}); is it running, and is --database-url / DATABASE_URL right?` : message;
 }
 
 main(process.argv.slice(2)).then(

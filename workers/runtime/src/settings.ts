@@ -8,7 +8,8 @@
 import type { SqlDialectSetting } from "./db/dialect.js";
 
 export const RUNTIME_DEFAULTS = {
-  DATABASE_URL: "mysql://root@127.0.0.1:3306/dedup_audit",
+  /** No default: a worker never guesses its database (MissingDatabaseError names the setting). */
+  DATABASE_URL: "",
   REDIS_URL: "redis://127.0.0.1:6379",
   ROCKETMQ_ENDPOINTS: "",
   ROCKETMQ_NAMESPACE: "",
