@@ -438,6 +438,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     if (!(await guard.run("takeover", () => takeoverClaim(pool, row, workerId, d.msgId, o.leaseMs)))) return false;
     await writeEvent({ ...eventBase(d), kind: "takeover", cause: step.cause, fence: step.fence, detail: `from ${row.owner} fence ${row.fence}` });
     count("takeovers");
+    log.info({ group: scope.group, topic: scope.topic, key: displayKey(d.key), msgId: d.msgId, fromOwner: row.owner, oldFence: row.fence, newFence: step.fence, cause: step.cause }, "expired claim taken over");
     t.hit = { cause: step.cause, outcome: "took_over" };
     return true;
   }
@@ -474,6 +475,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     t.holdSince = Date.now();
     await writeEvent({ ...eventBase(d), kind: "expiry", outcome: "held", fence: row.fence, detail: `owner ${row.owner}` });
     count("expiries");
+    log.warn({ group: scope.group, topic: scope.topic, key: displayKey(d.key), msgId: d.msgId, owner: row.owner, fence: row.fence }, "expired claim held for an operator (policy hold): release or mark it done");
   }
 
   async function releasedOnError(d: KeyedDelivery, fence: number, err: unknown, note?: string, outcome: "released" | "lease_ended" = "released"): Promise<void> {
