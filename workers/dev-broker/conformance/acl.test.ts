@@ -4,12 +4,12 @@
  * Signature=hex(HMAC-SHA1(sk, x-mq-date-time))`); a missing, unknown or wrong one is answered
  * UNAUTHORIZED with the proxy's AuthenticationException text. Then our own settings end to end:
  * ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY / ROCKETMQ_NAMESPACE → lib/config.ts →
- * connectionOptions / the runtime's clientOptions → a real producer and consumer.
+ * rocketmqClientOptions / the runtime's clientOptions → a real producer and consumer.
  */
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { config, resetConfigForTests } from "../../../lib/config";
-import { connectionOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
+import { rocketmqClientOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
 import { clientOptions } from "../../runtime/src/consumer/dedup-consumer";
 import { logger } from "../fixtures/clients";
 import { call, metadata, rawClient, statusOfResponse, type RawClient } from "../fixtures/raw";
@@ -72,7 +72,7 @@ describe("ACL", () => {
 
   it("our settings: the right keys (and a namespace) produce and consume through config → client options", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "s3cret-a", ROCKETMQ_NAMESPACE: "tenant-a" });
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(config()), logger, topics: [TOPIC] });
     await producer.startup();
     clients.push(producer);
     const receipt = await producer.send({ topic: TOPIC, body: Buffer.from("signed") });
@@ -98,7 +98,7 @@ describe("ACL", () => {
 
   it("our settings: a wrong secret is refused with UNAUTHORIZED at startup", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "not-the-secret" });
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(config()), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("check signature failed.") } } });
     const consumer = new SimpleConsumer({ ...clientOptions({ group: "acl-g", topic: TOPIC } as Parameters<typeof clientOptions>[0]), logger, awaitDuration: 2000 });
     await expect(consumer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED } } });
@@ -106,7 +106,7 @@ describe("ACL", () => {
 
   it("our settings without keys: refused (username cannot be null.)", async () => {
     useEnv({});
-    const producer = new Producer({ ...connectionOptions(config()), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(config()), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("username cannot be null.") } } });
   });
 });

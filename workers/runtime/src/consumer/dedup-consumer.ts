@@ -15,7 +15,7 @@ import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions }
 import type { Delivery, Verdict } from "../types.js";
 import { defaultLogger, type Logger } from "../logger.js";
 import { clientLogger } from "../rocketmq/logger.js";
-import { connectionOptions } from "../rocketmq/endpoints.js";
+import { rocketmqClientOptions } from "../rocketmq/endpoints.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { ObservedPushConsumer } from "./observed-push-consumer.js";
 import { dedupConsumer, type DedupConsumer } from "./lifecycle.js";
@@ -83,7 +83,7 @@ export async function processView(processor: DedupProcessor, view: MessageView, 
 
 /** Endpoints, namespace, credentials, logger and subscription of either client. */
 export function clientOptions(opts: ConsumerOptions) {
-  const conn = connectionOptions(settings());
+  const conn = rocketmqClientOptions(settings());
   return {
     endpoints: opts.endpoints ?? conn.endpoints,
     namespace: opts.namespace ?? conn.namespace,
