@@ -5,7 +5,7 @@
  * "payment-status"), DEMO_HANDLER_DELAY_MS, DEMO_FAILURE_RATIO, and the runtime's own LEASE_S,
  * HEARTBEAT_S, EXPIRED_LEASE_POLICY, LOG_LEVEL, … (see the package's README).
  */
-import { createDedupConsumer, consoleLogger, runWorker } from "@dedup-audit/runtime";
+import { createDedupConsumer, consoleLogger, runtimeSettings, runWorker } from "@dedup-audit/runtime";
 import { createPool } from "@dedup-audit/runtime/db";
 import { exampleEnv } from "../env";
 import { createPaymentHandler, ensurePaymentTables } from "./payment";
@@ -13,7 +13,8 @@ import { createPaymentHandler, ensurePaymentTables } from "./payment";
 const env = exampleEnv();
 const group = env.DEMO_GROUP ?? "payment-status";
 const log = consoleLogger(undefined, { worker: "payment-status" });
-const pool = createPool(env.DATABASE_URL, { connectionLimit: 16 });
+// The runtime's connection budget (DEDUP_DB_CONNECTIONS) for the pool it shares with the handler.
+const pool = createPool(env.DATABASE_URL, { connectionLimit: runtimeSettings().DEDUP_DB_CONNECTIONS });
 await ensurePaymentTables(pool);
 
 const consumer = createDedupConsumer({

@@ -124,7 +124,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   // batches side by side use the database better.
   const maxBatch = opts.maxBatch ?? (opts.mode === "lease" ? cfg.DEDUP_MAX_BATCH : cfg.DEDUP_TX_BATCH);
   const maxInflightBatches = opts.maxInflightBatches ?? cfg.DEDUP_BATCHES_INFLIGHT;
-  const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: 4 * maxInflightBatches + 4 });
+  const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: cfg.DEDUP_DB_CONNECTIONS });
   const leaseMs = (opts.leaseS ?? cfg.LEASE_S) * 1000;
   const heartbeatMs = (opts.heartbeatS ?? cfg.HEARTBEAT_S) * 1000;
   const workerTimeoutMs = (opts.workerTimeoutS ?? cfg.WORKER_TIMEOUT_S) * 1000;
