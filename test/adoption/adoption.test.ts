@@ -53,6 +53,7 @@ beforeAll(async () => {
   mkdirSync(app);
   [packed] = JSON.parse(await npm(PACKAGE_DIR, ["pack", "--json", "--pack-destination", tmp])) as (typeof packed)[];
   await npm(app, ["init", "-y"]);
+  await npm(app, ["pkg", "set", "type=module"]);
   await npm(app, ["install", "--ignore-scripts", path.join(tmp, packed.filename), locked("rocketmq-client-nodejs"), locked("mysql2")]);
   // What the team adds for its own TypeScript and for running the examples.
   await npm(app, ["install", "--ignore-scripts", "--save-dev", locked("typescript"), locked("tsx"), locked("zod")]);
@@ -89,11 +90,15 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect(local.filter((href) => !paths.has(href.replace(/^\.\//, "").replace(/#.*$/, "")))).toEqual([]);
   });
 
-  it("its public types compile under strict + nodenext with skipLibCheck off, with only the documented peers installed", async () => {
+  it("its public types and its README's TypeScript snippets compile under strict + nodenext with skipLibCheck off, with only the documented peers installed", async () => {
     writeFileSync(
       path.join(app, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, skipLibCheck: false }, include: ["types-check.ts"] }),
+      JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, skipLibCheck: false }, include: ["types-check.ts", "readme-*.ts"] }),
     );
+    const readme = readFileSync(path.join(app, "node_modules/@dedup-audit/runtime/README.md"), "utf8");
+    const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(snippets.length).toBeGreaterThanOrEqual(5);
+    snippets.forEach((code, i) => writeFileSync(path.join(app, `readme-${i + 1}.ts`), `export {};\n${code}`));
     writeFileSync(
       path.join(app, "types-check.ts"),
       [
