@@ -10,7 +10,6 @@
 import { ConsumeResult, type MessageView, type SessionCredentials } from "rocketmq-client-nodejs";
 import { settings } from "../settings.js";
 import type { Pool } from "../db/pool.js";
-import { displayKey } from "../claim/key.js";
 import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../worker/processor.js";
 import type { Delivery, Verdict } from "../types.js";
 import { defaultLogger, type Logger } from "../logger.js";
@@ -144,4 +143,3 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   });
 }
 
-export { displayKey };
