@@ -45,6 +45,7 @@ import { afterRun, decide, type Decision, type DeliveryFacts, type GroupPolicy, 
 import { displayKey } from "./key.js";
 import { LazyAbort } from "./lazy-abort.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
+import { noteMessage } from "../telemetry.js";
 import type { StatsCollector } from "../worker/stats.js";
 import type {
   DedupMode,
@@ -438,6 +439,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     if (!(await guard.run("takeover", () => takeoverClaim(pool, row, workerId, d.msgId, o.leaseMs)))) return false;
     await writeEvent({ ...eventBase(d), kind: "takeover", cause: step.cause, fence: step.fence, detail: `from ${row.owner} fence ${row.fence}` });
     count("takeovers");
+    noteMessage(d, { cause: step.cause, fence: step.fence });
     log.info({ group: scope.group, topic: scope.topic, key: displayKey(d.key), msgId: d.msgId, fromOwner: row.owner, oldFence: row.fence, newFence: step.fence, cause: step.cause }, "expired claim taken over");
     t.hit = { cause: step.cause, outcome: "took_over" };
     return true;
@@ -445,6 +447,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
 
   async function ackDuplicate(d: KeyedDelivery, row: ClaimRow, cause: DuplicateCause): Promise<Verdict> {
     await writeEvent({ ...eventBase(d), kind: "duplicate", cause, outcome: "acked_duplicate", fence: row.fence, touchClaimId: row.id });
+    noteMessage(d, { cause, fence: row.fence });
     count(`dup_${cause}`);
     return { ack: true, outcome: "duplicate" };
   }
@@ -453,6 +456,7 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
   async function recordDuplicateHit(d: KeyedDelivery, t: Trace, claimId: number): Promise<void> {
     if (!t.hit) return;
     const { cause, outcome } = t.hit;
+    noteMessage(d, { cause });
     await writeEvent({ ...eventBase(d), kind: "duplicate", cause, outcome, touchClaimId: outcome === "claimed_after_release" ? claimId : undefined });
     count(`dup_${cause}`);
   }

@@ -19,6 +19,7 @@ import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo
 import { heartbeatWorker, recordAckRefused } from "../sql/index.js";
 import { runRetention } from "./retention.js";
 import { createStatsCollector, type StatsCollector } from "./stats.js";
+import { createTelemetry } from "../telemetry.js";
 import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
 
 interface CommonOptions {
@@ -151,16 +152,27 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
+  // OpenTelemetry (a no-op without @opentelemetry/api and a registered SDK): spans around each
+  // message and its handler; the executor's counters are counted there too.
+  const telemetry = createTelemetry({ group: opts.group, topic: opts.topic, mode: opts.mode });
+  const counted: StatsCollector = {
+    add: (group, topic, counter, n = 1) => {
+      stats.add(group, topic, counter, n);
+      telemetry.count(counter, n);
+    },
+    flush: () => stats.flush(),
+    pendingCount: () => stats.pendingCount(),
+  };
   const sm: ClaimExecutor = createClaimExecutor({
     pool,
     scope: { group: opts.group, topic: opts.topic },
     workerId,
     dialect,
     mode: opts.mode,
-    lease: opts.mode === "lease" ? opts.handler : undefined,
-    transactional: opts.mode === "transactional" ? opts.handler : undefined,
-    transactionalBatch: opts.mode === "transactional" ? opts.batchHandler : undefined,
-    stats,
+    lease: opts.mode === "lease" ? telemetry.handler(opts.handler) : undefined,
+    transactional: opts.mode === "transactional" && opts.handler ? telemetry.handler(opts.handler) : undefined,
+    transactionalBatch: opts.mode === "transactional" && opts.batchHandler ? telemetry.handler(opts.batchHandler) : undefined,
+    stats: counted,
     log,
     isStopping: () => stopping,
     leaseMs,
@@ -226,7 +238,8 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     },
     async process(delivery) {
       if (stopping) return { ack: false, outcome: "stopping" };
-      return sm.process(keyDelivery(delivery, opts.keyOf));
+      const keyed = keyDelivery(delivery, opts.keyOf);
+      return telemetry.message(keyed, () => sm.process(keyed));
     },
     async noteDeadLetter(delivery, verdict) {
       try {
