@@ -38,7 +38,7 @@ const config: KnipConfig = {
       ignoreDependencies: ["@prisma/client"],
     },
     "workers/runtime": {
-      entry: ["src/index.ts", "src/db/index.ts", "src/rocketmq/index.ts", "src/vocabulary.ts", "src/operator.ts", "src/cli.ts", "test/**/*.test.ts"],
+      entry: ["src/index.ts", "src/db/index.ts", "src/rocketmq/index.ts", "src/vocabulary.ts", "src/operator.ts", "src/testing.ts", "src/cli.ts", "test/**/*.test.ts"],
       project: ["src/**/*.ts", "test/**/*.ts"],
       typescript: { config: ["tsconfig.build.json"] },
       // @types/google-protobuf: needed by the client's .d.ts that the package's public types reach,

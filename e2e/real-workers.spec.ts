@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RowDataPacket } from "mysql2";
-import type { Pool } from "../workers/runtime/src/db/pool";
+import type { Pool } from "@dedup-audit/runtime/db";
 import { Cleanup, sendAll, spawnWorker, startBroker, startProducer, waitUntil } from "../test/support/broker-harness";
 import { expect, test } from "./fixtures/test";
 import { e2eDatabaseUrl } from "./fixtures/users";

@@ -3,9 +3,8 @@ import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMigrations, migrate, MigrationChangedError, MIGRATIONS_DIR, SchemaNewerError, splitStatements } from "../workers/runtime/src/db/migrate";
-import { translateMigration } from "../workers/runtime/src/db/dialect";
-import { createPool, type Pool } from "../workers/runtime/src/db/pool";
+import { createPool, migrate, MigrationChangedError, SchemaNewerError, type Pool } from "@dedup-audit/runtime/db";
+import { loadMigrations, MIGRATIONS_DIR, splitStatements, translateMigration } from "@dedup-audit/runtime/testing";
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from "./support/db";
 
 let db: TestDatabase;

@@ -12,7 +12,7 @@ import { migrateDatabase } from "../../lib/db/migrations";
 import { createPrisma } from "../../lib/db/prisma";
 import { scrapeMetrics } from "../chaos/metrics-snapshot";
 import { sampleValue } from "../support/prometheus";
-import { isDbUnavailable } from "../../workers/runtime/src/claim/db-guard";
+import { isDbUnavailable } from "@dedup-audit/runtime/testing";
 import { runAlerts } from "../../lib/alerts/runner";
 import { runChaos } from "../chaos/chaos";
 import { killAllProcs } from "../chaos/procs";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { migrateDatabase } from "../../lib/db/migrations";
-import { connectionOptions, createPool, type Pool } from "../../workers/runtime/src/db/pool";
+import { connectionOptions, createPool, type Pool } from "@dedup-audit/runtime/db";
 
 export const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? "mysql://root@127.0.0.1:3306";
 
