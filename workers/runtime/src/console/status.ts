@@ -4,19 +4,12 @@
  * live workers, and when the group last rebalanced.
  */
 import type { Db } from "../sql/common.js";
-import { readGroupTotals } from "../sql/read-group-totals.js";
+import { readGroupTotals, type GroupTotalsRow } from "../sql/read-group-totals.js";
 import { listExpiredClaims } from "../sql/list-expired-claims.js";
 import { countLiveWorkers } from "../sql/count-live-workers.js";
 import { readLastRebalances } from "../sql/read-last-rebalances.js";
 
-export interface GroupTopicStatus {
-  group: string;
-  topic: string;
-  consumed: number;
-  commits: number;
-  duplicates: { producer_resend: number; rebalance_replay: number; redelivery: number; unknown: number };
-  payloadMismatches: number;
-  rejected: number;
+export interface GroupTopicStatus extends Omit<GroupTotalsRow, "updatedAt"> {
   stuckClaims: number;
   heldClaims: number;
   liveWorkers: number;
