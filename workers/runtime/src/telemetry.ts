@@ -91,7 +91,7 @@ export function createTelemetry(scope: { group: string; topic: string; mode: Ded
             span.setAttribute("dedup.ack", verdict.ack);
             const first = firstCopies.get(keyOf(d));
             if (verdict.outcome === "duplicate" && first) span.addLink({ context: first, attributes: { "dedup.link": "first_copy" } });
-            else if (verdict.ack && verdict.outcome !== "duplicate") remember(d, span.spanContext());
+            else if (verdict.ack && verdict.outcome !== "duplicate" && span.isRecording()) remember(d, span.spanContext());
             return verdict;
           } catch (err) {
             span.recordException(err as Error);
