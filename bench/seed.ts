@@ -136,13 +136,13 @@ export function progressBar(label: string): (done: number, total: number) => voi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { createPool } = await import("@dedup-audit/runtime/db");
-  const { migrate } = await import("@dedup-audit/runtime/db");
+  const { migrateDatabase } = await import("../lib/db/migrations");
   const arg = (name: string, def: string) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : def;
   };
   const url = `mysql://root@127.0.0.1:3306/${arg("database", "dedup_bench")}`;
-  await migrate(url);
+  await migrateDatabase(url);
   const pool = createPool(url);
   await seedDashboardData(pool, { rows: Number(arg("rows", "1000000")), groups: Number(arg("groups", "8")), onProgress: progressBar("seeding") });
   await pool.end();

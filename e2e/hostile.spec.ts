@@ -8,10 +8,8 @@
  * real HTTP stack get 4xx answers in the one error shape.
  */
 import type { Page } from "@playwright/test";
-import type { Pool } from "../workers/runtime/src/db/pool";
-import { insertClaims, insertEvents } from "../workers/runtime/src/sql";
-import { detectDialect } from "../workers/runtime/src/db/dialect";
-import { hashPayload } from "../workers/runtime/src/claim/key";
+import type { Pool } from "@dedup-audit/runtime/db";
+import { detectDialect, hashPayload, insertClaims, insertEvents } from "@dedup-audit/runtime/testing";
 import { GROUP_PAYLOADS, KEY_PAYLOADS, reasonOf, SCRIPT_PAYLOADS } from "../test/security/payloads";
 import { expect, test } from "./fixtures/test";
 import { seedStats, uniqueName } from "../test/support/seed";

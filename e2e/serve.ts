@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createUser } from "../lib/auth/users";
-import { migrate } from "@dedup-audit/runtime/db";
+import { migrateDatabase } from "../lib/db/migrations";
 import { prisma } from "../lib/db/prisma";
 import { E2E_USERS } from "./fixtures/users";
 
@@ -13,7 +13,7 @@ const url = process.env.DATABASE_URL;
 const port = process.env.E2E_PORT;
 if (!url || !port) throw new Error("e2e/serve.ts needs DATABASE_URL and E2E_PORT (set by playwright.config.ts)");
 
-await migrate(url);
+await migrateDatabase(url);
 for (const u of Object.values(E2E_USERS)) await createUser(u);
 await prisma().$disconnect();
 

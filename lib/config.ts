@@ -73,6 +73,8 @@ export const configSchema = z.object({
   DEDUP_TX_BATCH: z.coerce.number().int().min(1).max(1000).default(32),
   /** Batches of each kind in flight at once per worker. */
   DEDUP_BATCHES_INFLIGHT: z.coerce.number().int().min(1).max(32).default(4),
+  /** Connections of the pool a worker opens for itself (2 per batch in flight + 2). */
+  DEDUP_DB_CONNECTIONS: z.coerce.number().int().min(2).max(1000).default(10),
   /** Session innodb_lock_wait_timeout of transactional batches (retried on timeout). */
   DEDUP_LOCK_WAIT_S: z.coerce.number().int().min(1).max(5).default(5),
   /** Messages a worker holds at once (the PushConsumer cache). */

@@ -1,5 +1,5 @@
 // `npm test`: every suite, one closing line. Builds the dashboard once (the `npm start` stop tests
-// in vitest and Playwright both serve it), runs vitest (unit + integration on real MariaDB, Redis
+// in vitest and Playwright both serve it), checks for unused code and dependencies (knip), runs vitest (unit + integration on real MariaDB, Redis
 // and dev brokers), runs Playwright against the dashboard server, then sums both reporters' JSON into
 // `N passed, N failed` — the last line printed.
 import { spawnSync } from "node:child_process";
@@ -27,6 +27,12 @@ let skipped = 0;
 
 const built = run("npx", ["next", "build"], { NEXT_TELEMETRY_DISABLED: "1" }) === 0;
 if (!built) failed += 1;
+
+// Unused files, exports and dependencies (knip.config.ts): one failure when it finds any.
+if (want("unit")) {
+  if (run("npx", ["knip", "--no-progress"]) === 0) passed += 1;
+  else failed += 1;
+}
 
 if (want("unit")) {
   const status = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}/vitest.json`]);

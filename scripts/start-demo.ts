@@ -45,7 +45,7 @@ export async function startDemo(cfg: Config): Promise<Demo> {
   say(broker ? `[start] dev broker on ${endpoints} (5 % of acks dropped)` : `[start] RocketMQ proxy at ${endpoints}`);
 
   // Children log warnings and errors only, unless LOG_LEVEL asks for more.
-  const common = { ROCKETMQ_ENDPOINTS: endpoints, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", FLUSH_INTERVAL_S: "1" };
+  const common = { DATABASE_URL: cfg.DATABASE_URL, ROCKETMQ_ENDPOINTS: endpoints, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", FLUSH_INTERVAL_S: "1" };
   const stock = { DEMO_HANDLER_DELAY_MS: "200", DEMO_FAILURE_RATIO: "0.03" };
   const payment = { DEMO_HANDLER_DELAY_MS: "800", LEASE_S: "3", HEARTBEAT_S: "1", WORKER_TIMEOUT_S: "4", EXPIRED_LEASE_POLICY: "hold", HOLD_WAIT_S: "120" };
   const procs: DemoProcess[] = [

@@ -8,7 +8,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { config } from "../lib/config";
-import { isUnreachable, migrate } from "@dedup-audit/runtime/db";
+import { isUnreachable } from "@dedup-audit/runtime/db";
+import { migrateDatabase } from "../lib/db/migrations";
 import { spawnNode, stopChild, type Child } from "./children";
 import { exitWithFriendlyError } from "./friendly-errors";
 import { complain, onOutputClosed, say } from "./output";
@@ -43,7 +44,7 @@ const stopping = () => stopped !== undefined;
 
 async function start(): Promise<void> {
   const cfg = config();
-  await migrate(cfg.DATABASE_URL);
+  await migrateDatabase(cfg.DATABASE_URL);
   if (stopping()) return;
 
   if (!existsSync(".next/BUILD_ID")) buildDashboard();

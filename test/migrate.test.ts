@@ -3,9 +3,8 @@ import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMigrations, migrate, MigrationChangedError, MIGRATIONS_DIR, SchemaNewerError, splitStatements } from "../workers/runtime/src/db/migrate";
-import { translateMigration } from "../workers/runtime/src/db/dialect";
-import { createPool, type Pool } from "../workers/runtime/src/db/pool";
+import { createPool, migrate, MigrationChangedError, SchemaNewerError, type Pool } from "@dedup-audit/runtime/db";
+import { loadMigrations, MIGRATIONS_DIR, splitStatements, translateMigration } from "@dedup-audit/runtime/testing";
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from "./support/db";
 
 let db: TestDatabase;
@@ -27,7 +26,7 @@ afterAll(async () => {
 
 describe("migration runner", () => {
   it("creates the database and applies every migration once", async () => {
-    const first = await migrate(db.url, dir);
+    const first = await migrate(db.url, { dir });
     expect(first.applied).toEqual((await loadMigrations(dir)).map((m) => m.name));
     pool = createPool(db.url);
     const [rows] = await pool.query("SELECT COUNT(*) AS n FROM dedup_claim");
@@ -35,20 +34,20 @@ describe("migration runner", () => {
   });
 
   it("applies nothing the second time", async () => {
-    const second = await migrate(db.url, dir);
+    const second = await migrate(db.url, { dir });
     expect(second.applied).toEqual([]);
     expect(second.skipped.length).toBeGreaterThan(0);
   });
 
   it("is safe when several processes migrate at once", async () => {
-    const results = await Promise.all([migrate(db.url, dir), migrate(db.url, dir), migrate(db.url, dir)]);
+    const results = await Promise.all([migrate(db.url, { dir }), migrate(db.url, { dir }), migrate(db.url, { dir })]);
     expect(results.flatMap((r) => r.applied)).toEqual([]);
   });
 
   it("several runners on a fresh database apply each migration exactly once (the migrate lease)", async () => {
     const fresh = await createTestDatabase({ migrate: false });
     try {
-      const results = await Promise.all([migrate(fresh.url, dir), migrate(fresh.url, dir), migrate(fresh.url, dir)]);
+      const results = await Promise.all([migrate(fresh.url, { dir }), migrate(fresh.url, { dir }), migrate(fresh.url, { dir })]);
       const applied = results.flatMap((r) => r.applied).sort();
       expect(applied).toEqual((await loadMigrations(dir)).map((m) => m.name).sort());
       const [rows] = await fresh.pool.query("SELECT fence, holder LIKE 'migrate:%' AS ours FROM singleton_lease WHERE name = 'migrate'");
@@ -62,7 +61,7 @@ describe("migration runner", () => {
     const name = "29990101000000_add_probe";
     await cp(path.join(dir, (await loadMigrations(dir))[0].name), path.join(dir, name), { recursive: true });
     await writeFile(path.join(dir, name, "migration.sql"), "CREATE TABLE probe (id INT PRIMARY KEY);\n");
-    expect((await migrate(db.url, dir)).applied).toEqual([name]);
+    expect((await migrate(db.url, { dir })).applied).toEqual([name]);
     const [rows] = await pool.query("SELECT name, LENGTH(checksum) AS len FROM schema_migrations WHERE name = ?", [name]);
     expect(rows).toEqual([{ name, len: 64 }]);
   });
@@ -70,7 +69,7 @@ describe("migration runner", () => {
   it("refuses an applied migration whose file was edited, naming it", async () => {
     const [first] = await loadMigrations(dir);
     await appendFile(path.join(dir, first.name, "migration.sql"), "\n-- edited after the fact\n");
-    const err = await migrate(db.url, dir).catch((e: unknown) => e);
+    const err = await migrate(db.url, { dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationChangedError);
     expect((err as Error).message).toContain(first.name);
     expect((err as Error).message).toMatch(/changed after it was applied/);
@@ -109,7 +108,7 @@ describe("migrate(pool)", () => {
       await cp(MIGRATIONS_DIR, pending, { recursive: true });
       await cp(path.join(MIGRATIONS_DIR, (await loadMigrations())[0].name), path.join(pending, "29990101000000_pending"), { recursive: true });
       await writeFile(path.join(pending, "29990101000000_pending", "migration.sql"), "CREATE TABLE never_applied (id INT PRIMARY KEY);\n");
-      const err = await migrate(fresh.pool, pending).catch((e: unknown) => e);
+      const err = await migrate(fresh.pool, { dir: pending }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SchemaNewerError);
       const version = JSON.parse(await readFile(path.join(MIGRATIONS_DIR, "../package.json"), "utf8")).version as string;
       expect((err as Error).message).toContain(future);
@@ -185,10 +184,24 @@ describe("dedup-audit migrate (the package's bin, as a child process)", () => {
     expect(newer.stderr).toMatch(/^dedup-audit: the database's schema is newer than @dedup-audit\/runtime \S+: it records migration 29991231000000_newer/);
     const away = await run(["migrate", "--database-url", "mysql://root@127.0.0.1:1/nowhere"]);
     expect(away.code).toBe(1);
-    expect(away.stderr).toMatch(/^dedup-audit: cannot reach the database/);
+    expect(away.stderr).toMatch(/^dedup-audit: cannot connect to the database at mysql:\/\/root@127\.0\.0\.1:1\/nowhere: connection refused \(.*\); check DATABASE_URL \/ --database-url\n$/);
     const bad = await run(["migrate", "--database-url", "postgres://x/y"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("DATABASE_URL: must start with mysql:// or mariadb://");
     expect((await run(["frobnicate"])).code).toBe(2);
+  });
+
+  it("never guesses a database: no --database-url and no DATABASE_URL is one line naming both, exit 1, nothing created", async () => {
+    const none = await run(["migrate"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^dedup-audit: no database given: set DATABASE_URL \(or pass --database-url[^\n]*\n$/);
+    await expect(migrate(undefined as unknown as string)).rejects.toThrow(/no database given: set DATABASE_URL/);
+  });
+
+  it("a server that refuses the login is one line with the same hint, the password hidden", async () => {
+    const denied = await run(["migrate", "--database-url", testDatabaseUrl("dedup_nowhere").replace("//root@", "//nobody:s3cret@")]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^dedup-audit: cannot connect to the database at mysql:\/\/nobody:\*\*\*@[^ ]+: access denied \(.*\); check DATABASE_URL \/ --database-url\n$/);
+    expect(denied.stderr).not.toContain("s3cret");
   });
 });

@@ -4,7 +4,7 @@
  * reader group that holds DLQ messages, one DLQ reader per consumer group and one producer for
  * re-drives. Tests pass their own connection with `useBrokerConnection`.
  */
-import { clientLogger, connectionOptions, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { clientLogger, Producer, rocketmqClientOptions, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { runtimeSettings } from "@dedup-audit/runtime";
 import { log } from "../log";
 import { DlqReader } from "./dlq-reader";
@@ -23,7 +23,7 @@ export interface BrokerConnection {
 export const READER_GROUP = "dedup-audit-dlq-reader";
 
 function fromEnvironment(): BrokerConnection {
-  return { ...connectionOptions(runtimeSettings()), readerGroup: READER_GROUP, awaitMs: 1_000, requestTimeoutMs: 3_000 };
+  return { ...rocketmqClientOptions(runtimeSettings()), readerGroup: READER_GROUP, awaitMs: 1_000, requestTimeoutMs: 3_000 };
 }
 
 interface Clients {

@@ -1,20 +1,27 @@
 /**
- * The package as a team outside this repository adopts it. `npm pack` it; in a temp
- * folder outside the repo `npm init -y` and `npm install --ignore-scripts` the tarball, the
- * official client and mysql2; a plain .mjs consumer (fixtures/consumer.mjs) migrates a fresh
- * database and consumes 500 orders with 20 % producer resends from a dev broker: every effect
- * once, the resends counted by cause in the tables the dashboard reads, SIGTERM → the process
- * exits 0 by itself, no unhandled error. The client it runs on is byte for byte the registry's.
+ * The package as a team outside this repository adopts it. `npm pack` it; in a temp folder
+ * outside the repo `npm init -y` and `npm install --ignore-scripts` the tarball, the official
+ * client and mysql2 (its documented peers), then:
+ *  - its README links nothing that the tarball lacks;
+ *  - its public types compile under strict + nodenext with skipLibCheck off (current TypeScript);
+ *  - the bin never guesses a database and says what to fix in one line; its migrations create
+ *    only the runtime's tables;
+ *  - a plain .mjs consumer (fixtures/consumer.mjs) consumes 500 orders with 20 % producer resends
+ *    from a dev broker whose long poll is the client's default 30 s: every effect once, the
+ *    resends counted by cause; idle, SIGTERM ends the process with 0 within 3 s; `dedup-audit
+ *    status` reports the same counts;
+ *  - the repository's examples folder, copied into the service, runs against the package alone.
+ * The client it runs on is byte for byte the registry's.
  */
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendOrders } from "../../workers/demo-producer/orders";
-import { Cleanup, startBroker, startProducer, waitUntil } from "../support/broker-harness";
+import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { rows } from "../support/deliveries";
 
@@ -27,6 +34,8 @@ const ORDERS = 500;
 // A user's shell, not ours: no npm_* variables of the `npm test` that runs this file.
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_"))) as NodeJS.ProcessEnv;
 const run = promisify(execFile);
+/** The client's own long poll when the server does not shorten it: what a real proxy hands out. */
+const REAL_LONG_POLL_S = 30;
 async function npm(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, env: userEnv, maxBuffer: 64 << 20 });
   return stdout;
@@ -44,10 +53,21 @@ beforeAll(async () => {
   mkdirSync(app);
   [packed] = JSON.parse(await npm(PACKAGE_DIR, ["pack", "--json", "--pack-destination", tmp])) as (typeof packed)[];
   await npm(app, ["init", "-y"]);
+  await npm(app, ["pkg", "set", "type=module"]);
   await npm(app, ["install", "--ignore-scripts", path.join(tmp, packed.filename), locked("rocketmq-client-nodejs"), locked("mysql2")]);
+  // What the team adds for its own TypeScript and for running the examples.
+  await npm(app, ["install", "--ignore-scripts", "--save-dev", locked("typescript"), locked("tsx"), locked("zod")]);
   copyFileSync(path.join(import.meta.dirname, "fixtures/consumer.mjs"), path.join(app, "consumer.mjs"));
   db = await createTestDatabase({ migrate: false });
-}, 300_000); // pack (builds), install: ~40 s on a quiet machine, minutes on a loaded one
+}, 400_000); // pack (builds), installs: about a minute on a quiet machine, minutes on a loaded one
+
+const bin = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const { DATABASE_URL: _ignored, ...shell } = userEnv;
+    execFile(path.join(app, "node_modules/.bin/dedup-audit"), args, { cwd: app, env: { ...shell, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 afterAll(async () => {
   await cleanup.run();
@@ -61,6 +81,54 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect(paths.filter((p) => !/^(dist|migrations)\//.test(p) && p !== "README.md" && p !== "package.json")).toEqual([]);
     expect(paths).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/rocketmq/index.js"]));
     expect(paths.some((p) => p.startsWith("migrations/") && p.endsWith("migration.sql"))).toBe(true);
+  });
+
+  it("its README links no local file the tarball lacks", () => {
+    const readme = readFileSync(path.join(app, "node_modules/@dedup-audit/runtime/README.md"), "utf8");
+    const local = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((href) => !/^(https?:|#|mailto:)/.test(href));
+    const paths = new Set(packed.files.map((f) => f.path));
+    expect(local.filter((href) => !paths.has(href.replace(/^\.\//, "").replace(/#.*$/, "")))).toEqual([]);
+  });
+
+  it("its public types and its README's TypeScript snippets compile under strict + nodenext with skipLibCheck off, with only the documented peers installed", async () => {
+    writeFileSync(
+      path.join(app, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, skipLibCheck: false }, include: ["types-check.ts", "readme-*.ts"] }),
+    );
+    const readme = readFileSync(path.join(app, "node_modules/@dedup-audit/runtime/README.md"), "utf8");
+    const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(snippets.length).toBeGreaterThanOrEqual(5);
+    snippets.forEach((code, i) => writeFileSync(path.join(app, `readme-${i + 1}.ts`), `export {};\n${code}`));
+    writeFileSync(
+      path.join(app, "types-check.ts"),
+      [
+        'import { createDedupConsumer, runWorker, UnrecoverableError, type KeyedDelivery, type TransactionalContext } from "@dedup-audit/runtime";',
+        'import { createPool, migrate, type Pool } from "@dedup-audit/runtime/db";',
+        'import { Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";',
+        'import { markDoneIfFence } from "@dedup-audit/runtime/operator";',
+        'import type { ResultSetHeader } from "mysql2";',
+        "const pool: Pool = createPool(process.env.DATABASE_URL ?? '');",
+        "await migrate(pool);",
+        "const consumer = createDedupConsumer({ group: 'g', topic: 't', mode: 'transactional', db: pool,",
+        "  handler: async (msg: KeyedDelivery, { tx }: TransactionalContext) => {",
+        "    const [res] = await tx.query<ResultSetHeader>('UPDATE stock SET qty = qty - 1 WHERE sku = ?', [msg.key]);",
+        "    if (res.affectedRows !== 1) throw new UnrecoverableError('out of stock');",
+        "  } });",
+        "const worker = await runWorker([consumer], { log: console as never });",
+        "void [Producer, shutdownSafely, markDoneIfFence, worker.exitCode];",
+      ].join("\n"),
+    );
+    const tsc = await run(process.execPath, [path.join(app, "node_modules/typescript/bin/tsc"), "-p", app], { cwd: app }).catch((e: { stdout: string }) => e);
+    expect(tsc.stdout).toBe("");
+  });
+
+  it("the bin never guesses a database: no URL or an unreachable one is one line naming the setting, exit 1", async () => {
+    const none = await bin(["migrate"]);
+    expect(none).toMatchObject({ code: 1 });
+    expect(none.stderr).toMatch(/^dedup-audit: no database given: set DATABASE_URL \(or pass --database-url[^\n]*\n$/);
+    const refused = await bin(["status", "--database-url", "mysql://root@127.0.0.1:1/nowhere"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^dedup-audit: cannot connect to the database at mysql:\/\/root@127\.0\.0\.1:1\/nowhere: connection refused .*; check DATABASE_URL \/ --database-url\n$/);
   });
 
   it("installs the official client byte for byte as the registry has it", async () => {
@@ -85,7 +153,7 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
   });
 
   it("a plain .mjs service migrates, applies 500 orders once under 20 % resends, records them by cause and stops cleanly on SIGTERM", async () => {
-    const broker = await startBroker(cleanup);
+    const broker = await startBroker(cleanup, { longPollingTimeoutS: REAL_LONG_POLL_S });
     const topic = "adoption-orders";
     const group = "adoption-service";
     broker.admin.createTopic(topic, 1);
@@ -116,8 +184,10 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect(sent.resends).toBeGreaterThan(50);
     await waitUntil("every copy acked", () => broker.admin.groupStats(group, topic).acked === ORDERS + sent.resends, 90_000);
 
+    // Idle now, its long polls open for up to 30 s: a stop must not wait them out.
+    await sleep(2_000);
     child.kill("SIGTERM");
-    const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running 10 s after SIGTERM"), 10_000))]);
+    const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running 3 s after SIGTERM"), 3_000))]);
     expect(exit, stderr).toEqual({ code: 0, signal: null });
     expect(says("stopped")).toBe(true);
     expect(stderr).not.toMatch(/unhandled|uncaught/i);
@@ -129,5 +199,45 @@ describe("adopting @dedup-audit/runtime from its tarball", () => {
     expect([Number(totals.consumed), Number(totals.commits), Number(totals.dup_producer_resend)]).toEqual([ORDERS + sent.resends, ORDERS, sent.resends]);
     const duplicates = await rows(db.pool, "SELECT cause, COUNT(*) AS n FROM dedup_event WHERE kind = 'duplicate' GROUP BY cause");
     expect(duplicates.map((r) => [r.cause, Number(r.n)])).toEqual([["producer_resend", sent.resends]]);
+
+    const tables = (await rows(db.pool, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")).map((r) => String(r.t));
+    expect(tables).toContain("dedup_claim");
+    expect(tables.filter((t) => /^(app_user|session|api_token|webhook_|alert_)/.test(t))).toEqual([]);
+
+    const status = await bin(["status", "--group", group, "--json", "--database-url", db.url]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual([
+      expect.objectContaining({ group, topic, consumed: ORDERS + sent.resends, commits: ORDERS, duplicates: { producer_resend: sent.resends, rebalance_replay: 0, redelivery: 0, unknown: 0 }, stuckClaims: 0, liveWorkers: 0 }),
+    ]);
   }, 180_000);
+
+  it("the repository's examples, copied into the service, run on the package alone", async () => {
+    cpSync(path.join(ROOT, "workers/examples"), path.join(app, "examples"), { recursive: true });
+    const broker = await startBroker(cleanup, { longPollingTimeoutS: REAL_LONG_POLL_S });
+    const topic = "example-orders";
+    broker.admin.createTopic(topic, 1);
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/stock-deduction/main.ts"], {
+      cwd: app,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...userEnv, HOME: path.join(tmp, "home"), DATABASE_URL: db.url, ROCKETMQ_ENDPOINTS: broker.endpoint, DEMO_TOPIC: topic, DEMO_GROUP: "example-stock", LOG_LEVEL: "info" },
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    cleanup.add(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    });
+    await waitUntil("the example is running", () => stderr.includes("stock-deduction worker running") || child.exitCode !== null, 60_000);
+    expect(stderr).toContain("stock-deduction worker running");
+    const producer = await startProducer(cleanup, broker.endpoint, [topic]);
+    const sent = await sendOrders(producer, { topic, count: 50, ratePerS: 1_000, resendRatio: 0.2, prefix: "example" });
+    await waitUntil("every copy acked", () => broker.admin.groupStats("example-stock", topic).acked === 50 + sent.resends, 60_000);
+    child.kill("SIGTERM");
+    expect(await exited, stderr).toBe(0);
+    const [totals] = await rows(db.pool, "SELECT commits, dup_producer_resend FROM group_totals WHERE consumer_group = 'example-stock'");
+    expect([Number(totals.commits), Number(totals.dup_producer_resend)]).toEqual([50, sent.resends]);
+    const [ledger] = await rows(db.pool, "SELECT COUNT(*) AS n, COUNT(DISTINCT order_key) AS orders FROM demo_stock_ledger WHERE consumer_group = 'example-stock'");
+    expect([Number(ledger.n), Number(ledger.orders)]).toEqual([50, 50]);
+  }, 120_000);
 });

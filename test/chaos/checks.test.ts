@@ -5,7 +5,7 @@
  * or re-run without a takeover. (A check that cannot fail proves nothing.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDedupProcessor } from "../../workers/runtime/src/worker/processor";
+import { createDedupProcessor } from "@dedup-audit/runtime";
 import { delivery, uniqueName } from "../support/deliveries";
 import { ensurePaymentTables } from "../../workers/examples/payment-status/payment";
 import { createStockHandler } from "../../workers/examples/stock-deduction/stock";

@@ -24,5 +24,6 @@ const consumer: DedupConsumer = createDedupConsumer({
   handler: createSideEffectHandler(pool, group, () => consumer.workerId, { delayMs: cfg.DEMO_HANDLER_DELAY_MS }),
 });
 const wlog = log.child({ worker: "chaos-lease" });
-await runWorker([consumer], { log: wlog, onStopped: () => pool.end() });
+const worker = await runWorker([consumer], { log: wlog, onStopped: () => pool.end() });
 wlog.info({ group, worker: consumer.workerId }, "chaos lease worker running");
+process.exit(await worker.exitCode);

@@ -15,7 +15,7 @@
  */
 import type { RowDataPacket } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
-import type { DedupProcessor } from "../../workers/runtime/src/worker/processor";
+import type { DedupProcessor } from "@dedup-audit/runtime";
 import { delivery, eventCounts, sleep, uniqueName } from "../support/deliveries";
 import { useProcessorTestFile } from "../support/processors";
 

@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import mysql from "mysql2/promise";
 import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions, type LeaseHandler, type TransactionalHandler } from "@dedup-audit/runtime";
-import { acquireSingletonLease, createPool, isUnreachable, migrate, type Pool } from "@dedup-audit/runtime/db";
+import { acquireSingletonLease, createPool, isUnreachable, type Pool } from "@dedup-audit/runtime/db";
+import { migrateDatabase } from "../../lib/db/migrations";
 import { createPrisma } from "../../lib/db/prisma";
 import { scrapeMetrics } from "../chaos/metrics-snapshot";
 import { sampleValue } from "../support/prometheus";
-import { isDbUnavailable } from "../../workers/runtime/src/claim/db-guard";
+import { isDbUnavailable } from "@dedup-audit/runtime/testing";
 import { runAlerts } from "../../lib/alerts/runner";
 import { runChaos } from "../chaos/chaos";
 import { killAllProcs } from "../chaos/procs";
@@ -26,7 +27,7 @@ let cluster: GaleraCluster;
 
 beforeAll(async () => {
   cluster = await startGaleraCluster(cleanup);
-  await migrate(cluster.urls(DB));
+  await migrateDatabase(cluster.urls(DB));
   const pool = await poolOn(1);
   await pool.query("CREATE TABLE t_ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, grp VARCHAR(64) NOT NULL, k VARBINARY(512) NOT NULL, KEY (grp, k)) ENGINE=InnoDB");
 }, 240_000);
@@ -237,7 +238,7 @@ async function expectRejoined(i: number, database: string, countSql: string): Pr
 
 /** A migrated database on the cluster, reached through every node (the first preferred). */
 async function clusterDatabase(name: string): Promise<TestDatabase> {
-  await migrate(cluster.urls(name));
+  await migrateDatabase(cluster.urls(name));
   const pool = createPool(cluster.urls(name), { connectionLimit: 16 });
   cleanup.add(() => pool.end());
   return { name, url: cluster.urls(name), pool, drop: async () => {} };

@@ -11,8 +11,7 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectionOptions, createPool } from "../../workers/runtime/src/db/pool";
-import { migrate } from "../../workers/runtime/src/db/migrate";
+import { connectionOptions, createPool, migrate } from "@dedup-audit/runtime/db";
 import { logCauseAgreement } from "../../workers/dev-broker/cause-agreement";
 import { Cleanup, sleep, startBroker, startProducer, waitUntil } from "../support/broker-harness";
 import { checkStockLedger } from "../chaos/check-ledger";

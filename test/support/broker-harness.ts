@@ -3,9 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pino from "pino";
 import { startDevBroker, type DevBroker } from "../../workers/dev-broker/index";
-import { Producer } from "../../workers/runtime/src/rocketmq/clients";
-import { clientLogger } from "../../workers/runtime/src/rocketmq/logger";
-import { shutdownSafely } from "../../workers/runtime/src/rocketmq/shutdown";
+import { clientLogger, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 
 export const quietLog = pino({ level: process.env.RMQ_TEST_LOG ?? "silent" });
 

@@ -1,8 +1,8 @@
 /** Shared builders for the dedup tests: deliveries and small DB queries. */
 import { randomBytes } from "node:crypto";
 import type mysql from "mysql2/promise";
-import type { Pool } from "../../workers/runtime/src/db/pool";
-import type { Delivery } from "../../workers/runtime/src/types";
+import type { Pool } from "@dedup-audit/runtime/db";
+import type { Delivery } from "@dedup-audit/runtime";
 
 let seq = 0;
 

@@ -4,7 +4,7 @@
  * heartbeating into a dropped schema.
  */
 import { afterAll, beforeAll } from "vitest";
-import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../../workers/runtime/src/worker/processor";
+import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "@dedup-audit/runtime";
 import { createTestDatabase, type TestDatabase } from "./db";
 
 export interface ProcessorTestFile {

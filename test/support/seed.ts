@@ -8,9 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Pool } from "@dedup-audit/runtime/db";
 import type { DuplicateCause, EventKind } from "@dedup-audit/runtime/vocabulary";
-import { insertClaims } from "../../workers/runtime/src/sql/insert-claims";
-import { insertEvents } from "../../workers/runtime/src/sql/insert-events";
-import { upsertRollups } from "../../workers/runtime/src/sql/upsert-rollups";
+import { insertClaims, insertEvents, upsertRollups } from "@dedup-audit/runtime/testing";
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 const ago = (s: number) => new Date(Date.now() - s * 1000);

@@ -5,12 +5,12 @@
  */
 import { config } from "../../lib/config";
 import { log } from "../../lib/log";
-import { clientLogger, connectionOptions, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
+import { clientLogger, rocketmqClientOptions, Producer, shutdownSafely } from "@dedup-audit/runtime/rocketmq";
 import { sendOrders, type SendOrdersResult } from "./orders";
 
 const cfg = config();
 const plog = log.child({ worker: "demo-producer" });
-const producer = new Producer({ ...connectionOptions(cfg), logger: clientLogger(plog), topics: [cfg.DEMO_TOPIC] });
+const producer = new Producer({ ...rocketmqClientOptions(cfg), logger: clientLogger(plog), topics: [cfg.DEMO_TOPIC] });
 const abort = new AbortController();
 let stopping = false;
 let sending: Promise<SendOrdersResult | undefined> = Promise.resolve(undefined);

@@ -4,11 +4,11 @@
  * Signature=hex(HMAC-SHA1(sk, x-mq-date-time))`); a missing, unknown or wrong one is answered
  * UNAUTHORIZED with the proxy's AuthenticationException text. Then our own settings end to end:
  * ROCKETMQ_ACCESS_KEY / ROCKETMQ_SECRET_KEY / ROCKETMQ_NAMESPACE → the runtime's settings →
- * connectionOptions → a real producer and consumer.
+ * rocketmqClientOptions → a real producer and consumer.
  */
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connectionOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
+import { rocketmqClientOptions, Producer, SimpleConsumer } from "@dedup-audit/runtime/rocketmq";
 import { logger } from "../fixtures/clients";
 import { call, metadata, rawClient, statusOfResponse, type RawClient } from "../fixtures/raw";
 import { def, resourceOf, svc } from "../proto";
@@ -48,7 +48,7 @@ function useEnv(env: Record<string, string>) {
 
 /** A simple consumer made from the settings alone, as a worker makes one. */
 function consumerFromSettings(group: string): SimpleConsumer {
-  return new SimpleConsumer({ ...connectionOptions(), consumerGroup: group, subscriptions: new Map([[TOPIC, "*"]]), logger, awaitDuration: 2000 });
+  return new SimpleConsumer({ ...rocketmqClientOptions(), consumerGroup: group, subscriptions: new Map([[TOPIC, "*"]]), logger, awaitDuration: 2000 });
 }
 
 describe("ACL", () => {
@@ -73,7 +73,7 @@ describe("ACL", () => {
 
   it("our settings: the right keys (and a namespace) produce and consume through the runtime's settings", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "s3cret-a", ROCKETMQ_NAMESPACE: "tenant-a" });
-    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(), logger, topics: [TOPIC] });
     await producer.startup();
     clients.push(producer);
     const receipt = await producer.send({ topic: TOPIC, body: Buffer.from("signed") });
@@ -99,7 +99,7 @@ describe("ACL", () => {
 
   it("our settings: a wrong secret is refused with UNAUTHORIZED at startup", async () => {
     useEnv({ ROCKETMQ_ACCESS_KEY: "team-a", ROCKETMQ_SECRET_KEY: "not-the-secret" });
-    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("check signature failed.") } } });
     const consumer = consumerFromSettings("acl-g");
     await expect(consumer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED } } });
@@ -107,7 +107,7 @@ describe("ACL", () => {
 
   it("our settings without keys: refused (username cannot be null.)", async () => {
     useEnv({});
-    const producer = new Producer({ ...connectionOptions(), logger, topics: [TOPIC] });
+    const producer = new Producer({ ...rocketmqClientOptions(), logger, topics: [TOPIC] });
     await expect(producer.startup()).rejects.toMatchObject({ cause: { cause: { code: def.Code.UNAUTHORIZED, message: expect.stringContaining("username cannot be null.") } } });
   });
 });

@@ -1,27 +1,30 @@
 /**
  * Example worker process: stock deduction in transactional mode.
  *   tsx workers/examples/stock-deduction/main.ts
- * Env: DATABASE_URL, ROCKETMQ_ENDPOINTS (empty = dev broker on DEV_BROKER_PORT), DEMO_TOPIC,
- * DEMO_GROUP (default "stock-deduction"), DEMO_HANDLER_DELAY_MS, DEMO_FAILURE_RATIO, and the
- * dedup runtime's LEASE_S, HEARTBEAT_S, … (lib/config.ts).
+ * Env: DATABASE_URL (required), ROCKETMQ_ENDPOINTS (empty = dev broker on DEV_BROKER_PORT),
+ * DEMO_TOPIC, DEMO_GROUP (default "stock-deduction"), DEMO_HANDLER_DELAY_MS, DEMO_FAILURE_RATIO,
+ * and the runtime's own LEASE_S, HEARTBEAT_S, LOG_LEVEL, … (see the package's README).
  */
-import { config } from "../../../lib/config";
+import { createDedupConsumer, consoleLogger, runtimeSettings, runWorker } from "@dedup-audit/runtime";
 import { createPool } from "@dedup-audit/runtime/db";
-import { log } from "../../../lib/log";
-import { createDedupConsumer, runWorker } from "@dedup-audit/runtime";
+import { exampleEnv } from "../env";
 import { createStockHandler, ensureStockTables } from "./stock";
 
-const cfg = config();
-const group = cfg.DEMO_GROUP ?? "stock-deduction";
-const pool = createPool(cfg.DATABASE_URL, { connectionLimit: 16 });
+const env = exampleEnv();
+const group = env.DEMO_GROUP ?? "stock-deduction";
+const log = consoleLogger(undefined, { worker: "stock-deduction" });
+// The runtime's connection budget (DEDUP_DB_CONNECTIONS) for the pool it shares with the handler.
+const pool = createPool(env.DATABASE_URL, { connectionLimit: runtimeSettings().DEDUP_DB_CONNECTIONS });
 await ensureStockTables(pool);
 
 const consumer = createDedupConsumer({
   group,
-  topic: cfg.DEMO_TOPIC,
+  topic: env.DEMO_TOPIC,
   mode: "transactional",
   db: pool,
-  handler: createStockHandler(group, { delayMs: cfg.DEMO_HANDLER_DELAY_MS, failureRatio: cfg.DEMO_FAILURE_RATIO }),
+  log,
+  handler: createStockHandler(group, { delayMs: env.DEMO_HANDLER_DELAY_MS, failureRatio: env.DEMO_FAILURE_RATIO }),
 });
-await runWorker([consumer], { log: log.child({ worker: "stock-deduction" }), onStopped: () => pool.end() });
+const worker = await runWorker([consumer], { log, onStopped: () => pool.end() });
 log.info({ group, worker: consumer.workerId }, "stock-deduction worker running");
+process.exit(await worker.exitCode);

@@ -27,3 +27,11 @@ export class LeaseLostError extends Error {
     this.name = "LeaseLostError";
   }
 }
+
+/** Where to connect was not said: the package never guesses a database. */
+export class MissingDatabaseError extends Error {
+  constructor() {
+    super("no database given: set DATABASE_URL (or pass --database-url / a databaseUrl option), e.g. mysql://user:pass@host:3306/dedup_audit");
+    this.name = "MissingDatabaseError";
+  }
+}

@@ -8,7 +8,8 @@
 import type { SqlDialectSetting } from "./db/dialect.js";
 
 export const RUNTIME_DEFAULTS = {
-  DATABASE_URL: "mysql://root@127.0.0.1:3306/dedup_audit",
+  /** No default: a worker never guesses its database (MissingDatabaseError names the setting). */
+  DATABASE_URL: "",
   REDIS_URL: "redis://127.0.0.1:6379",
   ROCKETMQ_ENDPOINTS: "",
   ROCKETMQ_NAMESPACE: "",
@@ -29,6 +30,11 @@ export const RUNTIME_DEFAULTS = {
   DEDUP_MAX_BATCH: 64,
   DEDUP_TX_BATCH: 32,
   DEDUP_BATCHES_INFLIGHT: 4,
+  /**
+   * Connections of the pool a worker opens for itself: a batch in flight holds one for its claim
+   * or transaction and one for its commit, plus the timers' two (2 × DEDUP_BATCHES_INFLIGHT + 2).
+   */
+  DEDUP_DB_CONNECTIONS: 10,
   DEDUP_LOCK_WAIT_S: 5,
   DEDUP_MAX_INFLIGHT: 64,
   RETENTION_INTERVAL_S: 300,
@@ -46,11 +52,12 @@ const BOUNDS: Partial<Record<keyof RuntimeSettings, [number, number]>> = {
   DEDUP_MAX_BATCH: [1, 1000],
   DEDUP_TX_BATCH: [1, 1000],
   DEDUP_BATCHES_INFLIGHT: [1, 32],
+  DEDUP_DB_CONNECTIONS: [2, 1000],
   DEDUP_LOCK_WAIT_S: [1, 5],
   DEDUP_MAX_INFLIGHT: [1, 10_000],
   RETENTION_INTERVAL_S: [0, Number.MAX_SAFE_INTEGER],
 };
-const INTEGERS = new Set<keyof RuntimeSettings>(["DEV_BROKER_PORT", "DEDUP_MAX_BATCH", "DEDUP_TX_BATCH", "DEDUP_BATCHES_INFLIGHT", "DEDUP_LOCK_WAIT_S", "DEDUP_MAX_INFLIGHT"]);
+const INTEGERS = new Set<keyof RuntimeSettings>(["DEV_BROKER_PORT", "DEDUP_MAX_BATCH", "DEDUP_TX_BATCH", "DEDUP_BATCHES_INFLIGHT", "DEDUP_DB_CONNECTIONS", "DEDUP_LOCK_WAIT_S", "DEDUP_MAX_INFLIGHT"]);
 const CHOICES: Partial<Record<keyof RuntimeSettings, readonly string[]>> = {
   EXPIRED_LEASE_POLICY: ["takeover", "hold"],
   DEDUP_SQL_DIALECT: ["auto", "portable"],

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lib/config";
-import { connectionOptions, rocketmqEndpoints, usesDevBroker } from "../src/rocketmq/endpoints";
+import { rocketmqClientOptions, rocketmqEndpoints, usesDevBroker } from "../src/rocketmq/endpoints";
 import { clientLogger } from "../src/rocketmq/logger";
 import { shutdownSafely } from "../src/rocketmq/shutdown";
 
@@ -50,11 +50,11 @@ describe("endpoints", () => {
     const prod = parseConfig({ ROCKETMQ_ENDPOINTS: "mq1:8081, mq2:8081", ROCKETMQ_NAMESPACE: "ns", ROCKETMQ_ACCESS_KEY: "ak", ROCKETMQ_SECRET_KEY: "sk" });
     expect(rocketmqEndpoints(prod)).toBe("mq1:8081;mq2:8081");
     expect(usesDevBroker(prod)).toBe(false);
-    expect(connectionOptions(prod)).toEqual({ endpoints: "mq1:8081;mq2:8081", namespace: "ns", sessionCredentials: { accessKey: "ak", accessSecret: "sk" } });
+    expect(rocketmqClientOptions(prod)).toEqual({ endpoints: "mq1:8081;mq2:8081", namespace: "ns", sessionCredentials: { accessKey: "ak", accessSecret: "sk" } });
     const dev = parseConfig({ DEV_BROKER_PORT: "9876" });
     expect(rocketmqEndpoints(dev)).toBe("127.0.0.1:9876");
     expect(usesDevBroker(dev)).toBe(true);
-    expect(connectionOptions(dev)).toEqual({ endpoints: "127.0.0.1:9876", namespace: "" });
+    expect(rocketmqClientOptions(dev)).toEqual({ endpoints: "127.0.0.1:9876", namespace: "" });
   });
 });
 

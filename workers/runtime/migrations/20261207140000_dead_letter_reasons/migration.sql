@@ -3,7 +3,6 @@
 --    what ended the last attempt (dead_letter); the secrets-safe message stays in `detail`.
 --  * dedup_claim.dead_lettered_at: an open claim whose key had a copy dead-lettered says so.
 --  * manual_redrive: a re-driven dead letter that found its key DONE (cause and rollup columns).
---  * alert kind dead_letter_reason: "dead letters by reason".
 -- Plain ADD COLUMN / MODIFY of an ENUM with a value appended: the same on MySQL 8 and MariaDB.
 ALTER TABLE dedup_event ADD COLUMN error_class VARCHAR(128) NULL;
 
@@ -18,5 +17,3 @@ ALTER TABLE group_stats_hour ADD COLUMN dup_manual_redrive BIGINT NOT NULL DEFAU
 ALTER TABLE group_totals ADD COLUMN dup_manual_redrive BIGINT NOT NULL DEFAULT 0;
 
 ALTER TABLE group_stats_delta ADD COLUMN dup_manual_redrive INT NOT NULL DEFAULT 0;
-
-ALTER TABLE alert_rule MODIFY kind ENUM('dup_rate','stuck_claims','replays','no_live_worker','dlq_growth','payload_mismatch','live_workers','dead_letter_reason') NOT NULL;

@@ -71,6 +71,8 @@ export interface BatchWriterOptions {
   maxInflightBatches: number;
   /** Deliveries currently being processed (sizes the claim batches). */
   inflight(): number;
+  /** Told the counts of each transaction once it committed (OpenTelemetry counters). */
+  onCounted?(counts: Counts): void;
 }
 
 export interface BatchWriters {
@@ -145,6 +147,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       await insertStatsDelta(conn, scope, { claims: inserted.size });
       return inserted;
     });
+    o.onCounted?.({ claims: won.size });
     const lost = items.filter((d) => !won.has(claimRef(d.tag, d.key)));
     const rows = lost.length > 0 ? await readClaims(pool, scope, lost) : new Map<string, ClaimRow>();
     return items.map((d) => {
@@ -155,13 +158,16 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
   }
 
   /** Lease commits: the fenced UPDATE and its counts (commits, and the deliveries they end). */
-  function flushCommits(claims: FencedClaim[]): Promise<boolean[]> {
-    return inTransaction(async (conn) => {
-      const done = await commitClaims(conn, workerId, claims);
-      const n = done.filter(Boolean).length;
+  async function flushCommits(claims: FencedClaim[]): Promise<boolean[]> {
+    const done = await inTransaction(async (conn) => {
+      const committed = await commitClaims(conn, workerId, claims);
+      const n = committed.filter(Boolean).length;
       await insertStatsDelta(conn, scope, { commits: n, consumed: n });
-      return done;
+      return committed;
     });
+    const n = done.filter(Boolean).length;
+    o.onCounted?.({ commits: n, consumed: n });
+    return done;
   }
 
   /**
@@ -255,8 +261,10 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
         }
       }
     }
-    await insertStatsDelta(conn, scope, transactionCounts(results, run));
+    const counts = transactionCounts(results, run);
+    await insertStatsDelta(conn, scope, counts);
     await conn.query("COMMIT");
+    o.onCounted?.(counts);
     return settleLosers(conn, items, order, results);
   }
 
@@ -351,6 +359,7 @@ export function createBatchWriters(o: BatchWriterOptions): BatchWriters {
       await touchClaims(conn, [...touches].map(([id, v]) => ({ id, n: v.n, msgId: v.msgId })));
       await insertStatsDelta(conn, scope, counts);
     });
+    o.onCounted?.(counts);
     return records.map(() => undefined);
   }
 

@@ -18,7 +18,7 @@
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "../logger.js";
 import { createBatchWriters } from "./batch-writers.js";
-import { claimRef, keepFirstHolder, markClaimDeadLettered, readClaims, reclaimOwnClaim, releaseClaim, seenScopeHash, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/index.js";
+import { claimRef, keepFirstHolder, markClaimDeadLettered, type Counts, readClaims, reclaimOwnClaim, releaseClaim, seenScopeHash, takeoverClaim, type ClaimRow, type FencedClaim, type Scope } from "../sql/index.js";
 import type { Dialect } from "../db/dialect.js";
 import { createDbGuard, isDbUnavailable, StoppingError, type DbGuard } from "./db-guard.js";
 import { ACK_ANSWER_GRACE_MS } from "./cause.js";
@@ -32,6 +32,7 @@ import { STOPPING_REASON } from "./dead-letter.js";
 import { failureReasonOf } from "./failure-reason.js";
 import { REDRIVE_PROPERTY } from "../vocabulary.js";
 import { redisGuardName, type RedisGuard } from "./redis-guard.js";
+import { noteMessage } from "../telemetry.js";
 import type { StatsCollector } from "../worker/stats.js";
 import type { ExpiredLeasePolicy, KeyedDelivery, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
 
@@ -52,6 +53,8 @@ export interface ExecutorOptions {
   mode: ExecutorMode;
   /** Counts with no row of their own (lock-conflict retries of single steps). */
   stats: StatsCollector;
+  /** Told the counts of each transaction once it committed (OpenTelemetry counters). */
+  onCounted?(counts: Counts): void;
   log: Logger;
   isStopping(): boolean;
   leaseMs: number;
@@ -118,9 +121,10 @@ export function createClaimExecutor(o: ExecutorOptions): ClaimExecutor {
     maxBatch: o.maxBatch,
     maxInflightBatches: o.maxInflightBatches,
     inflight: () => inflightCount,
+    onCounted: o.onCounted,
   });
   const facts = createCauseFactsIo({ pool, scope, workerId, guard, replayWindowMs: o.replayWindowMs, workerTimeoutMs: o.workerTimeoutMs });
-  const record = createRecorder({ workerId, writers, guard, facts, log, markDeadLettered: (d) => markClaimDeadLettered(pool, scope, d.tag, d.key) });
+  const record = createRecorder({ scope, workerId, writers, guard, facts, log, markDeadLettered: (d) => markClaimDeadLettered(pool, scope, d.tag, d.key) });
   const lease: LeaseRunner | undefined =
     mode.kind === "lease" ? createLeaseRunner({ pool, workerId, handler: mode.handler, leaseMs: o.leaseMs, writers, guard, recorder: record, log }) : undefined;
 

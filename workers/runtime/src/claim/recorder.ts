@@ -9,7 +9,8 @@
  * the broker uncounted; its redelivery counts.
  */
 import type { Logger } from "../logger.js";
-import type { ClaimRow, Counts, DedupEventInput } from "../sql/index.js";
+import type { ClaimRow, Counts, DedupEventInput, Scope } from "../sql/index.js";
+import { noteMessage } from "../telemetry.js";
 import type { DuplicateCause, KeyedDelivery, Verdict } from "../types.js";
 import type { BatchWriters, RecordItem } from "./batch-writers.js";
 import type { CauseFactsIo } from "./cause-facts-io.js";
@@ -49,6 +50,7 @@ export interface Recorder {
 }
 
 export function createRecorder(o: {
+  scope: Scope;
   workerId: string;
   writers: BatchWriters;
   guard: DbGuard;
@@ -78,11 +80,13 @@ export function createRecorder(o: {
   return {
     async ackDuplicate(d, t, row, cause) {
       await write({ event: { ...eventOf(d), kind: "duplicate", cause, outcome: "acked_duplicate", fence: row.fence, touchClaimId: row.id }, counts: { [`dup_${cause}`]: 1, ...ending(t) } });
+      noteMessage(d, { cause, fence: row.fence });
       return { ack: true, outcome: "duplicate" };
     },
     async rerun(d, t, claimId) {
       if (!t.hit) return;
       const { cause, outcome } = t.hit;
+      noteMessage(d, { cause });
       await write({ event: { ...eventOf(d), kind: "rerun", cause, outcome, touchClaimId: outcome === "claimed_after_release" ? claimId : undefined }, counts: { reruns: 1 } });
     },
     async sighting(d, t) {
@@ -97,6 +101,7 @@ export function createRecorder(o: {
       t.noted.expiry = true;
       t.holdSince = Date.now();
       await write({ event: { ...eventOf(d), kind: "expiry", outcome: "held", fence: row.fence, detail: `owner ${row.owner}` }, counts: { expiries: 1 } });
+      log.warn({ ...o.scope, key: displayKey(d.key), msgId: d.msgId, owner: row.owner, fence: row.fence }, "expired claim held for an operator (policy hold): release or mark it done");
     },
     async defer(d, t, row) {
       // Defer with a real delay (the consumer's nack backoff), not a hot loop.
@@ -105,6 +110,8 @@ export function createRecorder(o: {
     },
     async takeover(d, t, fromRow, fence, cause) {
       await write({ event: { ...eventOf(d), kind: "takeover", cause, fence, detail: `from ${fromRow.owner} fence ${fromRow.fence}` }, counts: { takeovers: 1 } });
+      noteMessage(d, { cause, fence });
+      log.info({ ...o.scope, key: displayKey(d.key), msgId: d.msgId, fromOwner: fromRow.owner, oldFence: fromRow.fence, newFence: fence, cause }, "expired claim taken over");
       t.hit = { cause, outcome: "took_over" };
     },
     async releasedOnError(d, t, fence, err, opts = {}) {

@@ -10,12 +10,11 @@
 import { ConsumeResult, type MessageView, type SessionCredentials } from "rocketmq-client-nodejs";
 import { settings } from "../settings.js";
 import type { Pool } from "../db/pool.js";
-import { displayKey } from "../claim/key.js";
 import { createDedupProcessor, type DedupProcessor, type DedupProcessorOptions } from "../worker/processor.js";
 import type { Delivery, Verdict } from "../types.js";
 import { defaultLogger, type Logger } from "../logger.js";
 import { clientLogger } from "../rocketmq/logger.js";
-import { connectionOptions } from "../rocketmq/endpoints.js";
+import { rocketmqClientOptions } from "../rocketmq/endpoints.js";
 import { shutdownSafely } from "../rocketmq/shutdown.js";
 import { ObservedPushConsumer } from "./observed-push-consumer.js";
 import { dedupConsumer, type DedupConsumer } from "./lifecycle.js";
@@ -83,7 +82,7 @@ export async function processView(processor: DedupProcessor, view: MessageView, 
 
 /** Endpoints, namespace, credentials, logger and subscription of either client. */
 export function clientOptions(opts: ConsumerOptions) {
-  const conn = connectionOptions(settings());
+  const conn = rocketmqClientOptions(settings());
   return {
     endpoints: opts.endpoints ?? conn.endpoints,
     namespace: opts.namespace ?? conn.namespace,
@@ -144,4 +143,3 @@ export function createDedupConsumer(opts: DedupConsumerOptions): DedupConsumer {
   });
 }
 
-export { displayKey };

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { DedupProcessor } from "../worker/processor.js";
+import { DatabaseConnectionError, isConnectionProblem } from "../db/connection-errors.js";
 
 export interface RunningConsumer {
   /** Stop consuming and settle what is in flight; idempotent. */
@@ -47,7 +48,9 @@ export interface DedupConsumer {
 
 /** Register the worker, then start the client; if the client cannot start, deregister again. */
 async function startTogether(processor: DedupProcessor, client: { startup(): Promise<unknown> }): Promise<void> {
-  await processor.start();
+  await processor.start().catch((err: unknown) => {
+    throw isConnectionProblem(err) ? new DatabaseConnectionError(undefined, err) : err;
+  });
   try {
     await client.startup();
   } catch (err) {

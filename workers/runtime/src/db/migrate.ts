@@ -8,6 +8,9 @@
  * stay the same everywhere. Safe to run from several processes at once, on one server or on any
  * nodes of a Galera cluster (the `migrate` singleton lease: GET_LOCK is not replicated there),
  * and given a URL it creates the database if it is missing.
+ *
+ * The same runner applies another set (a directory, its own bookkeeping table and lease): the
+ * dashboard keeps its tables in such a set, so a service's database gets only the runtime's.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
@@ -18,6 +21,7 @@ import { connectFirst, databaseName, type Conn, type Pool } from "./pool.js";
 import { detectDialect, translateMigration } from "./dialect.js";
 import { newHolderId, withSingletonLease } from "../worker/singleton.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { MissingDatabaseError } from "../errors.js";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
 export const MIGRATIONS_TABLE = "schema_migrations";
@@ -75,6 +79,33 @@ export interface MigrateResult {
   skipped: string[];
 }
 
+/**
+ * Until 0.3 this set also created the dashboard's tables: a database migrated then records the
+ * init of that time (checksum below) and a migration that only touched a dashboard table. Both
+ * stay valid as applied; nothing is dropped (the dashboard's own set adopts its tables).
+ */
+const BEFORE_THE_SPLIT = {
+  checksums: new Map([["20261125000000_init", "431528539d5db02e7aa7d6f3e512328157ddf36b08d6c944d4aab37b32f73bdc"]]),
+  movedOut: new Set(["20261201230000_token_revoked_reason"]),
+};
+
+/** Which set to apply; the defaults are the runtime's own. */
+export interface MigrateOptions {
+  /** Directory of `<timestamp>_<name>/migration.sql` folders. */
+  dir?: string;
+  /** The table recording what was applied from this set. */
+  table?: string;
+  /** The singleton lease that serializes runs of this set. */
+  lease?: string;
+  /**
+   * Called once, when this set's table is created: the migrations whose effect the database
+   * already has by other means. They are recorded as applied and not run.
+   */
+  adopt?: (conn: Conn) => Promise<string[]>;
+}
+
+const isRuntimeSet = (set: MigrationSet) => set.dir === MIGRATIONS_DIR;
+
 /** How long a migration run waits for another one to finish, and how long its lease runs unrenewed. */
 const LEASE_MS = 60_000;
 /** The migration that creates singleton_lease (IF NOT EXISTS): the runner needs it before its own lease. */
@@ -84,11 +115,14 @@ const LEASE_MIGRATION = "20261201010000_singleton_lease";
  * Apply every pending migration. Given a mysql:// URL, the database is created if missing and a
  * connection of its own is used; given a pool, one of its connections (the database must exist).
  */
-export async function migrate(target: string | Pool, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+export async function migrate(target: string | Pool, options: MigrateOptions = {}): Promise<MigrateResult> {
+  if (typeof target === "string" ? target.trim() === "" : typeof target?.getConnection !== "function") throw new MissingDatabaseError();
+  const set = { dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, lease: "migrate", ...options };
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(set.table)) throw new Error(`migrate: table ${JSON.stringify(set.table)} must match [A-Za-z0-9_]{1,64}`);
   if (typeof target !== "string") {
     const conn = await target.getConnection();
     try {
-      return await migrateOn(conn, dir);
+      return await migrateOn(conn, set);
     } finally {
       conn.release();
     }
@@ -96,7 +130,7 @@ export async function migrate(target: string | Pool, dir = MIGRATIONS_DIR): Prom
   await createDatabaseIfMissing(target);
   const conn = await connectFirst(target);
   try {
-    return await migrateOn(conn, dir);
+    return await migrateOn(conn, set);
   } finally {
     await conn.end();
   }
@@ -111,37 +145,31 @@ async function createDatabaseIfMissing(url: string): Promise<void> {
   }
 }
 
-async function migrateOn(conn: Conn, dir: string): Promise<MigrateResult> {
+type MigrationSet = Required<Omit<MigrateOptions, "adopt">> & Pick<MigrateOptions, "adopt">;
+
+async function migrateOn(conn: Conn, set: MigrationSet): Promise<MigrateResult> {
   const [[current]] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
   if (!current?.name) throw new Error("migrate: the connection has no database selected (put it in the URL or the pool's options)");
   const lease = await readFile(path.join(MIGRATIONS_DIR, LEASE_MIGRATION, "migration.sql"), "utf8");
   for (const statement of splitStatements(lease)) await conn.query(statement);
-  const run = await withSingletonLease(conn, "migrate", { waitMs: LEASE_MS, leaseMs: LEASE_MS, holder: newHolderId("migrate") }, (_fence, renew) => applyPending(conn, dir, renew));
+  const run = await withSingletonLease(conn, set.lease, { waitMs: LEASE_MS, leaseMs: LEASE_MS, holder: newHolderId(set.lease) }, (_fence, renew) => applyPending(conn, set, renew));
   if (!run.got) throw new Error(`could not take the migration lease on ${String(current.name)} within ${LEASE_MS / 1000} s`);
   return run.value;
 }
 
 /** Under the migration lease: refuse a newer or edited schema, then apply what is missing in order. */
-async function applyPending(conn: Conn, dir: string, renew: () => Promise<void>): Promise<MigrateResult> {
-  await conn.query(
-    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
-       name VARCHAR(255) NOT NULL PRIMARY KEY,
-       checksum CHAR(64) NOT NULL,
-       applied_at DATETIME(3) NOT NULL
-     ) ENGINE=InnoDB`,
-  );
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY name`);
-  const done = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
-  const migrations = await loadMigrations(dir);
+async function applyPending(conn: Conn, set: MigrationSet, renew: () => Promise<void>): Promise<MigrateResult> {
+  const migrations = await loadMigrations(set.dir);
+  const done = await appliedSoFar(conn, set, migrations);
   const shipped = new Set(migrations.map((m) => m.name));
-  const unknown = [...done.keys()].filter((name) => !shipped.has(name));
+  const unknown = [...done.keys()].filter((name) => !shipped.has(name) && !(isRuntimeSet(set) && BEFORE_THE_SPLIT.movedOut.has(name)));
   if (unknown.length > 0) throw new SchemaNewerError(unknown);
   const dialect = await detectDialect(conn);
   const result: MigrateResult = { applied: [], skipped: [] };
   for (const m of migrations) {
     const seen = done.get(m.name);
     if (seen !== undefined) {
-      if (seen !== m.checksum) throw new MigrationChangedError(m.name);
+      if (seen !== m.checksum && !(isRuntimeSet(set) && BEFORE_THE_SPLIT.checksums.get(m.name) === seen)) throw new MigrationChangedError(m.name);
       result.skipped.push(m.name);
       continue;
     }
@@ -150,8 +178,30 @@ async function applyPending(conn: Conn, dir: string, renew: () => Promise<void>)
     // transaction with a fence check: the lease is renewed (and proven ours) before each one instead.
     await renew();
     for (const statement of splitStatements(translateMigration(m.sql, dialect))) await conn.query(statement);
-    await conn.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
+    await record(conn, set.table, m);
     result.applied.push(m.name);
   }
   return result;
+}
+
+/** name → checksum of what the set's table records; a new table first records what the database adopts. */
+async function appliedSoFar(conn: Conn, set: MigrationSet, migrations: Migration[]): Promise<Map<string, string>> {
+  const [existing] = await conn.query<mysql.RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", [set.table]);
+  await conn.query(
+    `CREATE TABLE IF NOT EXISTS ${set.table} (
+       name VARCHAR(255) NOT NULL PRIMARY KEY,
+       checksum CHAR(64) NOT NULL,
+       applied_at DATETIME(3) NOT NULL
+     ) ENGINE=InnoDB`,
+  );
+  if (existing.length === 0 && set.adopt) {
+    const adopted = new Set(await set.adopt(conn));
+    for (const m of migrations) if (adopted.has(m.name)) await record(conn, set.table, m);
+  }
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT name, checksum FROM ${set.table} ORDER BY name`);
+  return new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
+}
+
+async function record(conn: Conn, table: string, m: Migration): Promise<void> {
+  await conn.query(`INSERT INTO ${table} (name, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [m.name, m.checksum]);
 }

@@ -4,6 +4,8 @@
  */
 import mysql from "mysql2/promise";
 import { createClusterPool, refuseUnlessSynced } from "./cluster-pool.js";
+import { DatabaseConnectionError, isConnectionProblem } from "./connection-errors.js";
+import { MissingDatabaseError } from "../errors.js";
 
 export type Pool = mysql.Pool;
 export type Conn = mysql.PoolConnection | mysql.Connection;
@@ -19,6 +21,7 @@ export interface PoolOptions {
  * separated by commas, the preferred node first.
  */
 export function databaseUrls(url: string): string[] {
+  if (typeof url !== "string" || url.trim() === "") throw new MissingDatabaseError();
   return url.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
 }
 
@@ -85,7 +88,7 @@ export async function connectFirst(url: string, opts: PoolOptions = {}): Promise
       last = err;
     }
   }
-  throw last;
+  throw isConnectionProblem(last) ? new DatabaseConnectionError(url, last) : last;
 }
 
 /**
@@ -148,7 +151,7 @@ export function sqlErrno(err: unknown): number | undefined {
 }
 
 // POOL_NONEONLINE: every node of a cluster pool (cluster-pool.ts) is out of the selection for now.
-const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "POOL_NONEONLINE"]);
+const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "POOL_NONEONLINE"]);
 
 /** True when the error means "the database is not there", not "the query was wrong". */
 export function isUnreachable(err: unknown): boolean {

@@ -70,6 +70,83 @@ function inertStream(): TelemetryStream {
   return Object.assign(new EventEmitter(), { write: () => true, end: ignore }) as unknown as TelemetryStream;
 }
 
+/** A receive call the gRPC stub opened: a server stream that can be cancelled. */
+interface Cancellable {
+  cancel(): void;
+}
+
+/** The receive calls the stub opens while `collecting` is set (synchronously inside one receive). */
+let collecting: Set<Cancellable> | undefined;
+let stubPatched = false;
+
+/** Remember the call object of every receive the client's gRPC stub opens, for the receive that asked. */
+function patchReceiveStub(): boolean {
+  if (stubPatched) return true;
+  try {
+    const grpcPb = createRequire(import.meta.url)("rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_grpc_pb.js") as {
+      MessagingServiceClient?: { prototype: { receiveMessage?: (...args: unknown[]) => Cancellable } };
+    };
+    const proto = grpcPb.MessagingServiceClient?.prototype;
+    const open = proto?.receiveMessage;
+    if (!proto || typeof open !== "function") return false;
+    proto.receiveMessage = function (this: unknown, ...args: unknown[]) {
+      const call = open.apply(this, args);
+      collecting?.add(call);
+      return call;
+    };
+    stubPatched = true;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ReceivingRpcManager {
+  receiveMessage(...args: never[]): Promise<unknown[]>;
+}
+
+/**
+ * Long polls that a stop ends at once. A PushConsumer's shutdown waits for its open long poll
+ * (the long-polling timeout plus the request timeout: about 30 s against a real proxy), and
+ * closing the gRPC channel does not end a call in progress, so even a shutdown that gave up
+ * waiting left the process alive until the broker answered — longer than `docker stop` allows.
+ * abandon() answers every open receive with no messages and cancels its call. A message the
+ * broker put in an abandoned answer was never handed to the listener: it stays invisible and is
+ * delivered again after its invisible time, like any message a consumer did not ack.
+ */
+export function abandonableReceives(rpc: ReceivingRpcManager): { abandon(): void } {
+  const open = new Set<{ calls: Set<Cancellable>; answerEmpty: () => void }>();
+  let abandoned = false;
+  if (!patchReceiveStub()) return { abandon: () => {} };
+  const receive = rpc.receiveMessage.bind(rpc);
+  rpc.receiveMessage = (...args: never[]) => {
+    if (abandoned) return Promise.resolve([]);
+    const calls = new Set<Cancellable>();
+    collecting = calls;
+    let answer: Promise<unknown[]>;
+    try {
+      answer = receive(...args);
+    } finally {
+      collecting = undefined;
+    }
+    return new Promise<unknown[]>((resolve, reject) => {
+      const entry = { calls, answerEmpty: () => resolve([]) };
+      open.add(entry);
+      answer.then(resolve, reject).finally(() => open.delete(entry));
+    });
+  };
+  return {
+    abandon() {
+      abandoned = true;
+      for (const entry of open) {
+        entry.answerEmpty();
+        for (const call of entry.calls) call.cancel();
+      }
+      open.clear();
+    },
+  };
+}
+
 /**
  * The nack delay: the retry policy computes whole seconds (from the server's settings), and the
  * PushConsumer's ProcessQueue hands that number to ChangeInvisibleDuration and to the FIFO retry

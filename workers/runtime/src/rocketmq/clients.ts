@@ -6,7 +6,7 @@
 import * as rmq from "rocketmq-client-nodejs";
 import { defaultLogger } from "../logger.js";
 import { clientLogger, type ClientLogger } from "./logger.js";
-import { delaysInMilliseconds, guardShutdown, NACK_DELAY_IN_SECONDS, withDefaultLogger, type RpcManagerLike } from "./client-guards.js";
+import { abandonableReceives, delaysInMilliseconds, guardShutdown, NACK_DELAY_IN_SECONDS, withDefaultLogger, type ReceivingRpcManager, type RpcManagerLike } from "./client-guards.js";
 
 function withLogger<O extends rmq.BaseClientOptions>(options: O): O & { logger: ClientLogger } {
   return { ...options, logger: (options.logger as ClientLogger | undefined) ?? clientLogger(defaultLogger()) };
@@ -30,12 +30,20 @@ export class SimpleConsumer extends rmq.SimpleConsumer {
 
 export class PushConsumer extends rmq.PushConsumer {
   readonly #logger: ClientLogger;
+  readonly #receives: { abandon(): void };
 
   constructor(options: rmq.PushConsumerOptions) {
     const opts = withLogger(options);
     super(opts);
     this.#logger = opts.logger;
     guardShutdown(this, this.rpcClientManager as unknown as RpcManagerLike, opts.logger);
+    this.#receives = abandonableReceives(this.rpcClientManager as unknown as ReceivingRpcManager);
+  }
+
+  /** Shutdown without waiting out an open long poll (client-guards.ts: abandonableReceives). */
+  override async shutdown(): Promise<void> {
+    this.#receives.abandon();
+    await super.shutdown();
   }
 
   /** The consume service logs through this client's logger, not a new egg-logger. */

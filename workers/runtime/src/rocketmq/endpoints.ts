@@ -17,7 +17,7 @@ export function usesDevBroker(cfg: Config = settings()): boolean {
 }
 
 /** endpoints + namespace + credentials, ready to spread into Producer/Consumer options. */
-export function connectionOptions(cfg: Config = settings()): { endpoints: string; namespace: string; sessionCredentials?: SessionCredentials } {
+export function rocketmqClientOptions(cfg: Config = settings()): { endpoints: string; namespace: string; sessionCredentials?: SessionCredentials } {
   const creds = cfg.ROCKETMQ_ACCESS_KEY ? { accessKey: cfg.ROCKETMQ_ACCESS_KEY, accessSecret: cfg.ROCKETMQ_SECRET_KEY } : undefined;
   return { endpoints: rocketmqEndpoints(cfg), namespace: cfg.ROCKETMQ_NAMESPACE, ...(creds ? { sessionCredentials: creds } : {}) };
 }

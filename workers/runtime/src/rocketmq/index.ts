@@ -4,6 +4,6 @@
  */
 export { Producer, PushConsumer, SimpleConsumer } from "./clients.js";
 export { clientLogger, type ClientLogger, type ClientLoggerOptions } from "./logger.js";
-export { connectionOptions, rocketmqEndpoints, usesDevBroker } from "./endpoints.js";
+export { rocketmqClientOptions, rocketmqEndpoints, usesDevBroker } from "./endpoints.js";
 export { shutdownSafely, type ShutdownResult, type ShutdownTarget } from "./shutdown.js";
 export { ObservedPushConsumer } from "../consumer/observed-push-consumer.js";

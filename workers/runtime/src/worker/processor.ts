@@ -19,7 +19,8 @@ import { deregisterWorker, detectWorkerTimeouts, registerWorker, type WorkerInfo
 import { heartbeatWorker, recordAckRefused } from "../sql/index.js";
 import { runRetention } from "./retention.js";
 import { createStatsCollector, type StatsCollector } from "./stats.js";
-import type { DedupMode, Delivery, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
+import { createTelemetry, type Telemetry } from "../telemetry.js";
+import type { DedupMode, Delivery, StatCounter, ExpiredLeasePolicy, LeaseHandler, TransactionalBatchHandler, TransactionalHandler, Verdict } from "../types.js";
 
 interface CommonOptions {
   group: string;
@@ -124,7 +125,7 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   // batches side by side use the database better.
   const maxBatch = opts.maxBatch ?? (opts.mode === "lease" ? cfg.DEDUP_MAX_BATCH : cfg.DEDUP_TX_BATCH);
   const maxInflightBatches = opts.maxInflightBatches ?? cfg.DEDUP_BATCHES_INFLIGHT;
-  const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: 4 * maxInflightBatches + 4 });
+  const pool = opts.pool ?? createPool(opts.databaseUrl ?? cfg.DATABASE_URL, { connectionLimit: cfg.DEDUP_DB_CONNECTIONS });
   const leaseMs = (opts.leaseS ?? cfg.LEASE_S) * 1000;
   const heartbeatMs = (opts.heartbeatS ?? cfg.HEARTBEAT_S) * 1000;
   const workerTimeoutMs = (opts.workerTimeoutS ?? cfg.WORKER_TIMEOUT_S) * 1000;
@@ -151,13 +152,27 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
+  // OpenTelemetry (a no-op without @opentelemetry/api and a registered SDK): spans around each
+  // message and its handler; every count is counted there too, as its transaction commits.
+  const telemetry = createTelemetry({ group: opts.group, topic: opts.topic, mode: opts.mode });
+  const counted: StatsCollector = {
+    add: (group, topic, counter, n = 1) => {
+      stats.add(group, topic, counter, n);
+      telemetry.count(counter, n);
+    },
+    flush: () => stats.flush(),
+    pendingCount: () => stats.pendingCount(),
+  };
   const sm: ClaimExecutor = createClaimExecutor({
     pool,
     scope: { group: opts.group, topic: opts.topic },
     workerId,
     dialect,
-    mode: executorMode(opts, cfg.FAIL_OPEN),
-    stats,
+    mode: executorMode(opts, cfg.FAIL_OPEN, telemetry),
+    stats: counted,
+    onCounted: (counts) => {
+      for (const [counter, n] of Object.entries(counts) as [StatCounter, number][]) if (n) telemetry.count(counter, n);
+    },
     log,
     isStopping: () => stopping,
     leaseMs,
@@ -221,7 +236,8 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
     },
     async process(delivery) {
       if (stopping) return { ack: false, outcome: "stopping" };
-      return sm.process(keyDelivery(delivery, opts.keyOf));
+      const keyed = keyDelivery(delivery, opts.keyOf);
+      return telemetry.message(keyed, () => sm.process(keyed));
     },
     async noteDeadLetter(delivery, verdict) {
       try {
@@ -277,9 +293,9 @@ export function createDedupProcessor(opts: DedupProcessorOptions): DedupProcesso
 }
 
 /** The group's mode with its handler, as the executor takes it. */
-function executorMode(opts: DedupProcessorOptions, failOpenDefault: boolean): ExecutorMode {
-  if (opts.mode === "lease") return { kind: "lease", handler: opts.handler, failOpen: opts.failOpen ?? failOpenDefault };
-  return opts.batchHandler ? { kind: "transactional", batchHandler: opts.batchHandler } : { kind: "transactional", handler: opts.handler };
+function executorMode(opts: DedupProcessorOptions, failOpenDefault: boolean, telemetry: Telemetry): ExecutorMode {
+  if (opts.mode === "lease") return { kind: "lease", handler: telemetry.handler(opts.handler), failOpen: opts.failOpen ?? failOpenDefault };
+  return opts.batchHandler ? { kind: "transactional", batchHandler: telemetry.handler(opts.batchHandler) } : { kind: "transactional", handler: telemetry.handler(opts.handler) };
 }
 
 function assertName(what: string, value: string): void {
