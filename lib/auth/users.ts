@@ -45,10 +45,6 @@ export async function findUserForLogin(email: string) {
   return prisma().appUser.findUnique({ where: { email: normalizeEmail(email) } });
 }
 
-export async function findUser(id: number): Promise<PublicUser | null> {
-  return prisma().appUser.findUnique({ where: { id }, select: publicFields });
-}
-
 export async function listUsers(): Promise<PublicUser[]> {
   return prisma().appUser.findMany({ select: publicFields, orderBy: { id: "asc" } });
 }

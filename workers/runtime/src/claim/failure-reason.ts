@@ -41,8 +41,3 @@ export function failureReasonOf(err: unknown): FailureReason {
   }
   return { errorClass: err === null ? "null" : typeof err, message: safeMessage(String(err)) };
 }
-
-/** The record's text for a reason: `Class: message`. */
-export function describeReason(r: FailureReason): string {
-  return r.message ? `${r.errorClass}: ${r.message}` : r.errorClass;
-}

@@ -32,7 +32,6 @@ export { keepFirstHolder } from "./keep-first-holder.js";
 export { upsertRollups, writeRollups, type Counts, type RollupRows } from "./upsert-rollups.js";
 export { insertStatsDelta, isEmptyCounts } from "./insert-stats-delta.js";
 export { rollUpStatsDeltas } from "./roll-up-stats-deltas.js";
-export { readPendingStats, type PendingCounts } from "./read-pending-stats.js";
 export { pruneExpired, type PruneCounts, type PruneWindows } from "./prune-expired.js";
 export { acquireSingletonLease } from "./acquire-singleton-lease.js";
 export { holdSingletonFence } from "./hold-singleton-fence.js";
