@@ -6,7 +6,7 @@ import { fmtInt } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { useAction } from "@/app/components/useAction";
 import { usePolling } from "@/app/components/usePolling";
-import type { Progress } from "@/lib/dead-letters/redrive";
+import type { JobControl, Progress } from "@/lib/dead-letters/redrive";
 
 export function RedriveProgress({ jobId, canControl, onFinished }: { jobId: number; canControl: boolean; onFinished: () => void }) {
   const { data } = usePolling<Json<Progress>>(`/api/dead-letters/jobs/${jobId}`, 500);
@@ -22,7 +22,7 @@ export function RedriveProgress({ jobId, canControl, onFinished }: { jobId: numb
   }, [finished, onFinished]);
   if (!data) return null;
   const handled = data.counts.sent + data.counts.failed + data.counts.skipped;
-  const control = (action: "pause" | "resume" | "abort") => run((send) => send(`/api/dead-letters/jobs/${jobId}`, "POST", { action, reason }));
+  const control = (action: JobControl) => run((send) => send(`/api/dead-letters/jobs/${jobId}`, "POST", { action, reason }));
 
   return (
     <section className="card" aria-labelledby="redrive-progress-title">
