@@ -88,7 +88,8 @@ test("dead letters: grouped by reason, previewed, re-driven to completion, and a
   await dialog.getByLabel(/Reason/).fill("card processor fixed");
   await dialog.getByLabel("Messages per second").fill("1");
   await dialog.getByRole("button", { name: "Re-drive 8 messages" }).click();
-  await expect(page.getByTestId("redrive-counts")).toContainText(/^[2-5] sent/, { timeout: 20_000 });
+  // This job's progress (of 8), not the finished job's of 4 that the panel showed a moment ago.
+  await expect(page.getByTestId("redrive-counts")).toContainText(/^[2-5] sent · .* of 8,/, { timeout: 20_000 });
   await page.getByLabel("Reason for pause or abort").fill("enough for now");
   await page.getByRole("button", { name: "Abort" }).click();
   await expect(page.getByTestId("redrive-state")).toHaveText("aborted", { timeout: 10_000 });

@@ -9,7 +9,7 @@ import { evaluateOnce } from "../lib/alerts/evaluator";
 import { seedEvent, seedRebalance, seedStats, uniqueName } from "../test/support/seed";
 import { expect, signIn, test } from "./fixtures/test";
 
-test("a firing alert's value prints with its unit and one decimal, not 11.538461538461538", async ({ page, db }) => {
+test("a firing alert's value prints with its unit and the decimals its comparison needs, not 11.538461538461538", async ({ page, db }) => {
   const group = uniqueName("rate-group");
   // 3 duplicates of 26 consumed: 11.538461538461538 %.
   await seedStats(db, { group, minutesAgo: 0, consumed: 26, redelivery: 3 });
@@ -23,7 +23,8 @@ test("a firing alert's value prints with its unit and one decimal, not 11.538461
   await signIn(page, "viewer");
   await page.goto("/alerts");
   const row = page.getByRole("row").filter({ hasText: group });
-  await expect(row).toContainText("11.5 %");
+  // 11.54 against "> 5": no decimal is needed to see it is above (5.04 would print as 5.04).
+  await expect(row).toContainText("12 % (> 5 %)");
   await expect(row).not.toContainText("11.538");
 });
 

@@ -29,7 +29,7 @@ test("two workers SIGKILLed 40 s apart: two markers at their own times, each lis
   const everyWorker = async () => (await rows(db, "SELECT id FROM worker_instance WHERE consumer_group = ?", [GROUP])).map((r) => String(r.id));
   const ownerOf = async (key: string) => (await rows(db, "SELECT owner FROM dedup_claim WHERE consumer_group = ? AND dedup_key = ?", [GROUP, Buffer.from(key)]))[0]?.owner as string | undefined;
   const replaysOf = async (key: string) =>
-    (await rows(db, "SELECT msg_id FROM dedup_event WHERE consumer_group = ? AND dedup_key = ? AND kind = 'duplicate' AND cause = 'rebalance_replay'", [GROUP, Buffer.from(key)])).map((r) => String(r.msg_id));
+    (await rows(db, "SELECT msg_id FROM dedup_event WHERE consumer_group = ? AND dedup_key = ? AND kind IN ('duplicate', 'rerun') AND cause = 'rebalance_replay'", [GROUP, Buffer.from(key)])).map((r) => String(r.msg_id));
   const producer = await startProducer(cleanup, broker.endpoint, [TOPIC]);
 
   /** A slow worker joins (others may be running) and is made to hold a slow order: the order it holds. */

@@ -65,7 +65,7 @@ async function countReplays(group: string, windows: Map<string, ReplayWindow>): 
   );
   const rows = await prisma().$queryRaw<{ id: string; n: bigint }[]>`
     SELECT w.id, (SELECT COUNT(*) FROM dedup_event e
-                   WHERE e.consumer_group = ${group} AND e.ts >= w.f AND e.ts < w.t AND e.cause = 'rebalance_replay' AND e.kind = 'duplicate') AS n
+                   WHERE e.consumer_group = ${group} AND e.ts >= w.f AND e.ts < w.t AND e.cause = 'rebalance_replay' AND e.kind IN ('duplicate', 'rerun')) AS n
       FROM (${table}) w`;
   return new Map(rows.map((r) => [String(r.id), Number(r.n)]));
 }

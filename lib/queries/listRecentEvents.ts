@@ -38,7 +38,7 @@ export function viewEvent(e: DedupEvent): EventView {
   };
 }
 
-/** A rebalance's replays: the rebalance-replay hits from `from` (inclusive) to `to` (exclusive). */
+/** A rebalance's replays: the rebalance-replay copies (acked as duplicates or run again) from `from` (inclusive) to `to` (exclusive). */
 export interface ReplayWindow {
   from: Date;
   to: Date;
@@ -54,8 +54,9 @@ export interface EventFilter {
 export type EventKind = DedupEvent["kind"];
 
 export async function listRecentEvents(group: string, limit = 50, filter: EventFilter = {}): Promise<EventView[]> {
+  // A replay acked as a duplicate, or run again (taken over, or claimed after a release).
   const replays = filter.replays && {
-    kind: "duplicate" as const,
+    kind: { in: ["duplicate", "rerun"] as EventKind[] },
     cause: "rebalance_replay" as const,
     OR: filter.replays.map((w) => ({ ts: { gte: w.from, lt: w.to } })),
   };

@@ -36,7 +36,8 @@ it("a killed holder's replay, written before the registry noticed the death, is 
   await seedRebalance(ctx.db.pool, { group, kind: "leave", workerId: "host-3-bbbb", agoS: 260, before: ["b", "x"], after: ["x"] });
   const replay = (msgId: string, agoS: number) => seedEvent(ctx.db.pool, { group, key: msgId, msgId, kind: "duplicate", cause: "rebalance_replay", agoS });
   await replay("M-A1", 295); // after A's death, before it was noticed (and after the join)
-  await replay("M-A2", 270);
+  // A's other copy was run again (taken over), not acked as a duplicate: still its replay.
+  await seedEvent(ctx.db.pool, { group, key: "M-A2", msgId: "M-A2", kind: "rerun", cause: "rebalance_replay", outcome: "took_over", agoS: 270 });
   await replay("M-B1", 250);
   await replay("M-EARLY", 600); // before either: no marker in the window owns it
   await seedEvent(ctx.db.pool, { group, key: "k", msgId: "M-REDELIVERY", kind: "duplicate", cause: "redelivery", agoS: 280 });
