@@ -10,14 +10,20 @@ import { existsSync } from "node:fs";
 import { config } from "../lib/config";
 import { isUnreachable } from "@dedup-audit/runtime/db";
 import { migrateDatabase } from "../lib/db/migrations";
-import { spawnNode, stopChild, type Child } from "./children";
+import { spawnNode, type Child } from "./children";
 import { exitWithFriendlyError } from "./friendly-errors";
 import { complain, onOutputClosed, say } from "./output";
 import type { Demo } from "./start-demo";
+import { Supervisor } from "./supervisor";
 // npm gone (SIGHUP, SIGKILL) re-parents us: stop everything as on SIGTERM.
 import "./parent-guard.mjs";
 
-let dashboard: Child | undefined;
+// The dashboard is supervised like the demo's children: killed from outside or crashed, it is
+// named in one line and started again; in a crash loop there is nothing left worth running.
+const dashboard = new Supervisor({
+  complain,
+  onGiveUp: () => void stopEverything("the dashboard keeps crashing").then(() => process.exit(1)),
+});
 let demo: Demo | undefined;
 let stopped: Promise<void> | undefined;
 
@@ -33,7 +39,7 @@ function stopEverything(reason: string): Promise<void> {
     // A start still under way first reaches the point where everything it launched is known.
     await startup.catch(() => {});
     await demo?.stopWorkers();
-    await stopChild(dashboard);
+    await dashboard.stopAll();
     await demo?.stopBroker().catch((err: unknown) => complain(`[start] dev broker: ${String(err)}`));
     say("[start] stopped");
   })();
@@ -54,12 +60,7 @@ async function start(): Promise<void> {
   demo = await startDemo(cfg);
   if (stopping()) return;
 
-  dashboard = spawnDashboard(cfg.PORT);
-  dashboard.process.on("exit", (code, signal) => {
-    if (stopping()) return;
-    complain(`[start] the dashboard exited (${signal ?? code}); stopping everything`);
-    void stopEverything("dashboard exited").then(() => process.exit(1));
-  });
+  dashboard.add("dashboard", () => spawnDashboard(cfg.PORT));
 }
 
 /**
@@ -82,7 +83,7 @@ function buildDashboard(): void {
 
 async function announce(): Promise<void> {
   const cfg = config();
-  await waitForHealth(`http://${reachableHost(cfg.HOST)}:${cfg.PORT}/api/health`, dashboard!);
+  await waitForHealth(`http://${reachableHost(cfg.HOST)}:${cfg.PORT}/api/health`);
   if (stopping()) return;
   const { ensureFirstAdmin } = await import("../lib/auth/first-admin").catch(() => ({ ensureFirstAdmin: undefined }));
   const admin = ensureFirstAdmin ? await ensureFirstAdmin() : undefined;
@@ -102,9 +103,8 @@ const isLoopback = (host: string) => host === "localhost" || host === "::1" || h
 /** Where this machine reaches the dashboard bound to `host` (a wildcard bind answers on loopback). */
 const reachableHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
 
-async function waitForHealth(url: string, child: Child): Promise<void> {
+async function waitForHealth(url: string): Promise<void> {
   for (let i = 0; i < 120 && !stopping(); i++) {
-    if (child.process.exitCode !== null) throw new Error("the dashboard exited during start");
     try {
       const res = await fetch(url);
       if (res.ok) return;

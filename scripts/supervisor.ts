@@ -20,6 +20,11 @@ export interface SupervisorOptions {
   maxRestarts?: number;
   /** A child that ran this long before it died was healthy: the count starts again. */
   healthyAfterMs?: number;
+  /**
+   * A child given up in a crash loop: what happens next. Without it everything else keeps
+   * running; with it (the dashboard: nothing is worth running without it) the caller decides.
+   */
+  onGiveUp?: (name: string) => void;
 }
 
 interface Entry {
@@ -43,10 +48,12 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 export class Supervisor {
   private readonly entries = new Map<string, Entry>();
   private stopping = false;
-  private readonly o: Required<SupervisorOptions>;
+  private readonly o: Required<Omit<SupervisorOptions, "onGiveUp">>;
+  private readonly onGiveUp?: (name: string) => void;
 
   constructor(o: SupervisorOptions) {
     this.o = { backoffMs: 1000, maxBackoffMs: 30_000, maxRestarts: 5, healthyAfterMs: 60_000, ...o };
+    this.onGiveUp = o.onGiveUp;
   }
 
   /** Start `spawn()` now and keep it running. */
@@ -95,8 +102,10 @@ export class Supervisor {
     if (entry.quickDeaths > this.o.maxRestarts) {
       this.o.complain(
         `[start] ${entry.name} ${how} — ${entry.quickDeaths} times in a row, each within ${Math.round(this.o.healthyAfterMs / 1000)} s of starting: ` +
-          `a crash loop, so it is not restarted again (its own lines above say why). Everything else keeps running.`,
+          `a crash loop, so it is not restarted again (its own lines above say why).` +
+          (this.onGiveUp ? "" : " Everything else keeps running."),
       );
+      this.onGiveUp?.(entry.name);
       return;
     }
     const delay = Math.min(this.o.backoffMs * 2 ** (entry.quickDeaths - 1), this.o.maxBackoffMs);

@@ -34,6 +34,31 @@ function expectOrderedQuietStop(output: string): void {
   expect(stop, "reconnect noise while stopping").not.toMatch(/ECONNREFUSED|did not stop within/);
 }
 
+describe("npm start keeps its dashboard running", () => {
+  it("a dashboard killed from outside is named in one line and started again; then the stop is the usual one", async () => {
+    started = await npmStart();
+    const s = started;
+    const first = ourProcesses(s.marker).find((p) => p.cmd.includes("scripts/dashboard-server.ts"));
+    expect(first, s.output()).toBeDefined();
+    process.kill(first!.pid, "SIGKILL");
+    const [port] = s.ports;
+    expect(await waitFor(() => s.output().includes("dashboard was killed (SIGKILL"), 30_000), s.output()).toBe(true);
+    const again = () => ourProcesses(s.marker).find((p) => p.cmd.includes("scripts/dashboard-server.ts") && p.pid !== first!.pid);
+    expect(await waitFor(() => again() !== undefined, 30_000), s.output()).toBe(true);
+    let answers = false;
+    for (let i = 0; i < 120 && !answers; i++) {
+      answers = await portAnswers(port);
+      if (!answers) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(answers, s.output()).toBe(true);
+    expect(s.output().match(/dashboard was killed/g), s.output()).toHaveLength(1);
+    process.kill(s.npm.pid!, "SIGTERM");
+    expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
+    expectOrderedQuietStop(s.output());
+    await expectEverythingGone(s);
+  }, PATH_TIMEOUT_MS);
+});
+
 describe("npm start stops cleanly", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("on %s to npm: ordered stop, exit 0", async (signal) => {
     started = await npmStart();
