@@ -93,6 +93,8 @@ test("dead letters: grouped by reason, previewed, re-driven to completion, and a
   await page.getByLabel("Reason for pause or abort").fill("enough for now");
   await page.getByRole("button", { name: "Abort" }).click();
   await expect(page.getByTestId("redrive-state")).toHaveText("aborted", { timeout: 10_000 });
+  // A send already under way when the abort came finishes (its answer counts); nothing starts after.
+  await expect(page.getByTestId("redrive-counts")).toContainText(" 0 pending ", { timeout: 10_000 });
   const counts = (await page.getByTestId("redrive-counts").textContent()) ?? "";
   const sent = Number(/^(\d+) sent/.exec(counts)![1]);
   expect(sent).toBeGreaterThanOrEqual(2);

@@ -129,7 +129,7 @@ test("real workers: a SIGKILLed worker's stuck claim is released by an operator,
   // The copy that ran after the release is a re-run (its owner died: a rebalance replay), not a
   // duplicate hit acked away: the group page counts one re-run and no duplicate of any cause.
   await page.goto(`/groups/${encodeURIComponent(GROUP)}`);
-  await expect(page.locator(".stat", { hasText: "Re-runs" }).locator(".stat-value")).toHaveText("1", { timeout: 20_000 });
+  await expect(page.locator(".stat", { has: page.locator(".stat-label", { hasText: /^Re-runs$/ }) }).locator(".stat-value")).toHaveText("1", { timeout: 20_000 });
   await page.goto("/");
   await expect(page.locator(`tr[data-group="${GROUP}"] [data-cause="rebalance_replay"]`)).toHaveCount(0);
 });

@@ -50,7 +50,7 @@ function AlertCells({ s, onRule }: { s: AlertStateRow; onRule: (id: number) => v
 /** "5.04 % (> 5 %)": the value at the precision its comparison needs, beside the condition. */
 function ValueCell({ s }: { s: AlertStateRow }) {
   return (
-    <td className="num" title={`threshold: ${describeCondition(s.kind, s.threshold)}`}>
+    <td className="num" data-label="Value" title={`threshold: ${describeCondition(s.kind, s.threshold)}`}>
       {s.valueText} {KINDS[s.kind].unit} <span className="muted small">({describeCondition(s.kind, s.threshold)})</span>
     </td>
   );
@@ -89,7 +89,7 @@ export function FiringNow({ states, onRule, onReload }: { states: AlertStateRow[
         </EmptyState>
       ) : null}
       {states && states.length > 0 ? (
-        <table className="grid" aria-label="Firing alerts">
+        <table className="grid cards" aria-label="Firing alerts">
           <thead>
             <tr>
               <th>Severity</th>
@@ -106,21 +106,21 @@ export function FiringNow({ states, onRule, onReload }: { states: AlertStateRow[
               const held = activeSilenceFor(s, silences.data?.silences);
               return (
                 <tr key={s.id} data-alert={s.fingerprint}>
-                  <td>
+                  <td data-label="Severity">
                     <Severity value={s.severity} />
                   </td>
-                  <td>
+                  <td className="card-title" data-label="Alert">
                     <RuleLink s={s} onRule={onRule} />
                     {s.clearSince ? <div className="muted small">clear since {fmtAgo(s.clearSince)}; resolves after the keep-firing period</div> : null}
                   </td>
-                  <td>
+                  <td data-label="Consumer group">
                     <Link href={groupHref(s.consumerGroup)} className="group-link">
                       {s.consumerGroup}
                     </Link>
                   </td>
                   <ValueCell s={s} />
-                  <td title={fmtTime(s.startsAt)}>{fmtAgo(s.startsAt)}</td>
-                  <td className="small">
+                  <td title={fmtTime(s.startsAt)} data-label="Firing since">{fmtAgo(s.startsAt)}</td>
+                  <td className="small" data-label="Notified">
                     {held ? (
                       <span className="badge" title={`${held.reason} — by ${held.createdBy}, until ${fmtTime(held.endsAt)}`}>
                         silenced until {fmtTime(held.endsAt)}
@@ -138,7 +138,7 @@ export function FiringNow({ states, onRule, onReload }: { states: AlertStateRow[
                     ) : null}
                   </td>
                   {canAct ? (
-                    <td className="actions">
+                    <td className="actions card-actions">
                       {!s.ackedBy ? (
                         <button type="button" onClick={() => acknowledge(s)} disabled={busy}>
                           Acknowledge
