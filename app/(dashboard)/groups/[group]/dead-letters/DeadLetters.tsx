@@ -14,6 +14,7 @@ import type { Json } from "@/app/components/json";
 import { LiveStatus } from "@/app/components/LiveStatus";
 import { useSession } from "@/app/components/SessionContext";
 import { usePolling } from "@/app/components/usePolling";
+import { Untrusted } from "@/app/components/Untrusted";
 import type { DeadLetterList } from "@/lib/dead-letters/list";
 import { hasRole } from "@/lib/permissions/roles";
 import { RedriveDialog, type Selection } from "./RedriveDialog";
@@ -53,7 +54,7 @@ export function DeadLetters({ group }: { group: string }) {
           </Link>{" "}
           /{" "}
           <Link href={`/groups/${encodeURIComponent(group)}`} className="muted">
-            {group}
+            <Untrusted text={group} />
           </Link>{" "}
           / Dead letters
         </h1>
@@ -84,7 +85,7 @@ export function DeadLetters({ group }: { group: string }) {
               {data.reasons.map((r) => (
                 <li key={r.reason.id} data-testid="reason-group">
                   <button type="button" className={`link ${reason === r.reason.id ? "active" : ""}`} onClick={() => setReason(reason === r.reason.id ? "" : r.reason.id)}>
-                    <strong>{r.reason.errorClass}</strong> {r.reason.pattern}
+                    <strong><Untrusted text={r.reason.errorClass} /></strong> <Untrusted text={r.reason.pattern} />
                   </button>{" "}
                   <span className="count">{fmtInt(r.count)}</span>{" "}
                   {canRedrive ? (
@@ -158,9 +159,9 @@ export function DeadLetters({ group }: { group: string }) {
                       </td>
                     ) : null}
                     <td>
-                      <Link href={`/keys?q=${encodeURIComponent(d.key)}`}>{d.key}</Link>
+                      <Link href={`/keys?q=${encodeURIComponent(d.key)}`}><Untrusted text={d.key} /></Link>
                     </td>
-                    <td>{d.tag || "—"}</td>
+                    <td>{d.tag ? <Untrusted text={d.tag} /> : "—"}</td>
                     <td>
                       <code>{d.msgId}</code>
                     </td>
@@ -168,7 +169,7 @@ export function DeadLetters({ group }: { group: string }) {
                     <td>{d.firstFailureAt ? fmtTime(d.firstFailureAt) : "—"}</td>
                     <td>{d.lastFailureAt ? fmtTime(d.lastFailureAt) : "—"}</td>
                     <td title={d.message ?? undefined}>
-                      {d.errorClass ? <strong>{d.errorClass}</strong> : null} {d.message ?? "no reason recorded"}
+                      {d.errorClass ? <strong><Untrusted text={d.errorClass} /></strong> : null} {d.message ? <Untrusted text={d.message} /> : "no reason recorded"}
                     </td>
                     <td>{CLAIM_LABEL[d.claim]}</td>
                   </tr>

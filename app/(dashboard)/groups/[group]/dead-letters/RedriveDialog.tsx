@@ -2,6 +2,7 @@
 /** Preview and confirm a re-drive: what will happen to each message, a reason, the rate. */
 import { useEffect, useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/app/components/ErrorAlert";
+import { Untrusted } from "@/app/components/Untrusted";
 import { fmtInt } from "@/app/components/format";
 import { useAction } from "@/app/components/useAction";
 import type { Preview } from "@/lib/dead-letters/redrive";
@@ -44,7 +45,7 @@ export function RedriveDialog({ group, selection, onClose, onStarted }: { group:
                 <tbody>
                   {preview.items.slice(0, 200).map((i) => (
                     <tr key={i.msgId}>
-                      <td>{i.key}</td>
+                      <td><Untrusted text={i.key} /></td>
                       <td>
                         <code>{i.msgId}</code>
                       </td>

@@ -2,6 +2,7 @@
 /** A running re-drive: progress, each message's result from the broker, pause / resume / abort. */
 import { useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "@/app/components/ErrorAlert";
+import { Untrusted } from "@/app/components/Untrusted";
 import { fmtInt } from "@/app/components/format";
 import type { Json } from "@/app/components/json";
 import { useAction } from "@/app/components/useAction";
@@ -60,7 +61,7 @@ export function RedriveProgress({ jobId, canControl, onFinished }: { jobId: numb
             .slice(0, 50)
             .map((i) => (
               <li key={i.msgId}>
-                <code>{i.msgId}</code>: {i.detail}
+                <code>{i.msgId}</code>: <Untrusted text={i.detail} />
               </li>
             ))}
         </ul>
