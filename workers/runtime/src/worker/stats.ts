@@ -13,6 +13,7 @@
 import type { Pool } from "../db/pool.js";
 import { rollUpStatsDeltas, upsertRollups, type Counts } from "../sql/index.js";
 import { STAT_COUNTERS, type StatCounter } from "../vocabulary.js";
+import { isLockConflict } from "../claim/db-guard.js";
 
 export { STAT_COUNTERS };
 
@@ -38,6 +39,22 @@ function sumInto<T extends { counts: Counts }>(into: Map<string, T>, id: string,
   let t = into.get(id);
   if (!t) into.set(id, (t = fresh()));
   for (const c of STAT_COUNTERS) t.counts[c] = (t.counts[c] ?? 0) + (counts[c] ?? 0);
+}
+
+/**
+ * Workers flush the same rollup rows (a group's minute, hour and total) at the same moments; on a
+ * multi-primary cluster two such flushes through different nodes fail certification (1213) at
+ * COMMIT. A flush is all-or-nothing (its counts go back, its deltas stay), so it is simply run again.
+ */
+async function retryLockConflicts(run: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isLockConflict(err) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+    }
+  }
 }
 
 export function createStatsCollector(pool: Pool, now: () => number = Date.now): StatsCollector {
@@ -105,7 +122,10 @@ export function createStatsCollector(pool: Pool, now: () => number = Date.now): 
       // Serialise flushes: two concurrent ones would each take a disjoint part, which is fine,
       // but a serial order keeps minute rows written in time order.
       while (flushing) await flushing.catch(() => {});
-      flushing = flushOnce().then(() => rollUpStatsDeltas(pool).then(() => undefined));
+      flushing = retryLockConflicts(async () => {
+        await flushOnce();
+        await rollUpStatsDeltas(pool);
+      });
       try {
         await flushing;
       } finally {
