@@ -89,8 +89,7 @@ export function createLeaseRunner(o: {
 
   /** See afterRun's end-lease: the claim stays, expired, for a fenced takeover (or a hold). */
   async function endLeaseAfterLostConnection(d: KeyedDelivery, t: Trace, claim: FencedClaim, err: unknown): Promise<Verdict> {
-    // No heartbeat may extend the lease again once it is ended.
-    held.delete(claim.id);
+    // Not heart-beaten since the handler returned (run), so no heartbeat extends the ended lease.
     const ended = await guard.run("end lease", () => endLease(pool, workerId, claim), { untilStopped: false });
     const note = ended ? "outcome unknown: lease ended, claim kept for a fenced takeover" : "claim no longer ours (fence moved)";
     const reason = await recorder.releasedOnError(d, t, claim.fence, err, { note, outcome: "lease_ended" });
